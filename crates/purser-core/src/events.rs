@@ -1,0 +1,261 @@
+//! The event contract: what a till writes to `pos.payments.v1` and `pos.tills.v1`.
+//!
+//! Every event value is one flat JSON object: the common header fields, then the fields of
+//! its type. JSON Schemas in `schemas/` are generated from these types.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::cart::{Discount, PricedLine, TaxLine};
+use crate::money::Money;
+use crate::sale::RefundLine;
+use crate::shift::ShiftReport;
+use crate::tax::TaxMode;
+use crate::tender::Tender;
+
+/// Which of the till's outgoing topics an event belongs on (names are configurable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Payments,
+    Tills,
+    Loyalty,
+}
+
+/// Fields every till-originated event carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EventHeader {
+    /// UUIDv7; consumers deduplicate on it.
+    pub event_id: Uuid,
+    /// e.g. `sale.completed`
+    pub event_type: String,
+    /// Version of this event type's schema.
+    pub schema_version: u32,
+    pub store_id: String,
+    pub till_id: String,
+    /// Gapless per till across all of its topics, starting at 1. A gap means an event has
+    /// not arrived (yet).
+    pub till_seq: u64,
+    pub occurred_at: DateTime<Utc>,
+    pub business_date: NaiveDate,
+    pub shift_id: Option<Uuid>,
+    pub cashier_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SaleCompleted {
+    pub sale_id: Uuid,
+    pub receipt_no: String,
+    pub currency: String,
+    pub tax_mode: TaxMode,
+    pub lines: Vec<PricedLine>,
+    pub cart_discount: Option<Discount>,
+    pub subtotal: Money,
+    pub discount_total: Money,
+    pub tax_total: Money,
+    pub taxes: Vec<TaxLine>,
+    pub total: Money,
+    /// Added by cash rounding (negative when rounded down); tenders sum to total + this.
+    pub cash_rounding: Money,
+    pub tenders: Vec<Tender>,
+    pub change: Money,
+    pub member_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SaleRefunded {
+    pub refund_id: Uuid,
+    /// The refund's own receipt number.
+    pub receipt_no: String,
+    pub original_sale_id: Uuid,
+    pub original_receipt_no: String,
+    pub currency: String,
+    pub lines: Vec<RefundLine>,
+    /// Amount returned to the customer, before cash rounding.
+    pub total: Money,
+    pub tax_total: Money,
+    pub cash_rounding: Money,
+    pub tenders: Vec<Tender>,
+    pub reason: String,
+    pub approved_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SaleVoided {
+    pub sale_id: Uuid,
+    pub receipt_no: String,
+    pub currency: String,
+    pub total: Money,
+    pub tax_total: Money,
+    /// The voided sale's tenders, reversed in full.
+    pub tenders: Vec<Tender>,
+    pub reason: String,
+    pub approved_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DrawerOpened {
+    pub reason: String,
+    pub approved_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShiftOpened {
+    pub currency: String,
+    pub opening_float: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShiftClosed {
+    pub report: ShiftReport,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TillHeartbeat {
+    pub app_version: String,
+    /// Events waiting in the outbox when the heartbeat was written.
+    pub outbox_backlog: u64,
+    pub oldest_unsent_at: Option<DateTime<Utc>>,
+    pub last_published_at: Option<DateTime<Utc>>,
+}
+
+/// The body of an event, one variant per event type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventBody {
+    SaleCompleted(SaleCompleted),
+    SaleRefunded(SaleRefunded),
+    SaleVoided(SaleVoided),
+    DrawerOpened(DrawerOpened),
+    ShiftOpened(ShiftOpened),
+    ShiftClosed(ShiftClosed),
+    TillHeartbeat(TillHeartbeat),
+}
+
+/// (event_type, stream, schema version) of every event type, in the order of `EventBody`.
+pub const EVENT_TYPES: &[(&str, Stream, u32)] = &[
+    ("sale.completed", Stream::Payments, 1),
+    ("sale.refunded", Stream::Payments, 1),
+    ("sale.voided", Stream::Payments, 1),
+    ("drawer.opened", Stream::Payments, 1),
+    ("shift.opened", Stream::Tills, 1),
+    ("shift.closed", Stream::Tills, 1),
+    ("till.heartbeat", Stream::Tills, 1),
+];
+
+impl EventBody {
+    fn index(&self) -> usize {
+        match self {
+            EventBody::SaleCompleted(_) => 0,
+            EventBody::SaleRefunded(_) => 1,
+            EventBody::SaleVoided(_) => 2,
+            EventBody::DrawerOpened(_) => 3,
+            EventBody::ShiftOpened(_) => 4,
+            EventBody::ShiftClosed(_) => 5,
+            EventBody::TillHeartbeat(_) => 6,
+        }
+    }
+    pub fn event_type(&self) -> &'static str {
+        EVENT_TYPES[self.index()].0
+    }
+    pub fn stream(&self) -> Stream {
+        EVENT_TYPES[self.index()].1
+    }
+    pub fn schema_version(&self) -> u32 {
+        EVENT_TYPES[self.index()].2
+    }
+    fn to_value(&self) -> serde_json::Result<serde_json::Value> {
+        match self {
+            EventBody::SaleCompleted(b) => serde_json::to_value(b),
+            EventBody::SaleRefunded(b) => serde_json::to_value(b),
+            EventBody::SaleVoided(b) => serde_json::to_value(b),
+            EventBody::DrawerOpened(b) => serde_json::to_value(b),
+            EventBody::ShiftOpened(b) => serde_json::to_value(b),
+            EventBody::ShiftClosed(b) => serde_json::to_value(b),
+            EventBody::TillHeartbeat(b) => serde_json::to_value(b),
+        }
+    }
+}
+
+/// The shape of one event value on the wire: header and body in one flat object. Used
+/// for schema generation and by consumers that read a known event type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Envelope<T> {
+    #[serde(flatten)]
+    pub header: EventHeader,
+    #[serde(flatten)]
+    pub body: T,
+}
+
+/// A till event ready for the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub header: EventHeader,
+    pub body: EventBody,
+}
+
+/// Which till and shift an event comes from; the outbox adds `event_id` and `till_seq`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventContext {
+    pub store_id: String,
+    pub till_id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub business_date: NaiveDate,
+    pub shift_id: Option<Uuid>,
+    pub cashier_id: Option<String>,
+}
+
+impl Event {
+    pub fn new(ctx: &EventContext, event_id: Uuid, till_seq: u64, body: EventBody) -> Event {
+        Event {
+            header: EventHeader {
+                event_id,
+                event_type: body.event_type().to_string(),
+                schema_version: body.schema_version(),
+                store_id: ctx.store_id.clone(),
+                till_id: ctx.till_id.clone(),
+                till_seq,
+                occurred_at: ctx.occurred_at,
+                business_date: ctx.business_date,
+                shift_id: ctx.shift_id,
+                cashier_id: ctx.cashier_id.clone(),
+            },
+            body,
+        }
+    }
+
+    /// The event value as one flat JSON object (header fields first).
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        let mut value = serde_json::to_value(&self.header)?;
+        if let (Some(obj), serde_json::Value::Object(body)) = (value.as_object_mut(), self.body.to_value()?) {
+            obj.extend(body);
+        }
+        serde_json::to_string(&value)
+    }
+
+    /// The Kafka message key: the till for payments and tills topics, so one till's events
+    /// stay in one partition and in order.
+    pub fn key(&self) -> String {
+        self.header.till_id.clone()
+    }
+
+    /// CloudEvents Kafka protocol binding, binary mode.
+    pub fn cloudevents_headers(&self) -> Vec<(String, String)> {
+        let h = &self.header;
+        vec![
+            ("ce_specversion".into(), "1.0".into()),
+            ("ce_id".into(), h.event_id.to_string()),
+            ("ce_source".into(), format!("/stores/{}/tills/{}", h.store_id, h.till_id)),
+            ("ce_type".into(), ce_type(&h.event_type, h.schema_version)),
+            ("ce_time".into(), h.occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            ("ce_subject".into(), h.till_seq.to_string()),
+            ("content-type".into(), "application/json".into()),
+        ]
+    }
+}
+
+/// `ce_type` of an event type, e.g. `io.purser.sale.completed.v1`.
+pub fn ce_type(event_type: &str, version: u32) -> String {
+    format!("io.purser.{event_type}.v{version}")
+}

@@ -1,0 +1,15 @@
+//! Purser's pure domain. No I/O: no files, no network, no clock, no randomness. Time and
+//! ids are passed in (`clock`), so every function here is deterministic and unit-testable.
+
+pub mod barcode;
+pub mod cart;
+pub mod catalog;
+pub mod clock;
+pub mod events;
+pub mod money;
+pub mod sale;
+pub mod shift;
+pub mod tax;
+pub mod tender;
+
+pub use money::{Currency, Money};

@@ -1,0 +1,222 @@
+//! Refunds against an original sale and post-void rules.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::cart::Quantity;
+use crate::money::{div_round, Money};
+
+/// A line of a completed sale, as needed to refund it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SoldLine {
+    pub line_no: u32,
+    pub sku: String,
+    pub name: String,
+    pub quantity: Quantity,
+    pub total: Money,
+    pub tax: Money,
+    pub tax_class: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RefundRequestLine {
+    pub line_no: u32,
+    pub quantity: Quantity,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RefundLine {
+    pub line_no: u32,
+    pub sku: String,
+    pub name: String,
+    pub quantity: Quantity,
+    /// Refunded amount including tax.
+    pub amount: Money,
+    pub tax: Money,
+    pub tax_class: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefundError {
+    #[error("the original sale has no line {0}")]
+    NoSuchLine(u32),
+    #[error("line {0} is named twice in the refund")]
+    DuplicateLine(u32),
+    #[error("line {line_no}: the quantity must be given in the unit it was sold in")]
+    WrongKind { line_no: u32 },
+    #[error("line {line_no}: {requested} requested but only {remaining} of {sold} is left to refund")]
+    Exceeds { line_no: u32, sold: i64, remaining: i64, requested: i64 },
+    #[error("refund quantity must be positive")]
+    NonPositive,
+    #[error("nothing to refund")]
+    Nothing,
+    #[error("this sale was voided; it cannot be refunded")]
+    Voided,
+}
+
+/// The refund's lines. Amounts are computed cumulatively — what the refunded quantity so
+/// far is worth, minus what earlier refunds already returned — so refunding a line in
+/// several parts returns exactly its total, never a cent more.
+pub fn plan_refund(
+    sold: &[SoldLine],
+    already_refunded: &[(u32, i64)],
+    request: &[RefundRequestLine],
+) -> Result<Vec<RefundLine>, RefundError> {
+    if request.is_empty() {
+        return Err(RefundError::Nothing);
+    }
+    let mut out = Vec::with_capacity(request.len());
+    for (i, req) in request.iter().enumerate() {
+        if request[..i].iter().any(|r| r.line_no == req.line_no) {
+            return Err(RefundError::DuplicateLine(req.line_no));
+        }
+        let line = sold
+            .iter()
+            .find(|l| l.line_no == req.line_no)
+            .ok_or(RefundError::NoSuchLine(req.line_no))?;
+        if !line.quantity.same_kind(req.quantity) {
+            return Err(RefundError::WrongKind { line_no: req.line_no });
+        }
+        if req.quantity.amount() <= 0 {
+            return Err(RefundError::NonPositive);
+        }
+        let sold_q = line.quantity.amount();
+        let before: i64 = already_refunded
+            .iter()
+            .filter(|(l, _)| *l == req.line_no)
+            .map(|(_, q)| *q)
+            .sum();
+        let after = before + req.quantity.amount();
+        if after > sold_q {
+            return Err(RefundError::Exceeds {
+                line_no: req.line_no,
+                sold: sold_q,
+                remaining: sold_q - before,
+                requested: req.quantity.amount(),
+            });
+        }
+        let share = |v: Money, q: i64| -> i64 {
+            i64::try_from(div_round(i128::from(v.0) * i128::from(q), i128::from(sold_q))).unwrap_or(0)
+        };
+        out.push(RefundLine {
+            line_no: line.line_no,
+            sku: line.sku.clone(),
+            name: line.name.clone(),
+            quantity: req.quantity,
+            amount: Money(share(line.total, after) - share(line.total, before)),
+            tax: Money(share(line.tax, after) - share(line.tax, before)),
+            tax_class: line.tax_class.clone(),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VoidError {
+    #[error("this sale is already voided")]
+    AlreadyVoided,
+    #[error("this sale has refunds against it; refund the rest instead of voiding")]
+    HasRefunds,
+    #[error("a sale can only be voided during the shift it was rung up in; refund it instead")]
+    OtherShift,
+}
+
+/// Post-void is allowed for a sale of the open shift with no refunds against it.
+pub fn check_void(voided: bool, has_refunds: bool, same_shift: bool) -> Result<(), VoidError> {
+    if voided {
+        Err(VoidError::AlreadyVoided)
+    } else if has_refunds {
+        Err(VoidError::HasRefunds)
+    } else if !same_shift {
+        Err(VoidError::OtherShift)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cart::tests::{arb_cart, table};
+    use proptest::prelude::*;
+
+    fn sold_from(priced: &crate::cart::PricedCart) -> Vec<SoldLine> {
+        priced
+            .lines
+            .iter()
+            .map(|l| SoldLine {
+                line_no: l.line_no,
+                sku: l.sku.clone(),
+                name: l.name.clone(),
+                quantity: l.quantity,
+                total: l.total,
+                tax: l.tax,
+                tax_class: l.tax_class.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn partial_then_rest() {
+        let sold = vec![SoldLine { line_no: 1, sku: "A".into(), name: "A".into(), quantity: Quantity::Units(3), total: Money(1000), tax: Money(167), tax_class: "standard".into() }];
+        let first = plan_refund(&sold, &[], &[RefundRequestLine { line_no: 1, quantity: Quantity::Units(1) }]).unwrap();
+        assert_eq!(first[0].amount, Money(333));
+        let second = plan_refund(&sold, &[(1, 1)], &[RefundRequestLine { line_no: 1, quantity: Quantity::Units(2) }]).unwrap();
+        assert_eq!(first[0].amount + second[0].amount, Money(1000));
+        assert_eq!(first[0].tax + second[0].tax, Money(167));
+        assert!(matches!(
+            plan_refund(&sold, &[(1, 3)], &[RefundRequestLine { line_no: 1, quantity: Quantity::Units(1) }]),
+            Err(RefundError::Exceeds { remaining: 0, .. })
+        ));
+        assert!(matches!(plan_refund(&sold, &[], &[RefundRequestLine { line_no: 9, quantity: Quantity::Units(1) }]), Err(RefundError::NoSuchLine(9))));
+        assert!(matches!(plan_refund(&sold, &[], &[RefundRequestLine { line_no: 1, quantity: Quantity::Grams(1) }]), Err(RefundError::WrongKind { .. })));
+        assert!(matches!(plan_refund(&sold, &[], &[RefundRequestLine { line_no: 1, quantity: Quantity::Units(-1) }]), Err(RefundError::NonPositive)));
+    }
+
+    #[test]
+    fn void_rules() {
+        assert_eq!(check_void(false, false, true), Ok(()));
+        assert_eq!(check_void(true, false, true), Err(VoidError::AlreadyVoided));
+        assert_eq!(check_void(false, true, true), Err(VoidError::HasRefunds));
+        assert_eq!(check_void(false, false, false), Err(VoidError::OtherShift));
+    }
+
+    proptest! {
+        /// Refunding a sale in arbitrary chunks never returns more than was sold, and
+        /// refunding everything returns exactly the sale's total and tax.
+        #[test]
+        fn refunds_never_exceed_the_sale((cart, mode) in arb_cart(), chunks in prop::collection::vec(1i64..5, 1..8)) {
+            let Ok(priced) = cart.price(&table(), mode) else { return Ok(()) };
+            let sold = sold_from(&priced);
+            let mut done: Vec<(u32, i64)> = Vec::new();
+            let mut refunded = Money::ZERO;
+            let mut refunded_tax = Money::ZERO;
+            for chunk in chunks.iter().cycle().take(200) {
+                let mut req = Vec::new();
+                for l in &sold {
+                    let before: i64 = done.iter().filter(|(n, _)| *n == l.line_no).map(|(_, q)| *q).sum();
+                    let left = l.quantity.amount() - before;
+                    if left > 0 {
+                        let q = (*chunk * (l.quantity.amount() / 4 + 1)).min(left);
+                        req.push(RefundRequestLine { line_no: l.line_no, quantity: l.quantity.with_amount(q) });
+                    }
+                }
+                if req.is_empty() { break; }
+                let lines = plan_refund(&sold, &done, &req).unwrap();
+                for r in &lines {
+                    prop_assert!(r.amount.0 >= 0);
+                    refunded += r.amount;
+                    refunded_tax += r.tax;
+                    done.push((r.line_no, r.quantity.amount()));
+                }
+                prop_assert!(refunded <= priced.total);
+            }
+            prop_assert_eq!(refunded, priced.total);
+            prop_assert_eq!(refunded_tax, priced.tax_total);
+            // One more unit of anything is refused.
+            let extra = plan_refund(&sold, &done, &[RefundRequestLine { line_no: sold[0].line_no, quantity: sold[0].quantity.with_amount(1) }]);
+            let is_exceeds = matches!(extra, Err(RefundError::Exceeds { .. }));
+            prop_assert!(is_exceeds);
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! Tenders and settlement: cash with change and optional cash rounding, cards from an
+//! external terminal, cabin/room charges, loyalty points, and splits across them.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::money::{div_round, Money};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    Cabin,
+    Room,
+}
+
+/// A card payment taken on the external terminal. Only what the terminal's slip shows is
+/// kept: never a full card number or a CVV.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CardPayment {
+    pub brand: String,
+    pub last4: String,
+    pub approval_code: String,
+    pub terminal_ref: String,
+    /// The terminal approved it offline (stand-in); such payments have limits.
+    pub offline: bool,
+}
+
+/// A tender as the cashier enters it. `amount: None` means "the rest of the balance".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TenderInput {
+    /// `tendered`: what the customer handed over; `None` = exact amount.
+    Cash { tendered: Option<Money> },
+    Card { card: CardPayment, amount: Option<Money> },
+    Account { account_kind: AccountKind, account_id: String, amount: Option<Money> },
+    Points { member_id: String, points: i64, amount: Money },
+}
+
+/// A tender as applied to a sale: the amount it settled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Tender {
+    Cash { amount: Money, tendered: Money, change: Money },
+    Card { amount: Money, card: CardPayment },
+    Account { amount: Money, account_kind: AccountKind, account_id: String },
+    Points { amount: Money, member_id: String, points: i64 },
+}
+
+impl Tender {
+    pub fn amount(&self) -> Money {
+        match self {
+            Tender::Cash { amount, .. }
+            | Tender::Card { amount, .. }
+            | Tender::Account { amount, .. }
+            | Tender::Points { amount, .. } => *amount,
+        }
+    }
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Tender::Cash { .. } => "cash",
+            Tender::Card { .. } => "card",
+            Tender::Account { .. } => "account",
+            Tender::Points { .. } => "points",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TenderError {
+    #[error("that looks like a full card number; enter only the last 4 digits from the terminal slip")]
+    LooksLikeCardNumber,
+    #[error("card last 4 must be exactly 4 digits")]
+    BadLast4,
+    #[error("card brand must be 1-20 letters (e.g. VISA, MASTERCARD)")]
+    BadBrand,
+    #[error("approval code must be 1-12 letters or digits")]
+    BadApprovalCode,
+    #[error("terminal reference must be 1-40 characters")]
+    BadTerminalRef,
+    #[error("account id must be 1-40 letters, digits or '-'")]
+    BadAccountId,
+    #[error("a {kind} tender must be a positive amount")]
+    NonPositive { kind: &'static str },
+    #[error("a {kind} tender of {amount:?} is more than the {due:?} still due; only cash can give change")]
+    Overpaid { kind: &'static str, amount: Money, due: Money },
+    #[error("cash handed over beyond the amount due must be the last tender")]
+    ChangeNotLast,
+    #[error("{due:?} is still due")]
+    Underpaid { due: Money },
+    #[error("the sale is already paid; remove the extra tender")]
+    AlreadyPaid,
+    #[error("no tender given")]
+    NoTender,
+    #[error("points must be positive")]
+    BadPoints,
+    #[error("offline card payment of {amount:?} is above the per-payment limit of {limit:?}")]
+    OfflineCardPaymentLimit { amount: Money, limit: Money },
+    #[error("offline card payments this shift would reach {total:?}, above the limit of {limit:?}")]
+    OfflineCardShiftLimit { total: Money, limit: Money },
+}
+
+/// True when the text contains a run of 12 or more digits (spaces and dashes ignored):
+/// a primary account number, whatever the field it was typed into.
+pub fn looks_like_card_number(s: &str) -> bool {
+    let mut run = 0;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            run += 1;
+            if run >= 12 {
+                return true;
+            }
+        } else if c != ' ' && c != '-' {
+            run = 0;
+        }
+    }
+    false
+}
+
+impl CardPayment {
+    pub fn validate(&self) -> Result<(), TenderError> {
+        for field in [&self.brand, &self.last4, &self.approval_code, &self.terminal_ref] {
+            if looks_like_card_number(field) {
+                return Err(TenderError::LooksLikeCardNumber);
+            }
+        }
+        if self.last4.len() != 4 || !self.last4.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TenderError::BadLast4);
+        }
+        let b = self.brand.trim();
+        if b.is_empty() || b.len() > 20 || !b.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
+            return Err(TenderError::BadBrand);
+        }
+        let a = self.approval_code.trim();
+        if a.is_empty() || a.len() > 12 || !a.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(TenderError::BadApprovalCode);
+        }
+        let t = self.terminal_ref.trim();
+        if t.is_empty() || t.len() > 40 {
+            return Err(TenderError::BadTerminalRef);
+        }
+        Ok(())
+    }
+}
+
+pub fn validate_account_id(id: &str) -> Result<(), TenderError> {
+    let ok = !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok && !looks_like_card_number(id) {
+        Ok(())
+    } else if looks_like_card_number(id) {
+        Err(TenderError::LooksLikeCardNumber)
+    } else {
+        Err(TenderError::BadAccountId)
+    }
+}
+
+/// Limits for card payments the terminal approved offline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineCardLimits {
+    pub per_payment: Money,
+    pub per_shift: Money,
+}
+
+impl OfflineCardLimits {
+    pub fn check(&self, amount: Money, shift_total_so_far: Money) -> Result<(), TenderError> {
+        if amount > self.per_payment {
+            return Err(TenderError::OfflineCardPaymentLimit { amount, limit: self.per_payment });
+        }
+        let total = shift_total_so_far + amount;
+        if total > self.per_shift {
+            return Err(TenderError::OfflineCardShiftLimit { total, limit: self.per_shift });
+        }
+        Ok(())
+    }
+}
+
+/// Rounds an amount to the nearest cash increment (e.g. 5 for 0.05), half away from zero.
+pub fn round_cash(amount: Money, increment: i64) -> Money {
+    if increment <= 1 {
+        return amount;
+    }
+    let units = div_round(i128::from(amount.0), i128::from(increment));
+    Money(i64::try_from(units * i128::from(increment)).unwrap_or(i64::MAX))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Settlement {
+    pub tenders: Vec<Tender>,
+    pub change: Money,
+    /// Cash rounding applied when cash settled the balance (positive: customer paid more).
+    pub cash_rounding: Money,
+}
+
+impl Settlement {
+    /// What the tenders brought in net of change; equals total + cash_rounding.
+    pub fn collected(&self) -> Money {
+        self.tenders.iter().map(Tender::amount).sum()
+    }
+}
+
+/// Applies tenders in order to `total`. Non-cash tenders never exceed what is still due;
+/// cash may, giving change, but only as the last tender. With `cash_increment` > 1 the
+/// balance that cash settles is rounded to that increment.
+pub fn settle(total: Money, inputs: &[TenderInput], cash_increment: i64) -> Result<Settlement, TenderError> {
+    if inputs.is_empty() {
+        return Err(TenderError::NoTender);
+    }
+    let mut due = total;
+    let mut tenders = Vec::with_capacity(inputs.len());
+    let mut change = Money::ZERO;
+    let mut rounding = Money::ZERO;
+    let mut paid = total.is_zero();
+    for (i, input) in inputs.iter().enumerate() {
+        if paid {
+            return Err(TenderError::AlreadyPaid);
+        }
+        let last = i + 1 == inputs.len();
+        let non_cash = |kind: &'static str, amount: Option<Money>, due: Money| -> Result<Money, TenderError> {
+            let a = amount.unwrap_or(due);
+            if a.0 <= 0 {
+                return Err(TenderError::NonPositive { kind });
+            }
+            if a > due {
+                return Err(TenderError::Overpaid { kind, amount: a, due });
+            }
+            Ok(a)
+        };
+        match input {
+            TenderInput::Cash { tendered } => {
+                let rounded_due = round_cash(due, cash_increment);
+                let given = tendered.unwrap_or(rounded_due);
+                if given.0 <= 0 {
+                    return Err(TenderError::NonPositive { kind: "cash" });
+                }
+                if given >= rounded_due {
+                    if given > rounded_due && !last {
+                        return Err(TenderError::ChangeNotLast);
+                    }
+                    change = given - rounded_due;
+                    rounding = rounded_due - due;
+                    tenders.push(Tender::Cash { amount: rounded_due, tendered: given, change });
+                    due = Money::ZERO;
+                } else {
+                    tenders.push(Tender::Cash { amount: given, tendered: given, change: Money::ZERO });
+                    due -= given;
+                }
+            }
+            TenderInput::Card { card, amount } => {
+                card.validate()?;
+                let a = non_cash("card", *amount, due)?;
+                tenders.push(Tender::Card { amount: a, card: card.clone() });
+                due -= a;
+            }
+            TenderInput::Account { account_kind, account_id, amount } => {
+                validate_account_id(account_id)?;
+                let a = non_cash("account", *amount, due)?;
+                tenders.push(Tender::Account { amount: a, account_kind: *account_kind, account_id: account_id.clone() });
+                due -= a;
+            }
+            TenderInput::Points { member_id, points, amount } => {
+                if *points <= 0 {
+                    return Err(TenderError::BadPoints);
+                }
+                let a = non_cash("points", Some(*amount), due)?;
+                tenders.push(Tender::Points { amount: a, member_id: member_id.clone(), points: *points });
+                due -= a;
+            }
+        }
+        paid = due.is_zero();
+    }
+    if !due.is_zero() {
+        return Err(TenderError::Underpaid { due });
+    }
+    Ok(Settlement { tenders, change, cash_rounding: rounding })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn card(amount: Option<i64>) -> TenderInput {
+        TenderInput::Card {
+            card: CardPayment {
+                brand: "VISA".into(),
+                last4: "4242".into(),
+                approval_code: "A1B2C3".into(),
+                terminal_ref: "T1-0001".into(),
+                offline: false,
+            },
+            amount: amount.map(Money),
+        }
+    }
+
+    #[test]
+    fn cash_with_change() {
+        let s = settle(Money(1234), &[TenderInput::Cash { tendered: Some(Money(2000)) }], 1).unwrap();
+        assert_eq!(s.change, Money(766));
+        assert_eq!(s.collected(), Money(1234));
+    }
+
+    #[test]
+    fn cash_rounding_to_five_cents() {
+        let s = settle(Money(1232), &[TenderInput::Cash { tendered: None }], 5).unwrap();
+        assert_eq!(s.tenders[0].amount(), Money(1230));
+        assert_eq!(s.cash_rounding, Money(-2));
+        let s = settle(Money(1233), &[TenderInput::Cash { tendered: Some(Money(1300)) }], 5).unwrap();
+        assert_eq!(s.tenders[0].amount(), Money(1235));
+        assert_eq!(s.change, Money(65));
+        // A card settles the exact amount; no rounding.
+        let s = settle(Money(1233), &[card(None)], 5).unwrap();
+        assert_eq!(s.cash_rounding, Money(0));
+    }
+
+    #[test]
+    fn split_cash_then_card() {
+        let s = settle(Money(5000), &[TenderInput::Cash { tendered: Some(Money(2000)) }, card(None)], 1).unwrap();
+        assert_eq!(s.tenders[1].amount(), Money(3000));
+        assert_eq!(s.change, Money(0));
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(settle(Money(100), &[card(Some(200))], 1).unwrap_err(), TenderError::Overpaid { kind: "card", amount: Money(200), due: Money(100) });
+        assert_eq!(settle(Money(100), &[card(Some(50))], 1).unwrap_err(), TenderError::Underpaid { due: Money(50) });
+        assert_eq!(
+            settle(Money(100), &[TenderInput::Cash { tendered: Some(Money(500)) }, card(None)], 1).unwrap_err(),
+            TenderError::ChangeNotLast
+        );
+        assert_eq!(settle(Money(100), &[card(None), card(None)], 1).unwrap_err(), TenderError::AlreadyPaid);
+        assert_eq!(settle(Money(100), &[], 1).unwrap_err(), TenderError::NoTender);
+        let mut pan = CardPayment { brand: "VISA".into(), last4: "4111 1111 1111 1111".into(), approval_code: "A".into(), terminal_ref: "R".into(), offline: false };
+        assert_eq!(pan.validate(), Err(TenderError::LooksLikeCardNumber));
+        pan.last4 = "4242".into();
+        pan.terminal_ref = "ref 4111-1111-1111-1111".into();
+        assert_eq!(pan.validate(), Err(TenderError::LooksLikeCardNumber));
+        pan.terminal_ref = "R".into();
+        pan.last4 = "424".into();
+        assert_eq!(pan.validate(), Err(TenderError::BadLast4));
+        assert_eq!(validate_account_id("4111111111111111"), Err(TenderError::LooksLikeCardNumber));
+        assert_eq!(validate_account_id("CABIN 7"), Err(TenderError::BadAccountId));
+    }
+
+    #[test]
+    fn offline_limits() {
+        let l = OfflineCardLimits { per_payment: Money(10000), per_shift: Money(25000) };
+        assert!(l.check(Money(10000), Money(0)).is_ok());
+        assert!(matches!(l.check(Money(10001), Money(0)), Err(TenderError::OfflineCardPaymentLimit { .. })));
+        assert!(matches!(l.check(Money(6000), Money(20000)), Err(TenderError::OfflineCardShiftLimit { .. })));
+    }
+
+    proptest! {
+        #[test]
+        fn settlement_balances(total in 1i64..1_000_000, card_part in 0i64..1_000_000, over in 0i64..10_000, inc in prop_oneof![Just(1i64), Just(5), Just(10)]) {
+            let card_amount = card_part % total;
+            let mut inputs = Vec::new();
+            if card_amount > 0 { inputs.push(card(Some(card_amount))); }
+            let cash_due = round_cash(Money(total - card_amount), inc);
+            inputs.push(TenderInput::Cash { tendered: Some(cash_due + Money(over)) });
+            let s = settle(Money(total), &inputs, inc).unwrap();
+            prop_assert_eq!(s.collected(), Money(total) + s.cash_rounding);
+            prop_assert_eq!(s.change, Money(over));
+            prop_assert!(s.cash_rounding.0.abs() * 2 <= inc);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The till's product table (fed by `purser catalog import` until the catalog stream).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+
+use purser_core::catalog::{Product, SoldBy};
+use purser_core::Money;
+
+use crate::error::Result;
+use crate::time::format_ts;
+use crate::Store;
+
+fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
+    let sold_by: String = r.get(4)?;
+    let barcodes: Option<String> = r.get(7)?;
+    Ok(Product {
+        sku: r.get(0)?,
+        name: r.get(1)?,
+        price: Money(r.get(2)?),
+        tax_class: r.get(3)?,
+        sold_by: if sold_by == "weight" { SoldBy::Weight } else { SoldBy::Unit },
+        category: r.get(5)?,
+        active: r.get(6)?,
+        barcodes: barcodes.map(|b| b.split(',').map(str::to_string).collect()).unwrap_or_default(),
+    })
+}
+
+const SELECT_PRODUCT: &str = "SELECT p.sku, p.name, p.price, p.tax_class, p.sold_by, p.category, p.active,
+        (SELECT group_concat(gtin, ',') FROM product_barcodes b WHERE b.sku = p.sku) FROM products p";
+
+impl Store {
+    /// Inserts or replaces products (and their barcodes) in one transaction.
+    pub fn upsert_products(&mut self, products: &[Product], now: DateTime<Utc>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let at = format_ts(now);
+        {
+            let mut up = tx.prepare_cached(
+                "INSERT INTO products (sku, name, price, tax_class, sold_by, category, active, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(sku) DO UPDATE SET name = excluded.name, price = excluded.price, tax_class = excluded.tax_class,
+                   sold_by = excluded.sold_by, category = excluded.category, active = excluded.active, updated_at = excluded.updated_at",
+            )?;
+            let mut del = tx.prepare_cached("DELETE FROM product_barcodes WHERE sku = ?1")?;
+            let mut bc = tx.prepare_cached("INSERT OR REPLACE INTO product_barcodes (gtin, sku) VALUES (?1, ?2)")?;
+            for p in products {
+                up.execute(params![p.sku, p.name, p.price.0, p.tax_class, p.sold_by.as_str(), p.category, p.active, at])?;
+                del.execute(params![p.sku])?;
+                for g in &p.barcodes {
+                    bc.execute(params![g, p.sku])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(products.len())
+    }
+
+    pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
+        let sql = format!("{SELECT_PRODUCT} WHERE p.sku = ?1");
+        Ok(self.conn.prepare_cached(&sql)?.query_row(params![sku], product_from_row).optional()?)
+    }
+
+    /// Looks a product up by its normalised 14-digit GTIN.
+    pub fn product_by_gtin(&self, gtin14: &str) -> Result<Option<Product>> {
+        let sql = format!("{SELECT_PRODUCT} JOIN product_barcodes x ON x.sku = p.sku WHERE x.gtin = ?1");
+        Ok(self.conn.prepare_cached(&sql)?.query_row(params![gtin14], product_from_row).optional()?)
+    }
+
+    /// Active products whose name or SKU contains `text` (case-insensitive), by name.
+    pub fn search_products(&self, text: &str, limit: usize) -> Result<Vec<Product>> {
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let sql = format!(
+            "{SELECT_PRODUCT} WHERE p.active = 1 AND (p.name LIKE ?1 ESCAPE '\\' OR p.sku LIKE ?1 ESCAPE '\\') ORDER BY p.name LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![pattern, i64::try_from(limit).unwrap_or(50)], product_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    pub fn product_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM products", [], |r| r.get(0))?)
+    }
+}

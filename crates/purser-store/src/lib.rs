@@ -1,0 +1,182 @@
+//! The till's local record: one SQLite file per till.
+//!
+//! * WAL journal mode and `synchronous=FULL` on the selling connection: once `Store::act`
+//!   returns, the action survives power loss.
+//! * One business action = one `Store::act` call = one SQLite transaction holding the
+//!   business rows, the hash-chained journal entry, the outbox row and the till's next
+//!   `till_seq` (see `action`).
+//! * The relay opens its own connection (`Store::open_for_relay`) with
+//!   `synchronous=NORMAL`: losing a "published" mark in a power cut only means the event is
+//!   sent again, which consumers deduplicate; it keeps the relay's commits off the sale path.
+
+mod action;
+mod catalog;
+mod error;
+mod journal;
+pub mod migrations;
+mod outbox;
+mod queries;
+mod time;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+pub use action::Action;
+pub use error::{Result, StoreError};
+pub use journal::{JournalProblem, JournalReport};
+pub use outbox::{Ack, OutboxRow, OutboxStatus};
+pub use queries::{ShiftFigures, ShiftRow, StoredSale};
+pub use time::{format_ts, parse_ts};
+
+use purser_core::tax::TaxMode;
+use purser_core::Currency;
+
+/// Identity of the till this database belongs to. Fixed at `init`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TillIdentity {
+    pub store_id: String,
+    pub till_id: String,
+    pub currency: Currency,
+    pub tax_mode: TaxMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the WAL on every commit: for recording business actions.
+    Full,
+    /// fsync at checkpoints only: for bookkeeping that is safe to redo (relay marks).
+    Normal,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the till database for recording, running migrations.
+    pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, Durability::Full)
+    }
+
+    /// Opens a second connection for the relay (see the crate docs).
+    pub fn open_for_relay(path: &Path) -> Result<Store> {
+        Store::open_with(path, Durability::Normal)
+    }
+
+    pub fn open_with(path: &Path, durability: Durability) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                source: rusqlite::Error::InvalidPath(PathBuf::from(format!("{}: {e}", dir.display()))),
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Conflict(format!("could not switch {} to WAL (got {mode})", path.display())));
+        }
+        conn.pragma_update(None, "synchronous", match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        })?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        migrations::migrate(&mut conn, path)?;
+        Ok(Store { conn, path: path.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Sets the till's identity once. Re-running with the same identity is a no-op;
+    /// a different one is refused.
+    pub fn init_till(&mut self, id: &TillIdentity, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        if let Some(existing) = self.identity()? {
+            if existing.store_id != id.store_id || existing.till_id != id.till_id {
+                return Err(StoreError::OtherTill {
+                    store_id: existing.store_id,
+                    till_id: existing.till_id,
+                    want_store: id.store_id.clone(),
+                    want_till: id.till_id.clone(),
+                });
+            }
+            if existing.currency != id.currency || existing.tax_mode != id.tax_mode {
+                return Err(StoreError::Conflict(format!(
+                    "this till already records in {} ({}); currency and tax mode cannot change on a till with sales",
+                    existing.currency.code,
+                    existing.tax_mode.as_str()
+                )));
+            }
+            return Ok(());
+        }
+        self.conn.execute(
+            "INSERT INTO till (id, store_id, till_id, currency, currency_exponent, tax_mode, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![
+                id.store_id,
+                id.till_id,
+                id.currency.code,
+                id.currency.exponent,
+                id.tax_mode.as_str(),
+                format_ts(now)
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn identity(&self) -> Result<Option<TillIdentity>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT store_id, till_id, currency, currency_exponent, tax_mode FROM till WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, u8>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((store_id, till_id, code, exponent, mode)) => Ok(Some(TillIdentity {
+                store_id,
+                till_id,
+                currency: Currency { code, exponent },
+                tax_mode: TaxMode::parse(&mode)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown tax mode '{mode}'")))?,
+            })),
+        }
+    }
+
+    pub fn require_identity(&self) -> Result<TillIdentity> {
+        self.identity()?.ok_or(StoreError::NotInitialised)
+    }
+
+    /// SQLite's own integrity check ("ok" when healthy).
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?)
+    }
+}

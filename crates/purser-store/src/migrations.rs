@@ -1,0 +1,174 @@
+//! Versioned schema migrations, run at open. `PRAGMA user_version` holds the version; a
+//! database newer than this binary is refused before anything is touched.
+
+use rusqlite::Connection;
+
+use crate::error::{Result, StoreError};
+
+/// Each entry moves the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // v1: the till's record.
+    r#"
+    CREATE TABLE till (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        store_id TEXT NOT NULL,
+        till_id TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        currency_exponent INTEGER NOT NULL,
+        tax_mode TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        next_till_seq INTEGER NOT NULL DEFAULT 1,
+        next_receipt_no INTEGER NOT NULL DEFAULT 1,
+        journal_head_seq INTEGER NOT NULL DEFAULT 0,
+        journal_head_hash TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE products (
+        sku TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        price INTEGER NOT NULL CHECK (price >= 0),
+        tax_class TEXT NOT NULL,
+        sold_by TEXT NOT NULL CHECK (sold_by IN ('unit', 'weight')),
+        category TEXT,
+        active INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX products_name ON products(name COLLATE NOCASE);
+    CREATE TABLE product_barcodes (
+        gtin TEXT PRIMARY KEY,
+        sku TEXT NOT NULL REFERENCES products(sku) ON DELETE CASCADE
+    );
+    CREATE INDEX product_barcodes_sku ON product_barcodes(sku);
+    CREATE TABLE shifts (
+        shift_id TEXT PRIMARY KEY,
+        cashier_id TEXT NOT NULL,
+        business_date TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        opening_float INTEGER NOT NULL,
+        closed_at TEXT,
+        counted_cash INTEGER,
+        report_kind TEXT,
+        report TEXT
+    );
+    CREATE UNIQUE INDEX shifts_one_open ON shifts((closed_at IS NULL)) WHERE closed_at IS NULL;
+    CREATE TABLE sales (
+        sale_id TEXT PRIMARY KEY,
+        receipt_no TEXT NOT NULL UNIQUE,
+        shift_id TEXT NOT NULL REFERENCES shifts(shift_id),
+        cashier_id TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        business_date TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        tax_total INTEGER NOT NULL,
+        discount_total INTEGER NOT NULL,
+        cash_rounding INTEGER NOT NULL,
+        change_given INTEGER NOT NULL,
+        till_seq INTEGER NOT NULL,
+        voided_at TEXT,
+        void_reason TEXT,
+        voided_by TEXT
+    );
+    CREATE INDEX sales_shift ON sales(shift_id);
+    CREATE TABLE sale_lines (
+        sale_id TEXT NOT NULL REFERENCES sales(sale_id),
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        name TEXT NOT NULL,
+        qty_kind TEXT NOT NULL CHECK (qty_kind IN ('units', 'grams')),
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        total INTEGER NOT NULL,
+        tax INTEGER NOT NULL,
+        tax_class TEXT NOT NULL,
+        PRIMARY KEY (sale_id, line_no)
+    ) WITHOUT ROWID;
+    CREATE TABLE refunds (
+        refund_id TEXT PRIMARY KEY,
+        receipt_no TEXT NOT NULL UNIQUE,
+        sale_id TEXT NOT NULL REFERENCES sales(sale_id),
+        shift_id TEXT NOT NULL REFERENCES shifts(shift_id),
+        occurred_at TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        tax_total INTEGER NOT NULL,
+        cash_rounding INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        approved_by TEXT,
+        till_seq INTEGER NOT NULL
+    );
+    CREATE INDEX refunds_sale ON refunds(sale_id);
+    CREATE INDEX refunds_shift ON refunds(shift_id);
+    CREATE TABLE refund_lines (
+        refund_id TEXT NOT NULL REFERENCES refunds(refund_id),
+        sale_id TEXT NOT NULL,
+        line_no INTEGER NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        amount INTEGER NOT NULL,
+        tax INTEGER NOT NULL,
+        PRIMARY KEY (refund_id, line_no)
+    ) WITHOUT ROWID;
+    CREATE INDEX refund_lines_sale ON refund_lines(sale_id, line_no);
+    CREATE TABLE tenders (
+        owner_id TEXT NOT NULL,
+        owner_kind TEXT NOT NULL CHECK (owner_kind IN ('sale', 'refund')),
+        idx INTEGER NOT NULL,
+        shift_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        offline_card INTEGER NOT NULL DEFAULT 0,
+        detail TEXT NOT NULL,
+        PRIMARY KEY (owner_id, idx)
+    ) WITHOUT ROWID;
+    CREATE INDEX tenders_shift ON tenders(shift_id, kind);
+    CREATE TABLE drawer_opens (
+        event_id TEXT PRIMARY KEY,
+        shift_id TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        approved_by TEXT
+    );
+    CREATE TABLE journal (
+        till_seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        event_type TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        till_seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        topic TEXT NOT NULL,
+        key TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        published_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        partition INTEGER,
+        "offset" INTEGER
+    );
+    CREATE INDEX outbox_unpublished ON outbox(till_seq) WHERE published_at IS NULL;
+    CREATE INDEX outbox_published_at ON outbox(published_at) WHERE published_at IS NOT NULL;
+    "#,
+];
+
+pub fn latest_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let supported = latest_version();
+    if current > supported {
+        return Err(StoreError::NewerSchema { path: path.to_path_buf(), found: current, supported });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(i64::MAX))?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "migrated till database");
+    }
+    Ok(())
+}
