@@ -259,3 +259,63 @@ impl Event {
 pub fn ce_type(event_type: &str, version: u32) -> String {
     format!("io.purser.{event_type}.v{version}")
 }
+
+/// What a consumer finds when it checks the events of one or more tills: the cloud's
+/// reconciliation rule, used by tests, the demo and `purser` tooling alike.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SequenceAudit {
+    /// Distinct events (after deduplication on `event_id`).
+    pub distinct: usize,
+    /// Copies beyond the first of an `event_id`.
+    pub duplicates: usize,
+    /// (till_id, highest till_seq seen)
+    pub tills: Vec<(String, u64)>,
+    /// (till_id, first missing, last missing)
+    pub gaps: Vec<(String, u64, u64)>,
+    /// (till_id, till_seq) where a first copy arrived after a higher till_seq of the same
+    /// till on the same topic partition.
+    pub out_of_order: Vec<(String, u64)>,
+    /// Same event_id with different content.
+    pub conflicts: Vec<Uuid>,
+}
+
+/// Audits events given in arrival order as (partition key, header, raw value).
+pub fn audit_sequence<'a>(events: impl IntoIterator<Item = (&'a str, &'a EventHeader, &'a str)>) -> SequenceAudit {
+    use std::collections::{BTreeMap, HashMap};
+    let mut seen: HashMap<Uuid, &str> = HashMap::new();
+    let mut per_till: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut last_on_partition: HashMap<(String, String), u64> = HashMap::new();
+    let mut a = SequenceAudit::default();
+    for (partition, h, raw) in events {
+        if let Some(prev) = seen.get(&h.event_id) {
+            a.duplicates += 1;
+            if *prev != raw {
+                a.conflicts.push(h.event_id);
+            }
+            continue;
+        }
+        seen.insert(h.event_id, raw);
+        per_till.entry(h.till_id.clone()).or_default().push(h.till_seq);
+        let k = (partition.to_string(), h.till_id.clone());
+        if let Some(last) = last_on_partition.get(&k) {
+            if h.till_seq < *last {
+                a.out_of_order.push((h.till_id.clone(), h.till_seq));
+            }
+        }
+        let e = last_on_partition.entry(k).or_insert(0);
+        *e = (*e).max(h.till_seq);
+    }
+    a.distinct = seen.len();
+    for (till, mut seqs) in per_till {
+        seqs.sort_unstable();
+        let mut expect = 1u64;
+        for s in &seqs {
+            if *s > expect {
+                a.gaps.push((till.clone(), expect, s - 1));
+            }
+            expect = s + 1;
+        }
+        a.tills.push((till, seqs.last().copied().unwrap_or(0)));
+    }
+    a
+}

@@ -48,7 +48,15 @@ impl Store {
                 |r| Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?, r.get::<_, u64>(2)?, r.get::<_, String>(3)?)),
             )
             .map_err(StoreError::from)?;
-        let mut action = Action { tx, identity, next_till_seq, next_receipt_no, head_seq, head_hash, recorded_at };
+        let mut action = Action {
+            tx,
+            identity,
+            next_till_seq,
+            next_receipt_no,
+            head_seq,
+            head_hash,
+            recorded_at,
+        };
         let out = f(&mut action)?;
         action.commit()?;
         Ok(out)
@@ -72,6 +80,16 @@ impl Action<'_> {
         &self.tx
     }
 
+    pub fn sale_by_receipt(&self, receipt_no: &str) -> Result<Option<crate::StoredSale>> {
+        crate::queries::sale_by_receipt(&self.tx, receipt_no)
+    }
+    pub fn refunded_quantities(&self, sale_id: Uuid) -> Result<Vec<(u32, i64)>> {
+        crate::queries::refunded_quantities(&self.tx, sale_id)
+    }
+    pub fn shift_figures(&self, shift_id: Uuid) -> Result<crate::ShiftFigures> {
+        crate::queries::shift_figures(&self.tx, shift_id)
+    }
+
     /// The next receipt number of this till, e.g. `T1-000042`.
     pub fn next_receipt_no(&mut self) -> String {
         let n = self.next_receipt_no;
@@ -81,11 +99,23 @@ impl Action<'_> {
 
     /// Records an event: allocates the till's next `till_seq`, appends the hash-chained
     /// journal entry and the outbox row. Returns the event as written.
-    pub fn emit(&mut self, ctx: &EventContext, event_id: Uuid, body: EventBody, topic: &str) -> Result<Event> {
+    pub fn emit(
+        &mut self,
+        ctx: &EventContext,
+        event_id: Uuid,
+        body: EventBody,
+        topic: &str,
+    ) -> Result<Event> {
         let seq = self.next_till_seq;
         let event = Event::new(ctx, event_id, seq, body);
         let payload = event.to_json()?;
-        let hash = chain_hash(&self.head_hash, seq, &event_id.to_string(), &event.header.event_type, &payload);
+        let hash = chain_hash(
+            &self.head_hash,
+            seq,
+            &event_id.to_string(),
+            &event.header.event_type,
+            &payload,
+        );
         let recorded = format_ts(self.recorded_at);
         self.tx
             .prepare_cached(
@@ -106,20 +136,38 @@ impl Action<'_> {
         Ok(event)
     }
 
-    pub fn open_shift(&mut self, shift_id: Uuid, cashier_id: &str, business_date: NaiveDate, opened_at: DateTime<Utc>, float: Money) -> Result<()> {
+    pub fn open_shift(
+        &mut self,
+        shift_id: Uuid,
+        cashier_id: &str,
+        business_date: NaiveDate,
+        opened_at: DateTime<Utc>,
+        float: Money,
+    ) -> Result<()> {
         let r = self.tx.execute(
             "INSERT INTO shifts (shift_id, cashier_id, business_date, opened_at, opening_float) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![shift_id.to_string(), cashier_id, business_date.to_string(), format_ts(opened_at), float.0],
         );
         match r {
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Err(StoreError::Conflict("a shift is already open on this till; close it first".into()))
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::Conflict(
+                    "a shift is already open on this till; close it first".into(),
+                ))
             }
             other => other.map(|_| ()).map_err(StoreError::from),
         }
     }
 
-    pub fn close_shift(&mut self, shift_id: Uuid, closed_at: DateTime<Utc>, counted: Money, kind: &str, report_json: &str) -> Result<()> {
+    pub fn close_shift(
+        &mut self,
+        shift_id: Uuid,
+        closed_at: DateTime<Utc>,
+        counted: Money,
+        kind: &str,
+        report_json: &str,
+    ) -> Result<()> {
         let n = self.tx.execute(
             "UPDATE shifts SET closed_at = ?2, counted_cash = ?3, report_kind = ?4, report = ?5 WHERE shift_id = ?1 AND closed_at IS NULL",
             params![shift_id.to_string(), format_ts(closed_at), counted.0, kind, report_json],
@@ -130,13 +178,28 @@ impl Action<'_> {
         Ok(())
     }
 
-    fn insert_tenders(&mut self, owner_id: &str, owner_kind: &str, shift_id: &str, tenders: &[Tender]) -> Result<()> {
+    fn insert_tenders(
+        &mut self,
+        owner_id: &str,
+        owner_kind: &str,
+        shift_id: &str,
+        tenders: &[Tender],
+    ) -> Result<()> {
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO tenders (owner_id, owner_kind, idx, shift_id, kind, amount, offline_card, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for (i, t) in tenders.iter().enumerate() {
             let offline = matches!(t, Tender::Card { card, .. } if card.offline);
-            stmt.execute(params![owner_id, owner_kind, i, shift_id, t.kind(), t.amount().0, offline, serde_json::to_string(t)?])?;
+            stmt.execute(params![
+                owner_id,
+                owner_kind,
+                i,
+                shift_id,
+                t.kind(),
+                t.amount().0,
+                offline,
+                serde_json::to_string(t)?
+            ])?;
         }
         Ok(())
     }
@@ -170,7 +233,17 @@ impl Action<'_> {
             )?;
             for l in &sale.lines {
                 let (kind, q) = qty_parts(l.quantity);
-                stmt.execute(params![sale_id, l.line_no, l.sku, l.name, kind, q, l.total.0, l.tax.0, l.tax_class])?;
+                stmt.execute(params![
+                    sale_id,
+                    l.line_no,
+                    l.sku,
+                    l.name,
+                    kind,
+                    q,
+                    l.total.0,
+                    l.tax.0,
+                    l.tax_class
+                ])?;
             }
         }
         self.insert_tenders(&sale_id, "sale", &shift, &sale.tenders)
@@ -203,13 +276,26 @@ impl Action<'_> {
                 "INSERT INTO refund_lines (refund_id, sale_id, line_no, qty, amount, tax) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for l in &refund.lines {
-                stmt.execute(params![refund_id, sale_id, l.line_no, l.quantity.amount(), l.amount.0, l.tax.0])?;
+                stmt.execute(params![
+                    refund_id,
+                    sale_id,
+                    l.line_no,
+                    l.quantity.amount(),
+                    l.amount.0,
+                    l.tax.0
+                ])?;
             }
         }
         self.insert_tenders(&refund_id, "refund", &shift, &refund.tenders)
     }
 
-    pub fn mark_voided(&mut self, sale_id: Uuid, at: DateTime<Utc>, reason: &str, approved_by: Option<&str>) -> Result<()> {
+    pub fn mark_voided(
+        &mut self,
+        sale_id: Uuid,
+        at: DateTime<Utc>,
+        reason: &str,
+        approved_by: Option<&str>,
+    ) -> Result<()> {
         let n = self.tx.execute(
             "UPDATE sales SET voided_at = ?2, void_reason = ?3, voided_by = ?4 WHERE sale_id = ?1 AND voided_at IS NULL",
             params![sale_id.to_string(), format_ts(at), reason, approved_by],
@@ -220,7 +306,12 @@ impl Action<'_> {
         Ok(())
     }
 
-    pub fn insert_drawer_open(&mut self, event: &Event, reason: &str, approved_by: Option<&str>) -> Result<()> {
+    pub fn insert_drawer_open(
+        &mut self,
+        event: &Event,
+        reason: &str,
+        approved_by: Option<&str>,
+    ) -> Result<()> {
         let h = &event.header;
         self.tx.execute(
             "INSERT INTO drawer_opens (event_id, shift_id, occurred_at, reason, approved_by) VALUES (?1, ?2, ?3, ?4, ?5)",

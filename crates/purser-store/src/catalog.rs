@@ -18,10 +18,16 @@ fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
         name: r.get(1)?,
         price: Money(r.get(2)?),
         tax_class: r.get(3)?,
-        sold_by: if sold_by == "weight" { SoldBy::Weight } else { SoldBy::Unit },
+        sold_by: if sold_by == "weight" {
+            SoldBy::Weight
+        } else {
+            SoldBy::Unit
+        },
         category: r.get(5)?,
         active: r.get(6)?,
-        barcodes: barcodes.map(|b| b.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        barcodes: barcodes
+            .map(|b| b.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -41,9 +47,20 @@ impl Store {
                    sold_by = excluded.sold_by, category = excluded.category, active = excluded.active, updated_at = excluded.updated_at",
             )?;
             let mut del = tx.prepare_cached("DELETE FROM product_barcodes WHERE sku = ?1")?;
-            let mut bc = tx.prepare_cached("INSERT OR REPLACE INTO product_barcodes (gtin, sku) VALUES (?1, ?2)")?;
+            let mut bc = tx.prepare_cached(
+                "INSERT OR REPLACE INTO product_barcodes (gtin, sku) VALUES (?1, ?2)",
+            )?;
             for p in products {
-                up.execute(params![p.sku, p.name, p.price.0, p.tax_class, p.sold_by.as_str(), p.category, p.active, at])?;
+                up.execute(params![
+                    p.sku,
+                    p.name,
+                    p.price.0,
+                    p.tax_class,
+                    p.sold_by.as_str(),
+                    p.category,
+                    p.active,
+                    at
+                ])?;
                 del.execute(params![p.sku])?;
                 for g in &p.barcodes {
                     bc.execute(params![g, p.sku])?;
@@ -56,27 +73,46 @@ impl Store {
 
     pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
         let sql = format!("{SELECT_PRODUCT} WHERE p.sku = ?1");
-        Ok(self.conn.prepare_cached(&sql)?.query_row(params![sku], product_from_row).optional()?)
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![sku], product_from_row)
+            .optional()?)
     }
 
     /// Looks a product up by its normalised 14-digit GTIN.
     pub fn product_by_gtin(&self, gtin14: &str) -> Result<Option<Product>> {
-        let sql = format!("{SELECT_PRODUCT} JOIN product_barcodes x ON x.sku = p.sku WHERE x.gtin = ?1");
-        Ok(self.conn.prepare_cached(&sql)?.query_row(params![gtin14], product_from_row).optional()?)
+        let sql =
+            format!("{SELECT_PRODUCT} JOIN product_barcodes x ON x.sku = p.sku WHERE x.gtin = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![gtin14], product_from_row)
+            .optional()?)
     }
 
     /// Active products whose name or SKU contains `text` (case-insensitive), by name.
     pub fn search_products(&self, text: &str, limit: usize) -> Result<Vec<Product>> {
-        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let sql = format!(
             "{SELECT_PRODUCT} WHERE p.active = 1 AND (p.name LIKE ?1 ESCAPE '\\' OR p.sku LIKE ?1 ESCAPE '\\') ORDER BY p.name LIMIT ?2"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![pattern, i64::try_from(limit).unwrap_or(50)], product_from_row)?;
+        let rows = stmt.query_map(
+            params![pattern, i64::try_from(limit).unwrap_or(50)],
+            product_from_row,
+        )?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     pub fn product_count(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM products", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM products", [], |r| r.get(0))?)
     }
 }

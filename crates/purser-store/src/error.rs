@@ -3,9 +3,16 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the till database {path} is at schema version {found}, but this Purser only knows up to version {supported}: install the newer Purser that wrote it (never downgrade a till)")]
-    NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("cannot open the till database {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("the disk holding the till database is full: nothing was recorded; free space and try again")]
     DiskFull,
     #[error("the till database is busy (another Purser process holds it); try again")]
@@ -15,7 +22,12 @@ pub enum StoreError {
     #[error("this till database is not set up yet: run `purser init`")]
     NotInitialised,
     #[error("this till database belongs to store {store_id} till {till_id}; it cannot be re-used for store {want_store} till {want_till}")]
-    OtherTill { store_id: String, till_id: String, want_store: String, want_till: String },
+    OtherTill {
+        store_id: String,
+        till_id: String,
+        want_store: String,
+        want_till: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]

@@ -7,7 +7,13 @@ use crate::error::Result;
 use crate::Store;
 
 /// hash = SHA-256(prev_hash | till_seq | event_id | event_type | body), hex.
-pub fn chain_hash(prev_hash: &str, till_seq: u64, event_id: &str, event_type: &str, body: &str) -> String {
+pub fn chain_hash(
+    prev_hash: &str,
+    till_seq: u64,
+    event_id: &str,
+    event_type: &str,
+    body: &str,
+) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(b"|");
@@ -65,7 +71,11 @@ impl Store {
     pub fn verify_journal(&self) -> Result<JournalReport> {
         let (head_seq, head_hash): (u64, String) = self
             .conn
-            .query_row("SELECT journal_head_seq, journal_head_hash FROM till WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT journal_head_seq, journal_head_hash FROM till WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap_or((0, String::new()));
         let mut stmt = self.conn.prepare(
             "SELECT till_seq, event_id, event_type, body, prev_hash, hash FROM journal ORDER BY till_seq",
@@ -85,7 +95,10 @@ impl Store {
             let stored_hash: String = r.get(5)?;
             entries += 1;
             if seq != expected_seq {
-                problems.push(JournalProblem::Missing { from: expected_seq, to: seq - 1 });
+                problems.push(JournalProblem::Missing {
+                    from: expected_seq,
+                    to: seq - 1,
+                });
             }
             if chain_hash(&stored_prev, seq, &event_id, &event_type, &body) != stored_hash {
                 problems.push(JournalProblem::Edited { till_seq: seq });
@@ -99,10 +112,19 @@ impl Store {
         }
         let last_present = expected_seq - 1;
         if last_present < head_seq {
-            problems.push(JournalProblem::Truncated { last_present, head: head_seq });
+            problems.push(JournalProblem::Truncated {
+                last_present,
+                head: head_seq,
+            });
         } else if last_present > 0 && (last_present != head_seq || last_hash != head_hash) {
-            problems.push(JournalProblem::HeadMismatch { till_seq: last_present });
+            problems.push(JournalProblem::HeadMismatch {
+                till_seq: last_present,
+            });
         }
-        Ok(JournalReport { entries, head_seq, problems })
+        Ok(JournalReport {
+            entries,
+            head_seq,
+            problems,
+        })
     }
 }

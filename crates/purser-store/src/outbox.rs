@@ -49,22 +49,35 @@ impl Store {
             "SELECT till_seq, event_id, topic, key, event_type, payload, headers, created_at, attempts
              FROM outbox WHERE published_at IS NULL AND till_seq > ?1 ORDER BY till_seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![after_seq, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok((
-                r.get::<_, u64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, u32>(8)?,
-            ))
-        })?;
+        let rows = stmt.query_map(
+            params![after_seq, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| {
+                Ok((
+                    r.get::<_, u64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, u32>(8)?,
+                ))
+            },
+        )?;
         let mut out = Vec::new();
         for row in rows {
-            let (till_seq, event_id, topic, key, event_type, payload, headers, created_at, attempts) = row?;
+            let (
+                till_seq,
+                event_id,
+                topic,
+                key,
+                event_type,
+                payload,
+                headers,
+                created_at,
+                attempts,
+            ) = row?;
             out.push(OutboxRow {
                 till_seq,
                 event_id,
@@ -142,14 +155,19 @@ impl Store {
             .optional()?;
         let total_written: u64 = self
             .conn
-            .query_row("SELECT next_till_seq - 1 FROM till WHERE id = 1", [], |r| r.get(0))
+            .query_row("SELECT next_till_seq - 1 FROM till WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?
             .unwrap_or(0);
         Ok(OutboxStatus {
             pending,
             oldest_pending_at: oldest.as_deref().map(parse_ts).transpose()?,
             first_pending_seq,
-            last_published_at: last_published.as_ref().map(|(_, t)| parse_ts(t)).transpose()?,
+            last_published_at: last_published
+                .as_ref()
+                .map(|(_, t)| parse_ts(t))
+                .transpose()?,
             last_published_seq: last_published.map(|(s, _)| s),
             last_error,
             total_written,

@@ -1,7 +1,7 @@
 //! Reads of sales and shifts for refunds, voids and shift reports.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 use purser_core::cart::Quantity;
@@ -60,6 +60,16 @@ fn uuid(s: &str) -> Result<Uuid> {
 }
 
 impl Store {
+    pub fn sale_by_receipt(&self, receipt_no: &str) -> Result<Option<StoredSale>> {
+        sale_by_receipt(&self.conn, receipt_no)
+    }
+    pub fn refunded_quantities(&self, sale_id: Uuid) -> Result<Vec<(u32, i64)>> {
+        refunded_quantities(&self.conn, sale_id)
+    }
+    pub fn shift_figures(&self, shift_id: Uuid) -> Result<ShiftFigures> {
+        shift_figures(&self.conn, shift_id)
+    }
+
     pub fn open_shift(&self) -> Result<Option<ShiftRow>> {
         let row = self
             .conn
@@ -73,7 +83,9 @@ impl Store {
             Ok(ShiftRow {
                 shift_id: uuid(&id)?,
                 cashier_id,
-                business_date: date.parse().map_err(|e| StoreError::Corrupt(format!("bad date '{date}': {e}")))?,
+                business_date: date
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("bad date '{date}': {e}")))?,
                 opened_at: parse_ts(&opened)?,
                 opening_float: Money(float),
                 closed_at: closed.as_deref().map(parse_ts).transpose()?,
@@ -81,68 +93,72 @@ impl Store {
         })
         .transpose()
     }
+}
 
-    pub fn sale_by_receipt(&self, receipt_no: &str) -> Result<Option<StoredSale>> {
-        let head = self
-            .conn
+pub(crate) fn sale_by_receipt(conn: &Connection, receipt_no: &str) -> Result<Option<StoredSale>> {
+    let head = conn
             .query_row(
                 "SELECT sale_id, receipt_no, shift_id, total, tax_total, voided_at IS NOT NULL FROM sales WHERE receipt_no = ?1",
                 params![receipt_no.trim()],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?, r.get::<_, bool>(5)?)),
             )
             .optional()?;
-        let Some((sale_id, receipt_no, shift_id, total, tax_total, voided)) = head else {
-            return Ok(None);
-        };
-        let mut stmt = self.conn.prepare_cached(
+    let Some((sale_id, receipt_no, shift_id, total, tax_total, voided)) = head else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
             "SELECT line_no, sku, name, qty_kind, qty, total, tax, tax_class FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no",
         )?;
-        let lines = stmt
-            .query_map(params![sale_id], |r| {
-                let kind: String = r.get(3)?;
-                let q: i64 = r.get(4)?;
-                Ok(SoldLine {
-                    line_no: r.get(0)?,
-                    sku: r.get(1)?,
-                    name: r.get(2)?,
-                    quantity: if kind == "grams" { Quantity::Grams(q) } else { Quantity::Units(q) },
-                    total: Money(r.get(5)?),
-                    tax: Money(r.get(6)?),
-                    tax_class: r.get(7)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut stmt = self.conn.prepare_cached("SELECT detail FROM tenders WHERE owner_id = ?1 ORDER BY idx")?;
-        let tenders = stmt
-            .query_map(params![sale_id], |r| r.get::<_, String>(0))?
-            .map(|d| Ok(serde_json::from_str::<Tender>(&d?)?))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Some(StoredSale {
-            sale_id: uuid(&sale_id)?,
-            receipt_no,
-            shift_id: uuid(&shift_id)?,
-            total: Money(total),
-            tax_total: Money(tax_total),
-            voided,
-            lines,
-            tenders,
-        }))
-    }
+    let lines = stmt
+        .query_map(params![sale_id], |r| {
+            let kind: String = r.get(3)?;
+            let q: i64 = r.get(4)?;
+            Ok(SoldLine {
+                line_no: r.get(0)?,
+                sku: r.get(1)?,
+                name: r.get(2)?,
+                quantity: if kind == "grams" {
+                    Quantity::Grams(q)
+                } else {
+                    Quantity::Units(q)
+                },
+                total: Money(r.get(5)?),
+                tax: Money(r.get(6)?),
+                tax_class: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt =
+        conn.prepare_cached("SELECT detail FROM tenders WHERE owner_id = ?1 ORDER BY idx")?;
+    let tenders = stmt
+        .query_map(params![sale_id], |r| r.get::<_, String>(0))?
+        .map(|d| Ok(serde_json::from_str::<Tender>(&d?)?))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(StoredSale {
+        sale_id: uuid(&sale_id)?,
+        receipt_no,
+        shift_id: uuid(&shift_id)?,
+        total: Money(total),
+        tax_total: Money(tax_total),
+        voided,
+        lines,
+        tenders,
+    }))
+}
 
-    /// (line_no, quantity) already refunded against a sale.
-    pub fn refunded_quantities(&self, sale_id: Uuid) -> Result<Vec<(u32, i64)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT line_no, sum(qty) FROM refund_lines WHERE sale_id = ?1 GROUP BY line_no")?;
-        let rows = stmt.query_map(params![sale_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
+/// (line_no, quantity) already refunded against a sale.
+pub(crate) fn refunded_quantities(conn: &Connection, sale_id: Uuid) -> Result<Vec<(u32, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT line_no, sum(qty) FROM refund_lines WHERE sale_id = ?1 GROUP BY line_no",
+    )?;
+    let rows = stmt.query_map(params![sale_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
 
-    pub fn shift_figures(&self, shift_id: Uuid) -> Result<ShiftFigures> {
-        let id = shift_id.to_string();
-        let c = &self.conn;
-        let mut f = ShiftFigures::default();
-        c.query_row(
+pub(crate) fn shift_figures(c: &Connection, shift_id: Uuid) -> Result<ShiftFigures> {
+    let id = shift_id.to_string();
+    let mut f = ShiftFigures::default();
+    c.query_row(
             "SELECT count(*), coalesce(sum(total),0), coalesce(sum(tax_total),0), coalesce(sum(discount_total),0),
                     coalesce(sum(CASE WHEN voided_at IS NULL THEN cash_rounding ELSE 0 END),0),
                     coalesce(sum(voided_at IS NOT NULL),0),
@@ -162,7 +178,7 @@ impl Store {
                 Ok(())
             },
         )?;
-        c.query_row(
+    c.query_row(
             "SELECT count(*), coalesce(sum(total),0), coalesce(sum(tax_total),0), coalesce(sum(cash_rounding),0) FROM refunds WHERE shift_id = ?1",
             params![id],
             |r| {
@@ -173,27 +189,34 @@ impl Store {
                 Ok(())
             },
         )?;
-        f.drawer_opens = c.query_row("SELECT count(*) FROM drawer_opens WHERE shift_id = ?1", params![id], |r| r.get(0))?;
-        let mut stmt = c.prepare_cached(
-            "SELECT t.kind,
+    f.drawer_opens = c.query_row(
+        "SELECT count(*) FROM drawer_opens WHERE shift_id = ?1",
+        params![id],
+        |r| r.get(0),
+    )?;
+    let mut stmt = c.prepare_cached(
+        "SELECT t.kind,
                     sum(CASE WHEN t.owner_kind = 'sale' THEN 1 ELSE 0 END),
                     sum(CASE WHEN t.owner_kind = 'sale' THEN t.amount ELSE -t.amount END)
              FROM tenders t LEFT JOIN sales s ON t.owner_kind = 'sale' AND s.sale_id = t.owner_id
              WHERE t.shift_id = ?1 AND (t.owner_kind = 'refund' OR s.voided_at IS NULL)
              GROUP BY t.kind ORDER BY t.kind",
-        )?;
-        f.tenders = stmt
-            .query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?, Money(r.get(2)?))))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        f.offline_card_total = Money(c.query_row(
+    )?;
+    f.tenders = stmt
+        .query_map(params![id], |r| {
+            Ok((r.get(0)?, r.get(1)?, Money(r.get(2)?)))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    f.offline_card_total = Money(c.query_row(
             "SELECT coalesce(sum(t.amount),0) FROM tenders t JOIN sales s ON s.sale_id = t.owner_id
              WHERE t.shift_id = ?1 AND t.owner_kind = 'sale' AND t.offline_card = 1 AND s.voided_at IS NULL",
             params![id],
             |r| r.get(0),
         )?);
-        Ok(f)
-    }
+    Ok(f)
+}
 
+impl Store {
     /// All sale and refund totals ever recorded (for reconciliation tests and `purser doctor`).
     pub fn lifetime_totals(&self) -> Result<(i64, Money, i64, Money)> {
         let (sales, sales_total): (i64, i64) = self.conn.query_row(
@@ -201,8 +224,11 @@ impl Store {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let (refunds, refunds_total): (i64, i64) =
-            self.conn.query_row("SELECT count(*), coalesce(sum(total),0) FROM refunds", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (refunds, refunds_total): (i64, i64) = self.conn.query_row(
+            "SELECT count(*), coalesce(sum(total),0) FROM refunds",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok((sales, Money(sales_total), refunds, Money(refunds_total)))
     }
 }

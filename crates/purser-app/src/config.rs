@@ -1,0 +1,286 @@
+//! The till's configuration file (TOML), with environment overrides.
+//!
+//! Looked up at `--config`, else `$PURSER_CONFIG`, else `$XDG_CONFIG_HOME/purser/purser.toml`
+//! (`~/.config/purser/purser.toml`). Environment variables override the file:
+//! `PURSER_DB`, `PURSER_KAFKA_BOOTSTRAP`, `PURSER_KAFKA_SECURITY_PROTOCOL`,
+//! `PURSER_KAFKA_SASL_MECHANISM`, `PURSER_KAFKA_SASL_USERNAME`, `PURSER_KAFKA_SASL_PASSWORD`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use purser_core::money::Money;
+use purser_core::tax::{TaxClass, TaxMode, TaxTable};
+use purser_core::tender::OfflineCardLimits;
+use purser_core::Currency;
+use purser_stream::{KafkaConfig, SecurityProtocol, Topics};
+
+use crate::error::{AppError, AppResult, ErrorCode};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreSection {
+    pub store_id: String,
+    pub till_id: String,
+    /// ISO 4217, e.g. EUR
+    pub currency: String,
+    /// inclusive (VAT) or exclusive (sales tax)
+    pub tax_mode: String,
+    /// IANA zone that decides the business date, e.g. Europe/Paris
+    pub timezone: String,
+    /// Cash is rounded to this many minor units (1 = none; 5 = to 0.05).
+    #[serde(default = "one")]
+    pub cash_rounding: i64,
+    /// Tax class code → rate in basis points (2000 = 20 %).
+    pub tax_classes: BTreeMap<String, u32>,
+    /// Value of one loyalty point in minor units.
+    #[serde(default = "one")]
+    pub point_value: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PaymentsSection {
+    /// Largest single card payment the terminal may approve offline (major units).
+    pub offline_card_per_payment: String,
+    /// Most offline-approved card money per shift (major units).
+    pub offline_card_per_shift: String,
+}
+
+impl Default for PaymentsSection {
+    fn default() -> PaymentsSection {
+        PaymentsSection { offline_card_per_payment: "150".into(), offline_card_per_shift: "1500".into() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutboxSection {
+    /// Published outbox rows are kept this many days (the journal keeps everything).
+    pub retention_days: u32,
+    /// A till heartbeat is written this often while the cluster is reachable.
+    pub heartbeat_secs: u64,
+}
+
+impl Default for OutboxSection {
+    fn default() -> OutboxSection {
+        OutboxSection { retention_days: 30, heartbeat_secs: 60 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    pub database: PathBuf,
+    pub store: StoreSection,
+    #[serde(default)]
+    pub payments: PaymentsSection,
+    #[serde(default)]
+    pub kafka: KafkaConfig,
+    #[serde(default)]
+    pub topics: Topics,
+    #[serde(default)]
+    pub outbox: OutboxSection,
+}
+
+/// The validated, ready-to-use form of `Config`.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub config: Config,
+    pub currency: Currency,
+    pub tax_mode: TaxMode,
+    pub timezone: chrono_tz::Tz,
+    pub taxes: TaxTable,
+    pub offline_card: OfflineCardLimits,
+}
+
+pub fn default_config_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("PURSER_CONFIG") {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("purser").join("purser.toml")
+}
+
+pub fn default_database_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("purser").join("till.db")
+}
+
+fn bad(msg: impl Into<String>) -> AppError {
+    AppError::new(ErrorCode::InvalidConfig, msg)
+}
+
+impl Config {
+    pub fn load(path: &Path) -> AppResult<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            AppError::new(
+                ErrorCode::NotConfigured,
+                format!("cannot read the configuration {}: {e} (run `purser init` first)", path.display()),
+            )
+        })?;
+        let mut cfg: Config = toml::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        cfg.apply_env();
+        Ok(cfg)
+    }
+
+    pub fn apply_env(&mut self) {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let Some(v) = var("PURSER_DB") {
+            self.database = PathBuf::from(v);
+        }
+        if let Some(v) = var("PURSER_KAFKA_BOOTSTRAP") {
+            self.kafka.bootstrap_servers = v;
+        }
+        if let Some(p) = var("PURSER_KAFKA_SECURITY_PROTOCOL").and_then(|v| SecurityProtocol::parse(&v)) {
+            self.kafka.security_protocol = p;
+        }
+        if let Some(v) = var("PURSER_KAFKA_SASL_MECHANISM") {
+            self.kafka.sasl_mechanism = Some(v);
+        }
+        if let Some(v) = var("PURSER_KAFKA_SASL_USERNAME") {
+            self.kafka.sasl_username = Some(v);
+        }
+        if let Some(v) = var("PURSER_KAFKA_SASL_PASSWORD") {
+            self.kafka.sasl_password = Some(v);
+        }
+    }
+
+    /// Writes the file with user-only permissions (it may hold a SASL password).
+    pub fn save(&self, path: &Path) -> AppResult<()> {
+        let text = toml::to_string_pretty(self).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let tmp = path.with_extension("toml.tmp");
+        {
+            use std::io::Write;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut f = opts.open(&tmp).map_err(|e| bad(format!("cannot write {}: {e}", tmp.display())))?;
+            f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| bad(format!("cannot write {}: {e}", tmp.display())))?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
+        Ok(())
+    }
+
+    pub fn settings(&self) -> AppResult<Settings> {
+        let s = &self.store;
+        let ident_ok = |v: &str| !v.is_empty() && v.len() <= 40 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ident_ok(&s.store_id) {
+            return Err(bad(format!("store_id '{}' must be 1-40 letters, digits, '-' or '_'", s.store_id)));
+        }
+        if !ident_ok(&s.till_id) {
+            return Err(bad(format!("till_id '{}' must be 1-40 letters, digits, '-' or '_'", s.till_id)));
+        }
+        let currency = Currency::from_code(&s.currency).map_err(|e| bad(e.to_string()))?;
+        let tax_mode = TaxMode::parse(&s.tax_mode)
+            .ok_or_else(|| bad(format!("tax_mode '{}' must be 'inclusive' or 'exclusive'", s.tax_mode)))?;
+        let timezone: chrono_tz::Tz = s
+            .timezone
+            .parse()
+            .map_err(|_| bad(format!("timezone '{}' is not an IANA zone such as Europe/Paris", s.timezone)))?;
+        if !(1..=100_000).contains(&s.cash_rounding) {
+            return Err(bad("cash_rounding must be between 1 and 100000 minor units"));
+        }
+        if s.tax_classes.is_empty() {
+            return Err(bad("at least one tax class is needed under [store.tax_classes]"));
+        }
+        if let Some((code, rate)) = s.tax_classes.iter().find(|(_, r)| **r > 10_000) {
+            return Err(bad(format!("tax class {code}: rate {rate} basis points is above 100 %")));
+        }
+        if s.point_value < 0 {
+            return Err(bad("point_value must not be negative"));
+        }
+        let taxes = TaxTable {
+            classes: s.tax_classes.iter().map(|(c, r)| TaxClass { code: c.clone(), rate_bp: *r }).collect(),
+        };
+        let offline_card = OfflineCardLimits {
+            per_payment: currency.parse_amount(&self.payments.offline_card_per_payment).map_err(|e| bad(format!("offline_card_per_payment: {e}")))?,
+            per_shift: currency.parse_amount(&self.payments.offline_card_per_shift).map_err(|e| bad(format!("offline_card_per_shift: {e}")))?,
+        };
+        Ok(Settings { config: self.clone(), currency, tax_mode, timezone, taxes, offline_card })
+    }
+
+    /// A ready configuration for a new till (used by `purser init` and the demo).
+    pub fn new_till(store_id: &str, till_id: &str, currency: &str, tax_mode: &str, timezone: &str, database: PathBuf) -> Config {
+        let mut tax_classes = BTreeMap::new();
+        if TaxMode::parse(tax_mode) == Some(TaxMode::Exclusive) {
+            tax_classes.insert("standard".to_string(), 888);
+            tax_classes.insert("food".to_string(), 0);
+        } else {
+            tax_classes.insert("standard".to_string(), 2000);
+            tax_classes.insert("reduced".to_string(), 550);
+            tax_classes.insert("zero".to_string(), 0);
+        }
+        Config {
+            database,
+            store: StoreSection {
+                store_id: store_id.into(),
+                till_id: till_id.into(),
+                currency: currency.into(),
+                tax_mode: tax_mode.into(),
+                timezone: timezone.into(),
+                cash_rounding: 1,
+                tax_classes,
+                point_value: 1,
+            },
+            payments: PaymentsSection::default(),
+            kafka: KafkaConfig::default(),
+            topics: Topics::default(),
+            outbox: OutboxSection::default(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn money(&self, m: Money) -> String {
+        self.currency.format(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_validates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("purser.toml");
+        let mut cfg = Config::new_till("S1", "T1", "EUR", "inclusive", "Europe/Paris", dir.path().join("till.db"));
+        cfg.kafka.bootstrap_servers = "127.0.0.1:9092".into();
+        cfg.save(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let loaded = Config::load(&path).unwrap();
+        assert_eq!(loaded.store, cfg.store);
+        assert!(loaded.settings().is_ok());
+        let mut bad_cfg = cfg.clone();
+        bad_cfg.store.currency = "EURO".into();
+        assert_eq!(bad_cfg.settings().unwrap_err().code, ErrorCode::InvalidConfig);
+        let mut bad_cfg = cfg.clone();
+        bad_cfg.store.timezone = "Mars/Olympus".into();
+        assert_eq!(bad_cfg.settings().unwrap_err().code, ErrorCode::InvalidConfig);
+        let mut bad_cfg = cfg;
+        bad_cfg.store.till_id = "till 1".into();
+        assert_eq!(bad_cfg.settings().unwrap_err().code, ErrorCode::InvalidConfig);
+        assert_eq!(Config::load(&dir.path().join("missing.toml")).unwrap_err().code, ErrorCode::NotConfigured);
+    }
+}

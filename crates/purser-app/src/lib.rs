@@ -1,0 +1,20 @@
+//! Purser's use cases: what the desktop shell and the `purser` command both call.
+//!
+//! * `till::Till` — shift, sale, refund, void, drawer, reports, heartbeat. A sale is
+//!   recorded in `Till::sell`.
+//! * `config` — the till's configuration file and validated settings.
+//! * `error` — the `{code, message}` error every caller sees.
+//! * `runtime` — the real clock and ids; the relay thread with heartbeats.
+
+pub mod catalog_io;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod input;
+pub mod receipt;
+pub mod runtime;
+pub mod till;
+
+pub use config::{Config, Settings};
+pub use error::{AppError, AppResult, ErrorCode};
+pub use till::Till;

@@ -1,0 +1,233 @@
+//! Kafka client settings, from the till's configuration file.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rdkafka::ClientConfig;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityProtocol {
+    #[default]
+    Plaintext,
+    Ssl,
+    SaslSsl,
+    SaslPlaintext,
+}
+
+impl SecurityProtocol {
+    pub fn parse(s: &str) -> Option<SecurityProtocol> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "plaintext" => Some(SecurityProtocol::Plaintext),
+            "ssl" => Some(SecurityProtocol::Ssl),
+            "sasl_ssl" => Some(SecurityProtocol::SaslSsl),
+            "sasl_plaintext" => Some(SecurityProtocol::SaslPlaintext),
+            _ => None,
+        }
+    }
+    fn librdkafka(self) -> &'static str {
+        match self {
+            SecurityProtocol::Plaintext => "plaintext",
+            SecurityProtocol::Ssl => "ssl",
+            SecurityProtocol::SaslSsl => "sasl_ssl",
+            SecurityProtocol::SaslPlaintext => "sasl_plaintext",
+        }
+    }
+}
+
+/// How the till reaches the store's Kafka cluster.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KafkaConfig {
+    /// `host:port[,host:port…]`
+    pub bootstrap_servers: String,
+    pub security_protocol: SecurityProtocol,
+    /// SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN
+    pub sasl_mechanism: Option<String>,
+    pub sasl_username: Option<String>,
+    pub sasl_password: Option<String>,
+    /// CA bundle that signed the brokers' certificates (PEM).
+    pub ssl_ca_location: Option<PathBuf>,
+    /// Client certificate and key for mTLS (PEM).
+    pub ssl_certificate_location: Option<PathBuf>,
+    pub ssl_key_location: Option<PathBuf>,
+    pub ssl_key_password: Option<String>,
+    /// Any other librdkafka property, passed through as is (e.g. `message.timeout.ms`).
+    pub extra: BTreeMap<String, String>,
+}
+
+/// The till's topics; defaults from the design brief.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Topics {
+    pub payments: String,
+    pub tills: String,
+    pub loyalty: String,
+    pub inventory: String,
+    pub catalog: String,
+    pub loyalty_accounts: String,
+}
+
+impl Default for Topics {
+    fn default() -> Topics {
+        Topics {
+            payments: "pos.payments.v1".into(),
+            tills: "pos.tills.v1".into(),
+            loyalty: "pos.loyalty.v1".into(),
+            inventory: "pos.inventory.v1".into(),
+            catalog: "pos.catalog.v1".into(),
+            loyalty_accounts: "pos.loyalty-accounts.v1".into(),
+        }
+    }
+}
+
+impl Topics {
+    pub fn for_stream(&self, s: purser_core::events::Stream) -> &str {
+        use purser_core::events::Stream;
+        match s {
+            Stream::Payments => &self.payments,
+            Stream::Tills => &self.tills,
+            Stream::Loyalty => &self.loyalty,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no Kafka bootstrap servers configured (set kafka.bootstrap_servers or PURSER_KAFKA_BOOTSTRAP)")]
+    NoBootstrap,
+    #[error("bootstrap server '{0}' is not host:port")]
+    BadBootstrap(String),
+    #[error("{protocol} needs {what}")]
+    Missing { protocol: &'static str, what: &'static str },
+    #[error("SASL mechanism '{0}' is not supported (use SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN)")]
+    BadMechanism(String),
+    #[error("{what} file {path} cannot be read: {reason}")]
+    Unreadable { what: &'static str, path: PathBuf, reason: String },
+}
+
+impl KafkaConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let servers = self.bootstrap_servers.trim();
+        if servers.is_empty() {
+            return Err(ConfigError::NoBootstrap);
+        }
+        for s in servers.split(',') {
+            let s = s.trim();
+            let ok = s
+                .rsplit_once(':')
+                .map(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|p| p > 0))
+                .unwrap_or(false);
+            if !ok {
+                return Err(ConfigError::BadBootstrap(s.to_string()));
+            }
+        }
+        let sasl = matches!(self.security_protocol, SecurityProtocol::SaslSsl | SecurityProtocol::SaslPlaintext);
+        if sasl {
+            let mech = self.sasl_mechanism.clone().unwrap_or_else(|| "SCRAM-SHA-512".into());
+            if !matches!(mech.as_str(), "SCRAM-SHA-256" | "SCRAM-SHA-512" | "PLAIN") {
+                return Err(ConfigError::BadMechanism(mech));
+            }
+            if self.sasl_username.as_deref().unwrap_or("").is_empty() {
+                return Err(ConfigError::Missing { protocol: "SASL", what: "a user name (kafka.sasl_username)" });
+            }
+            if self.sasl_password.as_deref().unwrap_or("").is_empty() {
+                return Err(ConfigError::Missing { protocol: "SASL", what: "a password (kafka.sasl_password or PURSER_KAFKA_SASL_PASSWORD)" });
+            }
+        }
+        if self.security_protocol == SecurityProtocol::Ssl
+            && (self.ssl_certificate_location.is_some() != self.ssl_key_location.is_some())
+        {
+            return Err(ConfigError::Missing { protocol: "SSL client authentication", what: "both ssl_certificate_location and ssl_key_location" });
+        }
+        for (what, path) in [
+            ("CA", &self.ssl_ca_location),
+            ("client certificate", &self.ssl_certificate_location),
+            ("client key", &self.ssl_key_location),
+        ] {
+            if let Some(p) = path {
+                std::fs::File::open(p).map_err(|e| ConfigError::Unreadable { what, path: p.clone(), reason: e.to_string() })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The librdkafka settings common to every client of the till.
+    pub fn client_config(&self) -> ClientConfig {
+        let mut c = ClientConfig::new();
+        c.set("bootstrap.servers", self.bootstrap_servers.trim());
+        c.set("security.protocol", self.security_protocol.librdkafka());
+        if matches!(self.security_protocol, SecurityProtocol::SaslSsl | SecurityProtocol::SaslPlaintext) {
+            c.set("sasl.mechanism", self.sasl_mechanism.as_deref().unwrap_or("SCRAM-SHA-512"));
+            c.set("sasl.username", self.sasl_username.as_deref().unwrap_or(""));
+            c.set("sasl.password", self.sasl_password.as_deref().unwrap_or(""));
+        }
+        let paths = [
+            ("ssl.ca.location", &self.ssl_ca_location),
+            ("ssl.certificate.location", &self.ssl_certificate_location),
+            ("ssl.key.location", &self.ssl_key_location),
+        ];
+        for (key, path) in paths {
+            if let Some(p) = path {
+                c.set(key, p.to_string_lossy().as_ref());
+            }
+        }
+        if let Some(pw) = &self.ssl_key_password {
+            c.set("ssl.key.password", pw);
+        }
+        for (k, v) in &self.extra {
+            c.set(k, v);
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_security_settings() {
+        let mut k = KafkaConfig { bootstrap_servers: "kafka-1:9092,kafka-2:9092".into(), ..Default::default() };
+        assert_eq!(k.validate(), Ok(()));
+        k.bootstrap_servers = "kafka-1".into();
+        assert!(matches!(k.validate(), Err(ConfigError::BadBootstrap(_))));
+        k.bootstrap_servers = "kafka-1:9093".into();
+        k.security_protocol = SecurityProtocol::SaslSsl;
+        assert!(matches!(k.validate(), Err(ConfigError::Missing { .. })));
+        k.sasl_username = Some("till-t1".into());
+        k.sasl_password = Some("secret".into());
+        assert_eq!(k.validate(), Ok(()));
+        k.sasl_mechanism = Some("GSSAPI".into());
+        assert!(matches!(k.validate(), Err(ConfigError::BadMechanism(_))));
+        let c = KafkaConfig {
+            bootstrap_servers: "k:9093".into(),
+            security_protocol: SecurityProtocol::Ssl,
+            ssl_certificate_location: Some("/nonexistent/cert.pem".into()),
+            ssl_key_location: Some("/nonexistent/key.pem".into()),
+            ..Default::default()
+        };
+        assert!(matches!(c.validate(), Err(ConfigError::Unreadable { .. })));
+        assert_eq!(KafkaConfig::default().validate(), Err(ConfigError::NoBootstrap));
+    }
+
+    #[test]
+    fn scram_reaches_librdkafka() {
+        let k = KafkaConfig {
+            bootstrap_servers: "k:9093".into(),
+            security_protocol: SecurityProtocol::SaslSsl,
+            sasl_mechanism: Some("SCRAM-SHA-256".into()),
+            sasl_username: Some("u".into()),
+            sasl_password: Some("p".into()),
+            ..Default::default()
+        };
+        let c = k.client_config();
+        assert_eq!(c.get("security.protocol"), Some("sasl_ssl"));
+        assert_eq!(c.get("sasl.mechanism"), Some("SCRAM-SHA-256"));
+        // The ssl feature is compiled in: creating a SASL_SSL producer must not fail on
+        // "unsupported security protocol".
+        let p: Result<rdkafka::producer::BaseProducer, _> = c.create();
+        assert!(p.is_ok(), "{:?}", p.err());
+    }
+}

@@ -1,0 +1,11 @@
+//! Purser's Kafka side. The relay moves the till's outbox to the store's cluster;
+//! `config` holds the client settings every Kafka client of the till shares.
+
+pub mod config;
+pub mod embedded;
+pub mod readback;
+pub mod probe;
+pub mod relay;
+
+pub use config::{KafkaConfig, SecurityProtocol, Topics};
+pub use relay::{Relay, RelayError, RelayOptions, RelayStatus, RunMode, Waker};

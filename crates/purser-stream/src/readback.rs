@@ -1,0 +1,77 @@
+//! Reads whole topics back (from the beginning to the high watermark), independent of any
+//! consumer group: for tests, the demo and reconciliation.
+
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::config::KafkaConfig;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<String>,
+    pub payload: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+pub fn read_all(cfg: &KafkaConfig, topics: &[&str], timeout: Duration) -> Result<Vec<ConsumedRecord>, String> {
+    let consumer: BaseConsumer = cfg
+        .client_config()
+        .set("group.id", "purser-readback")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .create()
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + timeout;
+    let mut assignment = TopicPartitionList::new();
+    let mut remaining: Vec<(String, i32, i64)> = Vec::new();
+    for t in topics {
+        let md = consumer.fetch_metadata(Some(t), timeout).map_err(|e| format!("metadata for {t}: {e}"))?;
+        let tm = md.topics().first().ok_or_else(|| format!("no metadata for {t}"))?;
+        if let Some(err) = tm.error() {
+            return Err(format!("topic {t}: {err:?}"));
+        }
+        for p in tm.partitions() {
+            let (low, high) = consumer.fetch_watermarks(t, p.id(), timeout).map_err(|e| format!("watermarks of {t}/{}: {e}", p.id()))?;
+            if high > low {
+                assignment.add_partition_offset(t, p.id(), Offset::Beginning).map_err(|e| e.to_string())?;
+                remaining.push(((*t).to_string(), p.id(), high));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if remaining.is_empty() {
+        return Ok(out);
+    }
+    consumer.assign(&assignment).map_err(|e| e.to_string())?;
+    while !remaining.is_empty() {
+        if Instant::now() > deadline {
+            return Err(format!("timed out reading back; still waiting on {remaining:?}"));
+        }
+        let Some(msg) = consumer.poll(Duration::from_millis(200)) else { continue };
+        let m = msg.map_err(|e| e.to_string())?;
+        let headers = m
+            .headers()
+            .map(|h| {
+                h.iter()
+                    .map(|x| (x.key.to_string(), x.value.map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(ConsumedRecord {
+            topic: m.topic().to_string(),
+            partition: m.partition(),
+            offset: m.offset(),
+            key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+            payload: m.payload().map(|p| String::from_utf8_lossy(p).into_owned()),
+            headers,
+        });
+        remaining.retain(|(t, p, high)| !(t == m.topic() && *p == m.partition() && m.offset() + 1 >= *high));
+    }
+    Ok(out)
+}

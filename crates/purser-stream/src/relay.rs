@@ -1,0 +1,433 @@
+//! The outbox relay: sends unpublished outbox rows to Kafka in `till_seq` order and marks
+//! a row published only when the broker's delivery report says it was persisted.
+//!
+//! Ordering and duplicates:
+//! * Rows are produced in `till_seq` order, keyed by till, with an idempotent producer
+//!   (`acks=all`, at most 5 requests in flight), so within one producer session librdkafka
+//!   delivers each row once and in order, retrying transient errors itself.
+//! * `message.timeout.ms` defaults to 0 (never give up): a row cannot time out while a
+//!   later row goes through, which is the one way order could break inside a session.
+//!   Sites that set a finite timeout get failure reports, handled as below.
+//! * Any failed report: the relay stops dispatching, waits for everything in flight to
+//!   settle, records the failures, rebuilds the producer if librdkafka calls the error
+//!   fatal, backs off, and resends from the first unacknowledged row.
+//! * A row that was persisted but whose report was lost (crash, restart, rebuild) is sent
+//!   again: duplicates on the wire are possible and consumers deduplicate on `event_id`.
+//!   Resends restart at the first unacknowledged row and go forward, so the first copy of
+//!   each event still arrives in `till_seq` order.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rdkafka::client::ClientContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::statistics::Statistics;
+use rdkafka::ClientConfig;
+use serde::Serialize;
+
+use purser_store::{Ack, Store, StoreError};
+
+use crate::config::KafkaConfig;
+
+#[derive(Clone, Debug)]
+pub struct RelayOptions {
+    /// Rows read from SQLite at a time.
+    pub read_batch: usize,
+    /// Most rows handed to librdkafka and not yet acknowledged.
+    pub max_in_flight: usize,
+    /// Acknowledgements are written to SQLite at least this often.
+    pub mark_interval: Duration,
+    /// How often an idle relay looks for new rows (a `Waker` wakes it sooner).
+    pub idle_poll: Duration,
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    /// Rows in flight with no report for this long while a broker is up: rebuild the
+    /// producer and resend them.
+    pub stall_timeout: Duration,
+}
+
+impl Default for RelayOptions {
+    fn default() -> RelayOptions {
+        RelayOptions {
+            read_batch: 5_000,
+            max_in_flight: 20_000,
+            mark_interval: Duration::from_millis(25),
+            idle_poll: Duration::from_millis(100),
+            backoff_min: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(30),
+            stall_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What the relay knows about its link to the cluster, for status bars and `outbox status`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RelayStatus {
+    /// A broker connection is up (from librdkafka's statistics and delivery reports).
+    pub connected: bool,
+    /// Last time a delivery report said the broker persisted a row.
+    pub last_ack_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Rows acknowledged since this relay started.
+    pub published: u64,
+    pub failed_attempts: u64,
+    pub producer_builds: u64,
+    pub in_flight: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("Kafka settings: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("gave up after {waited:?}: {pending} events still waiting to be sent (last error: {last_error})")]
+    GaveUp { waited: Duration, pending: u64, last_error: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    /// Run until the stop flag is set.
+    Forever,
+    /// Return once the outbox is empty (or fail at the deadline).
+    UntilEmpty { deadline: Option<Duration> },
+}
+
+/// Wakes an idle relay when a new row is committed.
+#[derive(Clone, Default, Debug)]
+pub struct Waker(Arc<(Mutex<bool>, Condvar)>);
+
+impl Waker {
+    pub fn wake(&self) {
+        let (m, c) = &*self.0;
+        if let Ok(mut w) = m.lock() {
+            *w = true;
+            c.notify_all();
+        }
+    }
+    fn wait(&self, timeout: Duration) {
+        let (m, c) = &*self.0;
+        if let Ok(guard) = m.lock() {
+            if let Ok((mut w, _)) = c.wait_timeout_while(guard, timeout, |w| !*w) {
+                *w = false;
+            }
+        }
+    }
+}
+
+type Report = (u64, Result<(i32, i64), String>);
+
+#[derive(Default)]
+struct Shared {
+    reports: Mutex<Vec<Report>>,
+    connected: AtomicBool,
+    last_client_error: Mutex<Option<String>>,
+}
+
+struct RelayContext {
+    shared: Arc<Shared>,
+}
+
+impl ClientContext for RelayContext {
+    fn stats(&self, s: Statistics) {
+        let up = s.brokers.values().any(|b| b.nodeid >= 0 && b.state == "UP");
+        self.shared.connected.store(up, Ordering::Relaxed);
+    }
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
+            self.shared.connected.store(false, Ordering::Relaxed);
+        }
+        tracing::debug!(%error, reason, "kafka client error");
+        if let Ok(mut e) = self.shared.last_client_error.lock() {
+            *e = Some(format!("{error}: {reason}"));
+        }
+    }
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
+        use rdkafka::config::RDKafkaLogLevel as L;
+        match level {
+            L::Emerg | L::Alert | L::Critical | L::Error => tracing::warn!(target: "librdkafka", fac, "{msg}"),
+            _ => tracing::debug!(target: "librdkafka", fac, "{msg}"),
+        }
+    }
+}
+
+impl ProducerContext for RelayContext {
+    type DeliveryOpaque = Box<u64>;
+    fn delivery(&self, result: &DeliveryResult<'_>, seq: Box<u64>) {
+        let r = match result {
+            Ok(m) => Ok((m.partition(), m.offset())),
+            Err((e, _)) => Err(e.to_string()),
+        };
+        if let Ok(mut reports) = self.shared.reports.lock() {
+            reports.push((*seq, r));
+        }
+    }
+}
+
+/// The producer settings the relay insists on, over the site's own.
+pub fn producer_config(kafka: &KafkaConfig, max_in_flight: usize) -> ClientConfig {
+    let mut c = kafka.client_config();
+    c.set("enable.idempotence", "true");
+    c.set("acks", "all");
+    c.set("max.in.flight.requests.per.connection", "5");
+    c.set("enable.gapless.guarantee", "true");
+    let defaults = [
+        ("message.timeout.ms", "0".to_string()),
+        // Same key → partition mapping as the Java client.
+        ("partitioner", "murmur2_random".to_string()),
+        ("linger.ms", "5".to_string()),
+        ("compression.type", "lz4".to_string()),
+        ("queue.buffering.max.messages", (max_in_flight * 2).max(100_000).to_string()),
+        ("statistics.interval.ms", "1000".to_string()),
+        ("retry.backoff.max.ms", "2000".to_string()),
+    ];
+    for (k, v) in defaults {
+        if c.get(k).is_none() {
+            c.set(k, v);
+        }
+    }
+    c
+}
+
+pub struct Relay {
+    store: Store,
+    kafka: KafkaConfig,
+    opts: RelayOptions,
+    status: Arc<Mutex<RelayStatus>>,
+    waker: Waker,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay").field("store", &self.store).finish()
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+impl Relay {
+    pub fn new(db: &Path, kafka: KafkaConfig, opts: RelayOptions) -> Result<Relay, RelayError> {
+        kafka.validate()?;
+        let store = Store::open_for_relay(db)?;
+        Ok(Relay { store, kafka, opts, status: Arc::default(), waker: Waker::default() })
+    }
+
+    pub fn status(&self) -> Arc<Mutex<RelayStatus>> {
+        self.status.clone()
+    }
+
+    pub fn waker(&self) -> Waker {
+        self.waker.clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut RelayStatus)) {
+        if let Ok(mut s) = self.status.lock() {
+            f(&mut s);
+        }
+    }
+
+    fn build(&self, shared: &Arc<Shared>) -> Result<BaseProducer<RelayContext>, KafkaError> {
+        producer_config(&self.kafka, self.opts.max_in_flight)
+            .create_with_context(RelayContext { shared: shared.clone() })
+    }
+
+    /// Runs the relay; see the module docs. Returns the number of rows acknowledged.
+    pub fn run(&mut self, stop: &AtomicBool, mode: RunMode) -> Result<u64, RelayError> {
+        let started = Instant::now();
+        let shared = Arc::new(Shared::default());
+        let mut producer: Option<BaseProducer<RelayContext>> = None;
+        let mut in_flight = 0usize;
+        let mut cursor = 0u64;
+        let mut acks: Vec<Ack> = Vec::new();
+        let mut failures: Vec<(u64, String)> = Vec::new();
+        let mut last_mark = Instant::now();
+        let mut last_progress = Instant::now();
+        let mut backoff = self.opts.backoff_min;
+        let mut published = 0u64;
+        let mut stopping_since: Option<Instant> = None;
+
+        loop {
+            if stop.load(Ordering::Relaxed) && stopping_since.is_none() {
+                stopping_since = Some(Instant::now());
+            }
+            let stopping = stopping_since.is_some();
+            if stopping && (in_flight == 0 || stopping_since.is_some_and(|s| s.elapsed() > Duration::from_secs(5))) {
+                self.store.mark_published(&acks, now())?;
+                published += acks.len() as u64;
+                self.update(|s| s.published += acks.len() as u64);
+                return Ok(published);
+            }
+            if let RunMode::UntilEmpty { deadline: Some(d) } = mode {
+                if started.elapsed() > d {
+                    self.store.mark_published(&acks, now())?;
+                    let st = self.store.outbox_status()?;
+                    let last_error = self
+                        .status
+                        .lock()
+                        .ok()
+                        .and_then(|s| s.last_error.clone())
+                        .or(st.last_error)
+                        .unwrap_or_else(|| "broker unreachable".into());
+                    return Err(RelayError::GaveUp { waited: d, pending: st.pending, last_error });
+                }
+            }
+
+            let Some(p) = producer.as_ref() else {
+                match self.build(&shared) {
+                    Ok(p) => {
+                        producer = Some(p);
+                        cursor = 0;
+                        last_progress = Instant::now();
+                        self.update(|s| s.producer_builds += 1);
+                    }
+                    Err(e) => {
+                        let msg = format!("cannot create the Kafka producer: {e}");
+                        tracing::warn!("{msg}");
+                        self.update(|s| {
+                            s.last_error = Some(msg);
+                            s.last_error_at = Some(now());
+                        });
+                        std::thread::sleep(backoff);
+                        backoff = (backoff * 2).min(self.opts.backoff_max);
+                    }
+                }
+                continue;
+            };
+
+            // Dispatch the next rows in till_seq order.
+            let mut dispatched = 0usize;
+            if failures.is_empty() && !stopping && in_flight < self.opts.max_in_flight {
+                let room = (self.opts.max_in_flight - in_flight).min(self.opts.read_batch);
+                let rows = self.store.outbox_pending(cursor, room)?;
+                for row in &rows {
+                    let mut headers = OwnedHeaders::new_with_capacity(row.headers.len());
+                    for (k, v) in &row.headers {
+                        headers = headers.insert(Header { key: k, value: Some(v.as_bytes()) });
+                    }
+                    let record = BaseRecord::with_opaque_to(&row.topic, Box::new(row.till_seq))
+                        .key(row.key.as_bytes())
+                        .payload(row.payload.as_bytes())
+                        .timestamp(row.created_at.timestamp_millis())
+                        .headers(headers);
+                    match p.send(record) {
+                        Ok(()) => {
+                            in_flight += 1;
+                            dispatched += 1;
+                            cursor = row.till_seq;
+                        }
+                        Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => break,
+                        Err((e, _)) => {
+                            failures.push((row.till_seq, e.to_string()));
+                            break;
+                        }
+                    }
+                }
+            }
+
+            p.poll(if in_flight > 0 { Duration::from_millis(5) } else { Duration::ZERO });
+            let reports = shared.reports.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+            for (seq, result) in reports {
+                in_flight = in_flight.saturating_sub(1);
+                match result {
+                    Ok((partition, offset)) => {
+                        acks.push(Ack { till_seq: seq, partition, offset });
+                        last_progress = Instant::now();
+                    }
+                    Err(e) => failures.push((seq, e)),
+                }
+            }
+            let connected = shared.connected.load(Ordering::Relaxed) || !acks.is_empty();
+            if !acks.is_empty()
+                && (last_mark.elapsed() >= self.opts.mark_interval || acks.len() >= 10_000 || in_flight == 0)
+            {
+                let at = now();
+                self.store.mark_published(&acks, at)?;
+                published += acks.len() as u64;
+                let n = acks.len() as u64;
+                self.update(|s| {
+                    s.published += n;
+                    s.last_ack_at = Some(at);
+                });
+                acks.clear();
+                last_mark = Instant::now();
+                backoff = self.opts.backoff_min;
+            }
+            self.update(|s| {
+                s.connected = connected;
+                s.in_flight = in_flight as u64;
+            });
+
+            // A failure: let everything in flight settle, then rewind to the first
+            // unacknowledged row (rebuilding the producer if the error was fatal).
+            if !failures.is_empty() && in_flight == 0 {
+                self.store.mark_published(&acks, now())?;
+                published += acks.len() as u64;
+                let n_acks = acks.len() as u64;
+                acks.clear();
+                self.store.mark_failed(&failures)?;
+                let fatal = p.client().fatal_error();
+                let first = failures.iter().map(|f| f.0).min().unwrap_or(0);
+                let msg = match &fatal {
+                    Some((code, reason)) => format!("fatal producer error {code:?}: {reason}"),
+                    None => failures[0].1.clone(),
+                };
+                tracing::warn!(first_failed_seq = first, failed = failures.len(), "delivery failed: {msg}; will resend");
+                let n_failed = failures.len() as u64;
+                self.update(|s| {
+                    s.published += n_acks;
+                    s.failed_attempts += n_failed;
+                    s.last_error = Some(msg);
+                    s.last_error_at = Some(now());
+                });
+                failures.clear();
+                if fatal.is_some() {
+                    producer = None;
+                }
+                cursor = 0;
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(self.opts.backoff_max);
+                continue;
+            }
+
+            // Rows in flight and no progress while a broker is up: the session is stuck.
+            if in_flight > 0 && connected && last_progress.elapsed() > self.opts.stall_timeout {
+                tracing::warn!(in_flight, "no delivery reports for {:?}; rebuilding the producer", self.opts.stall_timeout);
+                self.store.mark_published(&acks, now())?;
+                published += acks.len() as u64;
+                acks.clear();
+                p.purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
+                p.poll(Duration::ZERO);
+                shared.reports.lock().map(|mut r| r.clear()).ok();
+                producer = None;
+                in_flight = 0;
+                continue;
+            }
+
+            if dispatched == 0 && in_flight == 0 && acks.is_empty() {
+                if let RunMode::UntilEmpty { .. } = mode {
+                    if self.store.outbox_status()?.pending == 0 {
+                        return Ok(published);
+                    }
+                }
+                if let Some(err) = shared.last_client_error.lock().ok().and_then(|mut e| e.take()) {
+                    self.update(|s| {
+                        s.last_error = Some(err);
+                        s.last_error_at = Some(now());
+                    });
+                }
+                if let Some(p) = producer.as_ref() {
+                    p.poll(Duration::ZERO);
+                }
+                self.waker.wait(self.opts.idle_poll);
+            }
+        }
+    }
+}
