@@ -53,7 +53,10 @@ pub struct PaymentsSection {
 
 impl Default for PaymentsSection {
     fn default() -> PaymentsSection {
-        PaymentsSection { offline_card_per_payment: "150".into(), offline_card_per_shift: "1500".into() }
+        PaymentsSection {
+            offline_card_per_payment: "150".into(),
+            offline_card_per_shift: "1500".into(),
+        }
     }
 }
 
@@ -68,7 +71,10 @@ pub struct OutboxSection {
 
 impl Default for OutboxSection {
     fn default() -> OutboxSection {
-        OutboxSection { retention_days: 30, heartbeat_secs: 60 }
+        OutboxSection {
+            retention_days: 30,
+            heartbeat_secs: 60,
+        }
     }
 }
 
@@ -125,10 +131,14 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|e| {
             AppError::new(
                 ErrorCode::NotConfigured,
-                format!("cannot read the configuration {}: {e} (run `purser init` first)", path.display()),
+                format!(
+                    "cannot read the configuration {}: {e} (run `purser init` first)",
+                    path.display()
+                ),
             )
         })?;
-        let mut cfg: Config = toml::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let mut cfg: Config =
+            toml::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
         cfg.apply_env();
         Ok(cfg)
     }
@@ -141,7 +151,9 @@ impl Config {
         if let Some(v) = var("PURSER_KAFKA_BOOTSTRAP") {
             self.kafka.bootstrap_servers = v;
         }
-        if let Some(p) = var("PURSER_KAFKA_SECURITY_PROTOCOL").and_then(|v| SecurityProtocol::parse(&v)) {
+        if let Some(p) =
+            var("PURSER_KAFKA_SECURITY_PROTOCOL").and_then(|v| SecurityProtocol::parse(&v))
+        {
             self.kafka.security_protocol = p;
         }
         if let Some(v) = var("PURSER_KAFKA_SASL_MECHANISM") {
@@ -157,9 +169,11 @@ impl Config {
 
     /// Writes the file with user-only permissions (it may hold a SASL password).
     pub fn save(&self, path: &Path) -> AppResult<()> {
-        let text = toml::to_string_pretty(self).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let text = toml::to_string_pretty(self)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
         }
         let tmp = path.with_extension("toml.tmp");
         {
@@ -171,53 +185,106 @@ impl Config {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            let mut f = opts.open(&tmp).map_err(|e| bad(format!("cannot write {}: {e}", tmp.display())))?;
-            f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| bad(format!("cannot write {}: {e}", tmp.display())))?;
+            let mut f = opts
+                .open(&tmp)
+                .map_err(|e| bad(format!("cannot write {}: {e}", tmp.display())))?;
+            f.write_all(text.as_bytes())
+                .and_then(|_| f.sync_all())
+                .map_err(|e| bad(format!("cannot write {}: {e}", tmp.display())))?;
         }
-        std::fs::rename(&tmp, path).map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::rename(&tmp, path)
+            .map_err(|e| bad(format!("cannot write {}: {e}", path.display())))?;
         Ok(())
     }
 
     pub fn settings(&self) -> AppResult<Settings> {
         let s = &self.store;
-        let ident_ok = |v: &str| !v.is_empty() && v.len() <= 40 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let ident_ok = |v: &str| {
+            !v.is_empty()
+                && v.len() <= 40
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
         if !ident_ok(&s.store_id) {
-            return Err(bad(format!("store_id '{}' must be 1-40 letters, digits, '-' or '_'", s.store_id)));
+            return Err(bad(format!(
+                "store_id '{}' must be 1-40 letters, digits, '-' or '_'",
+                s.store_id
+            )));
         }
         if !ident_ok(&s.till_id) {
-            return Err(bad(format!("till_id '{}' must be 1-40 letters, digits, '-' or '_'", s.till_id)));
+            return Err(bad(format!(
+                "till_id '{}' must be 1-40 letters, digits, '-' or '_'",
+                s.till_id
+            )));
         }
         let currency = Currency::from_code(&s.currency).map_err(|e| bad(e.to_string()))?;
-        let tax_mode = TaxMode::parse(&s.tax_mode)
-            .ok_or_else(|| bad(format!("tax_mode '{}' must be 'inclusive' or 'exclusive'", s.tax_mode)))?;
-        let timezone: chrono_tz::Tz = s
-            .timezone
-            .parse()
-            .map_err(|_| bad(format!("timezone '{}' is not an IANA zone such as Europe/Paris", s.timezone)))?;
+        let tax_mode = TaxMode::parse(&s.tax_mode).ok_or_else(|| {
+            bad(format!(
+                "tax_mode '{}' must be 'inclusive' or 'exclusive'",
+                s.tax_mode
+            ))
+        })?;
+        let timezone: chrono_tz::Tz = s.timezone.parse().map_err(|_| {
+            bad(format!(
+                "timezone '{}' is not an IANA zone such as Europe/Paris",
+                s.timezone
+            ))
+        })?;
         if !(1..=100_000).contains(&s.cash_rounding) {
-            return Err(bad("cash_rounding must be between 1 and 100000 minor units"));
+            return Err(bad(
+                "cash_rounding must be between 1 and 100000 minor units",
+            ));
         }
         if s.tax_classes.is_empty() {
-            return Err(bad("at least one tax class is needed under [store.tax_classes]"));
+            return Err(bad(
+                "at least one tax class is needed under [store.tax_classes]",
+            ));
         }
         if let Some((code, rate)) = s.tax_classes.iter().find(|(_, r)| **r > 10_000) {
-            return Err(bad(format!("tax class {code}: rate {rate} basis points is above 100 %")));
+            return Err(bad(format!(
+                "tax class {code}: rate {rate} basis points is above 100 %"
+            )));
         }
         if s.point_value < 0 {
             return Err(bad("point_value must not be negative"));
         }
         let taxes = TaxTable {
-            classes: s.tax_classes.iter().map(|(c, r)| TaxClass { code: c.clone(), rate_bp: *r }).collect(),
+            classes: s
+                .tax_classes
+                .iter()
+                .map(|(c, r)| TaxClass {
+                    code: c.clone(),
+                    rate_bp: *r,
+                })
+                .collect(),
         };
         let offline_card = OfflineCardLimits {
-            per_payment: currency.parse_amount(&self.payments.offline_card_per_payment).map_err(|e| bad(format!("offline_card_per_payment: {e}")))?,
-            per_shift: currency.parse_amount(&self.payments.offline_card_per_shift).map_err(|e| bad(format!("offline_card_per_shift: {e}")))?,
+            per_payment: currency
+                .parse_amount(&self.payments.offline_card_per_payment)
+                .map_err(|e| bad(format!("offline_card_per_payment: {e}")))?,
+            per_shift: currency
+                .parse_amount(&self.payments.offline_card_per_shift)
+                .map_err(|e| bad(format!("offline_card_per_shift: {e}")))?,
         };
-        Ok(Settings { config: self.clone(), currency, tax_mode, timezone, taxes, offline_card })
+        Ok(Settings {
+            config: self.clone(),
+            currency,
+            tax_mode,
+            timezone,
+            taxes,
+            offline_card,
+        })
     }
 
     /// A ready configuration for a new till (used by `purser init` and the demo).
-    pub fn new_till(store_id: &str, till_id: &str, currency: &str, tax_mode: &str, timezone: &str, database: PathBuf) -> Config {
+    pub fn new_till(
+        store_id: &str,
+        till_id: &str,
+        currency: &str,
+        tax_mode: &str,
+        timezone: &str,
+        database: PathBuf,
+    ) -> Config {
         let mut tax_classes = BTreeMap::new();
         if TaxMode::parse(tax_mode) == Some(TaxMode::Exclusive) {
             tax_classes.insert("standard".to_string(), 888);
@@ -261,26 +328,50 @@ mod tests {
     fn round_trips_and_validates() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("purser.toml");
-        let mut cfg = Config::new_till("S1", "T1", "EUR", "inclusive", "Europe/Paris", dir.path().join("till.db"));
+        let mut cfg = Config::new_till(
+            "S1",
+            "T1",
+            "EUR",
+            "inclusive",
+            "Europe/Paris",
+            dir.path().join("till.db"),
+        );
         cfg.kafka.bootstrap_servers = "127.0.0.1:9092".into();
         cfg.save(&path).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let loaded = Config::load(&path).unwrap();
         assert_eq!(loaded.store, cfg.store);
         assert!(loaded.settings().is_ok());
         let mut bad_cfg = cfg.clone();
         bad_cfg.store.currency = "EURO".into();
-        assert_eq!(bad_cfg.settings().unwrap_err().code, ErrorCode::InvalidConfig);
+        assert_eq!(
+            bad_cfg.settings().unwrap_err().code,
+            ErrorCode::InvalidConfig
+        );
         let mut bad_cfg = cfg.clone();
         bad_cfg.store.timezone = "Mars/Olympus".into();
-        assert_eq!(bad_cfg.settings().unwrap_err().code, ErrorCode::InvalidConfig);
+        assert_eq!(
+            bad_cfg.settings().unwrap_err().code,
+            ErrorCode::InvalidConfig
+        );
         let mut bad_cfg = cfg;
         bad_cfg.store.till_id = "till 1".into();
-        assert_eq!(bad_cfg.settings().unwrap_err().code, ErrorCode::InvalidConfig);
-        assert_eq!(Config::load(&dir.path().join("missing.toml")).unwrap_err().code, ErrorCode::NotConfigured);
+        assert_eq!(
+            bad_cfg.settings().unwrap_err().code,
+            ErrorCode::InvalidConfig
+        );
+        assert_eq!(
+            Config::load(&dir.path().join("missing.toml"))
+                .unwrap_err()
+                .code,
+            ErrorCode::NotConfigured
+        );
     }
 }

@@ -21,84 +21,202 @@ const FAMILIES: &[Family] = &[
         category: "Coffee bar",
         tax: "standard",
         sold_by: SoldBy::Unit,
-        items: &[("Espresso", 220), ("Double espresso", 320), ("Americano", 290), ("Cappuccino", 380), ("Flat white", 400), ("Caffe latte", 390), ("Mocha", 430), ("Hot chocolate", 360), ("Chai latte", 400), ("Iced latte", 420)],
+        items: &[
+            ("Espresso", 220),
+            ("Double espresso", 320),
+            ("Americano", 290),
+            ("Cappuccino", 380),
+            ("Flat white", 400),
+            ("Caffe latte", 390),
+            ("Mocha", 430),
+            ("Hot chocolate", 360),
+            ("Chai latte", 400),
+            ("Iced latte", 420),
+        ],
         variants: &[("", 0), (" oat milk", 50), (" to go", 20)],
     },
     Family {
         category: "Tea",
         tax: "standard",
         sold_by: SoldBy::Unit,
-        items: &[("English breakfast tea", 250), ("Earl Grey tea", 250), ("Green tea", 260), ("Peppermint tea", 250), ("Chamomile tea", 250), ("Rooibos tea", 260)],
+        items: &[
+            ("English breakfast tea", 250),
+            ("Earl Grey tea", 250),
+            ("Green tea", 260),
+            ("Peppermint tea", 250),
+            ("Chamomile tea", 250),
+            ("Rooibos tea", 260),
+        ],
         variants: &[("", 0), (" pot", 180)],
     },
     Family {
         category: "Soft drinks",
         tax: "standard",
         sold_by: SoldBy::Unit,
-        items: &[("Cola", 250), ("Cola zero", 250), ("Lemonade", 260), ("Orange juice", 320), ("Apple juice", 320), ("Tonic water", 220), ("Ginger ale", 240), ("Sparkling water", 200), ("Still water", 180), ("Iced tea peach", 280)],
+        items: &[
+            ("Cola", 250),
+            ("Cola zero", 250),
+            ("Lemonade", 260),
+            ("Orange juice", 320),
+            ("Apple juice", 320),
+            ("Tonic water", 220),
+            ("Ginger ale", 240),
+            ("Sparkling water", 200),
+            ("Still water", 180),
+            ("Iced tea peach", 280),
+        ],
         variants: &[(" 330ml", 0), (" 500ml", 80), (" 1L", 190)],
     },
     Family {
         category: "Beer & cider",
         tax: "standard",
         sold_by: SoldBy::Unit,
-        items: &[("Pilsner", 450), ("IPA", 590), ("Wheat beer", 520), ("Stout", 560), ("Amber ale", 540), ("Apple cider", 500), ("Alcohol-free lager", 390)],
+        items: &[
+            ("Pilsner", 450),
+            ("IPA", 590),
+            ("Wheat beer", 520),
+            ("Stout", 560),
+            ("Amber ale", 540),
+            ("Apple cider", 500),
+            ("Alcohol-free lager", 390),
+        ],
         variants: &[(" bottle", 0), (" pint draught", 120), (" can", -40)],
     },
     Family {
         category: "Wine",
         tax: "standard",
         sold_by: SoldBy::Unit,
-        items: &[("House red", 650), ("House white", 650), ("Rose", 680), ("Prosecco", 790), ("Rioja Crianza", 850), ("Sauvignon blanc", 820), ("Malbec", 880), ("Champagne brut", 1450)],
+        items: &[
+            ("House red", 650),
+            ("House white", 650),
+            ("Rose", 680),
+            ("Prosecco", 790),
+            ("Rioja Crianza", 850),
+            ("Sauvignon blanc", 820),
+            ("Malbec", 880),
+            ("Champagne brut", 1450),
+        ],
         variants: &[(" glass 175ml", 0), (" bottle 750ml", 1950)],
     },
     Family {
         category: "Spirits & cocktails",
         tax: "standard",
         sold_by: SoldBy::Unit,
-        items: &[("Gin and tonic", 850), ("Rum and cola", 820), ("Whisky single malt", 1100), ("Vodka soda", 800), ("Mojito", 1050), ("Margarita", 1050), ("Espresso martini", 1150), ("Aperol spritz", 950), ("Negroni", 1100), ("Pina colada", 1100)],
+        items: &[
+            ("Gin and tonic", 850),
+            ("Rum and cola", 820),
+            ("Whisky single malt", 1100),
+            ("Vodka soda", 800),
+            ("Mojito", 1050),
+            ("Margarita", 1050),
+            ("Espresso martini", 1150),
+            ("Aperol spritz", 950),
+            ("Negroni", 1100),
+            ("Pina colada", 1100),
+        ],
         variants: &[("", 0), (" double", 400)],
     },
     Family {
         category: "Bakery",
         tax: "reduced",
         sold_by: SoldBy::Unit,
-        items: &[("Croissant", 180), ("Pain au chocolat", 200), ("Blueberry muffin", 260), ("Cinnamon roll", 280), ("Banana bread slice", 270), ("Brownie", 290), ("Scone with jam", 310), ("Bagel plain", 190), ("Almond croissant", 290)],
+        items: &[
+            ("Croissant", 180),
+            ("Pain au chocolat", 200),
+            ("Blueberry muffin", 260),
+            ("Cinnamon roll", 280),
+            ("Banana bread slice", 270),
+            ("Brownie", 290),
+            ("Scone with jam", 310),
+            ("Bagel plain", 190),
+            ("Almond croissant", 290),
+        ],
         variants: &[("", 0), (" warmed", 0)],
     },
     Family {
         category: "Sandwiches",
         tax: "reduced",
         sold_by: SoldBy::Unit,
-        items: &[("Ham and cheese baguette", 590), ("Chicken Caesar wrap", 650), ("Tuna melt panini", 620), ("Caprese focaccia", 610), ("Egg and cress sandwich", 450), ("BLT sandwich", 560), ("Falafel wrap", 590)],
+        items: &[
+            ("Ham and cheese baguette", 590),
+            ("Chicken Caesar wrap", 650),
+            ("Tuna melt panini", 620),
+            ("Caprese focaccia", 610),
+            ("Egg and cress sandwich", 450),
+            ("BLT sandwich", 560),
+            ("Falafel wrap", 590),
+        ],
         variants: &[("", 0), (" meal deal", 250)],
     },
     Family {
         category: "Snacks",
         tax: "reduced",
         sold_by: SoldBy::Unit,
-        items: &[("Salted crisps", 150), ("Sea salt and vinegar crisps", 150), ("Salted peanuts", 180), ("Mixed nuts", 290), ("Dark chocolate bar", 220), ("Milk chocolate bar", 200), ("Granola bar", 170), ("Pretzels", 190), ("Olives", 350), ("Cheese board", 1250)],
+        items: &[
+            ("Salted crisps", 150),
+            ("Sea salt and vinegar crisps", 150),
+            ("Salted peanuts", 180),
+            ("Mixed nuts", 290),
+            ("Dark chocolate bar", 220),
+            ("Milk chocolate bar", 200),
+            ("Granola bar", 170),
+            ("Pretzels", 190),
+            ("Olives", 350),
+            ("Cheese board", 1250),
+        ],
         variants: &[(" small", 0), (" sharing", 170)],
     },
     Family {
         category: "Fruit & deli (by weight)",
         tax: "reduced",
         sold_by: SoldBy::Weight,
-        items: &[("Bananas", 199), ("Apples Gala", 289), ("Grapes red", 549), ("Cherries", 1290), ("Clementines", 329), ("Olives mixed", 1690), ("Manchego cheese", 2890), ("Serrano ham", 3990), ("Dried apricots", 1590), ("Trail mix", 1490)],
+        items: &[
+            ("Bananas", 199),
+            ("Apples Gala", 289),
+            ("Grapes red", 549),
+            ("Cherries", 1290),
+            ("Clementines", 329),
+            ("Olives mixed", 1690),
+            ("Manchego cheese", 2890),
+            ("Serrano ham", 3990),
+            ("Dried apricots", 1590),
+            ("Trail mix", 1490),
+        ],
         variants: &[("", 0)],
     },
     Family {
         category: "Toiletries",
         tax: "standard",
         sold_by: SoldBy::Unit,
-        items: &[("Sun cream SPF30", 1190), ("Sun cream SPF50", 1290), ("After-sun lotion", 890), ("Toothpaste", 290), ("Travel toothbrush", 250), ("Paracetamol 16", 199), ("Seasickness tablets", 650), ("Lip balm", 350), ("Hand sanitiser", 290)],
+        items: &[
+            ("Sun cream SPF30", 1190),
+            ("Sun cream SPF50", 1290),
+            ("After-sun lotion", 890),
+            ("Toothpaste", 290),
+            ("Travel toothbrush", 250),
+            ("Paracetamol 16", 199),
+            ("Seasickness tablets", 650),
+            ("Lip balm", 350),
+            ("Hand sanitiser", 290),
+        ],
         variants: &[("", 0), (" travel size", -60)],
     },
     Family {
         category: "Souvenirs",
         tax: "standard",
         sold_by: SoldBy::Unit,
-        items: &[("Postcard", 120), ("Fridge magnet", 450), ("Keyring", 550), ("Enamel mug", 1290), ("Cotton tote bag", 990), ("Baseball cap", 1690), ("T-shirt", 1990), ("Hoodie", 3990), ("Snow globe", 1490), ("Tea towel", 890)],
+        items: &[
+            ("Postcard", 120),
+            ("Fridge magnet", 450),
+            ("Keyring", 550),
+            ("Enamel mug", 1290),
+            ("Cotton tote bag", 990),
+            ("Baseball cap", 1690),
+            ("T-shirt", 1990),
+            ("Hoodie", 3990),
+            ("Snow globe", 1490),
+            ("Tea towel", 890),
+        ],
         variants: &[("", 0), (" deluxe", 500)],
     },
 ];
@@ -142,7 +260,10 @@ impl Lcg {
         Lcg(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
     pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     pub fn below(&mut self, n: u64) -> u64 {
@@ -152,20 +273,42 @@ impl Lcg {
 
 /// The `n`-th sale of the demo day: a basket of 1-5 items scanned by barcode, and one of
 /// the tender mixes a bar sees (cash with change, card, split, cabin charge).
-pub fn demo_sale(catalog: &[Product], rng: &mut Lcg, n: u64, total_hint: impl Fn(&SaleRequest) -> Option<Money>) -> SaleRequest {
+pub fn demo_sale(
+    catalog: &[Product],
+    rng: &mut Lcg,
+    n: u64,
+    total_hint: impl Fn(&SaleRequest) -> Option<Money>,
+) -> SaleRequest {
     let items = 1 + rng.below(5);
     let mut lines = Vec::new();
     for _ in 0..items {
         let p = &catalog[usize::try_from(rng.below(catalog.len() as u64)).unwrap_or(0)];
         let quantity = match p.sold_by {
-            SoldBy::Weight => Some(Quantity::Grams(i64::try_from(100 + rng.below(900)).unwrap_or(250))),
-            SoldBy::Unit => Some(Quantity::Units(i64::try_from(1 + rng.below(3)).unwrap_or(1))),
+            SoldBy::Weight => Some(Quantity::Grams(
+                i64::try_from(100 + rng.below(900)).unwrap_or(250),
+            )),
+            SoldBy::Unit => Some(Quantity::Units(
+                i64::try_from(1 + rng.below(3)).unwrap_or(1),
+            )),
         };
-        let code = p.barcodes.first().map(|g| g.trim_start_matches('0').to_string()).unwrap_or_else(|| p.sku.clone());
+        let code = p
+            .barcodes
+            .first()
+            .map(|g| g.trim_start_matches('0').to_string())
+            .unwrap_or_else(|| p.sku.clone());
         let discount = (rng.below(12) == 0).then_some(Discount::Percent { bp: 1000 });
-        lines.push(LineRequest { code, quantity, discount });
+        lines.push(LineRequest {
+            code,
+            quantity,
+            discount,
+        });
     }
-    let mut req = SaleRequest { lines, discount: None, tenders: Vec::new(), member_id: None };
+    let mut req = SaleRequest {
+        lines,
+        discount: None,
+        tenders: Vec::new(),
+        member_id: None,
+    };
     if rng.below(15) == 0 {
         req.discount = Some(Discount::Amount { amount: Money(100) });
     }
@@ -181,16 +324,32 @@ pub fn demo_sale(catalog: &[Product], rng: &mut Lcg, n: u64, total_hint: impl Fn
             // Cash, rounded up to the next 5 or 10 for change.
             let total = total_hint(&req).unwrap_or(Money(0));
             let step = if total.0 > 2000 { 1000 } else { 500 };
-            vec![TenderInput::Cash { tendered: Some(Money((total.0 / step + 1) * step)) }]
+            vec![TenderInput::Cash {
+                tendered: Some(Money((total.0 / step + 1) * step)),
+            }]
         }
-        4..=7 => vec![TenderInput::Card { card: card(n), amount: None }],
+        4..=7 => vec![TenderInput::Card {
+            card: card(n),
+            amount: None,
+        }],
         8 => {
             let total = total_hint(&req).unwrap_or(Money(0));
             let cash = Money(total.0 / 2);
             if cash.0 > 0 {
-                vec![TenderInput::Cash { tendered: Some(cash) }, TenderInput::Card { card: card(n), amount: None }]
+                vec![
+                    TenderInput::Cash {
+                        tendered: Some(cash),
+                    },
+                    TenderInput::Card {
+                        card: card(n),
+                        amount: None,
+                    },
+                ]
             } else {
-                vec![TenderInput::Card { card: card(n), amount: None }]
+                vec![TenderInput::Card {
+                    card: card(n),
+                    amount: None,
+                }]
             }
         }
         _ => vec![TenderInput::Account {

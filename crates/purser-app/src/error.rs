@@ -52,7 +52,10 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
-        AppError { code, message: message.into() }
+        AppError {
+            code,
+            message: message.into(),
+        }
     }
     pub fn invalid(message: impl Into<String>) -> AppError {
         AppError::new(ErrorCode::InvalidInput, message)
@@ -70,7 +73,9 @@ impl From<StoreError> for AppError {
             StoreError::DiskFull => ErrorCode::DiskFull,
             StoreError::NotInitialised => ErrorCode::NotConfigured,
             StoreError::OtherTill { .. } => ErrorCode::InvalidConfig,
-            StoreError::Conflict(m) if m.contains("shift is already open") => ErrorCode::ShiftAlreadyOpen,
+            StoreError::Conflict(m) if m.contains("shift is already open") => {
+                ErrorCode::ShiftAlreadyOpen
+            }
             StoreError::Conflict(_) => ErrorCode::NotAllowed,
             _ => ErrorCode::Storage,
         };
@@ -122,7 +127,9 @@ impl From<RefundError> for AppError {
     fn from(e: RefundError) -> AppError {
         let code = match e {
             RefundError::NoSuchLine(_) => ErrorCode::NotFound,
-            RefundError::NonPositive | RefundError::WrongKind { .. } | RefundError::DuplicateLine(_) => ErrorCode::InvalidInput,
+            RefundError::NonPositive
+            | RefundError::WrongKind { .. }
+            | RefundError::DuplicateLine(_) => ErrorCode::InvalidInput,
             _ => ErrorCode::NotAllowed,
         };
         AppError::new(code, e.to_string())

@@ -12,17 +12,30 @@ use crate::error::{AppError, AppResult};
 pub fn parse_quantity(s: &str) -> AppResult<Quantity> {
     let t = s.trim().to_ascii_lowercase();
     if t.starts_with('-') {
-        return Err(AppError::invalid(format!("quantity '{s}' is negative; quantities must be positive")));
+        return Err(AppError::invalid(format!(
+            "quantity '{s}' is negative; quantities must be positive"
+        )));
     }
     let q = if let Some(kg) = t.strip_suffix("kg") {
-        let grams = Currency { code: "KG".into(), exponent: 3 }
-            .parse_amount(kg)
-            .map_err(|_| AppError::invalid(format!("'{s}' is not a weight (e.g. 0.350kg or 350g)")))?;
+        let grams = Currency {
+            code: "KG".into(),
+            exponent: 3,
+        }
+        .parse_amount(kg)
+        .map_err(|_| AppError::invalid(format!("'{s}' is not a weight (e.g. 0.350kg or 350g)")))?;
         Quantity::Grams(grams.0)
     } else if let Some(g) = t.strip_suffix('g') {
-        Quantity::Grams(g.trim().parse().map_err(|_| AppError::invalid(format!("'{s}' is not a weight (e.g. 350g)")))?)
+        Quantity::Grams(
+            g.trim()
+                .parse()
+                .map_err(|_| AppError::invalid(format!("'{s}' is not a weight (e.g. 350g)")))?,
+        )
     } else {
-        Quantity::Units(t.parse().map_err(|_| AppError::invalid(format!("'{s}' is not a quantity (a whole number, or a weight such as 0.350kg)")))?)
+        Quantity::Units(t.parse().map_err(|_| {
+            AppError::invalid(format!(
+                "'{s}' is not a quantity (a whole number, or a weight such as 0.350kg)"
+            ))
+        })?)
     };
     q.validate()?;
     Ok(q)
@@ -32,12 +45,20 @@ pub fn parse_quantity(s: &str) -> AppResult<Quantity> {
 pub fn parse_discount(s: &str, currency: &Currency) -> AppResult<Discount> {
     let t = s.trim();
     let d = if let Some(p) = t.strip_suffix('%') {
-        let bp = Currency { code: "PCT".into(), exponent: 2 }
-            .parse_amount(p)
-            .map_err(|_| AppError::invalid(format!("'{s}' is not a percentage (e.g. 10% or 12.5%)")))?;
-        Discount::Percent { bp: u32::try_from(bp.0).map_err(|_| AppError::invalid(format!("'{s}' is too large")))? }
+        let bp = Currency {
+            code: "PCT".into(),
+            exponent: 2,
+        }
+        .parse_amount(p)
+        .map_err(|_| AppError::invalid(format!("'{s}' is not a percentage (e.g. 10% or 12.5%)")))?;
+        Discount::Percent {
+            bp: u32::try_from(bp.0)
+                .map_err(|_| AppError::invalid(format!("'{s}' is too large")))?,
+        }
     } else {
-        Discount::Amount { amount: currency.parse_amount(t)? }
+        Discount::Amount {
+            amount: currency.parse_amount(t)?,
+        }
     };
     d.validate()?;
     Ok(d)
@@ -62,9 +83,15 @@ pub fn parse_item(s: &str, currency: &Currency) -> AppResult<ItemSpec> {
     };
     let code = code.trim();
     if code.is_empty() {
-        return Err(AppError::invalid(format!("item '{s}' has no SKU or barcode")));
+        return Err(AppError::invalid(format!(
+            "item '{s}' has no SKU or barcode"
+        )));
     }
-    Ok(ItemSpec { code: code.to_string(), quantity, discount })
+    Ok(ItemSpec {
+        code: code.to_string(),
+        quantity,
+        discount,
+    })
 }
 
 /// Tenders:
@@ -134,22 +161,58 @@ mod tests {
     fn items() {
         assert_eq!(
             parse_item("4006381333931*2@10%", &eur()).unwrap(),
-            ItemSpec { code: "4006381333931".into(), quantity: Some(Quantity::Units(2)), discount: Some(Discount::Percent { bp: 1000 }) }
+            ItemSpec {
+                code: "4006381333931".into(),
+                quantity: Some(Quantity::Units(2)),
+                discount: Some(Discount::Percent { bp: 1000 })
+            }
         );
-        assert_eq!(parse_item("BAN*0.35kg", &eur()).unwrap().quantity, Some(Quantity::Grams(350)));
-        assert_eq!(parse_item("BAN*350g", &eur()).unwrap().quantity, Some(Quantity::Grams(350)));
-        assert_eq!(parse_item("X@1.50", &eur()).unwrap().discount, Some(Discount::Amount { amount: Money(150) }));
-        assert_eq!(parse_item("X*-2", &eur()).unwrap_err().code, ErrorCode::InvalidInput);
-        assert_eq!(parse_item("X*0", &eur()).unwrap_err().code, ErrorCode::InvalidInput);
-        assert_eq!(parse_item("X*two", &eur()).unwrap_err().code, ErrorCode::InvalidInput);
-        assert_eq!(parse_item("*2", &eur()).unwrap_err().code, ErrorCode::InvalidInput);
-        assert_eq!(parse_item("X@150%", &eur()).unwrap_err().code, ErrorCode::InvalidInput);
+        assert_eq!(
+            parse_item("BAN*0.35kg", &eur()).unwrap().quantity,
+            Some(Quantity::Grams(350))
+        );
+        assert_eq!(
+            parse_item("BAN*350g", &eur()).unwrap().quantity,
+            Some(Quantity::Grams(350))
+        );
+        assert_eq!(
+            parse_item("X@1.50", &eur()).unwrap().discount,
+            Some(Discount::Amount { amount: Money(150) })
+        );
+        assert_eq!(
+            parse_item("X*-2", &eur()).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            parse_item("X*0", &eur()).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            parse_item("X*two", &eur()).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            parse_item("*2", &eur()).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            parse_item("X@150%", &eur()).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
     }
 
     #[test]
     fn tenders() {
-        assert_eq!(parse_tender("cash", &eur(), 1).unwrap(), TenderInput::Cash { tendered: None });
-        assert_eq!(parse_tender("cash:20", &eur(), 1).unwrap(), TenderInput::Cash { tendered: Some(Money(2000)) });
+        assert_eq!(
+            parse_tender("cash", &eur(), 1).unwrap(),
+            TenderInput::Cash { tendered: None }
+        );
+        assert_eq!(
+            parse_tender("cash:20", &eur(), 1).unwrap(),
+            TenderInput::Cash {
+                tendered: Some(Money(2000))
+            }
+        );
         match parse_tender("card:visa:4242:AB12:T-9:5.00:offline", &eur(), 1).unwrap() {
             TenderInput::Card { card, amount } => {
                 assert!(card.offline);
@@ -158,10 +221,32 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse_tender("card:visa:4242:AB12:T-9", &eur(), 1).unwrap(), TenderInput::Card { amount: None, .. }));
-        assert!(matches!(parse_tender("cabin:C-7012", &eur(), 1).unwrap(), TenderInput::Account { account_kind: AccountKind::Cabin, .. }));
-        assert_eq!(parse_tender("points:M1:250", &eur(), 2).unwrap(), TenderInput::Points { member_id: "M1".into(), points: 250, amount: Money(500) });
-        assert_eq!(parse_tender("cheque:12", &eur(), 1).unwrap_err().code, ErrorCode::InvalidInput);
-        assert_eq!(parse_tender("cash:-5", &eur(), 1).unwrap_err().code, ErrorCode::InvalidInput);
+        assert!(matches!(
+            parse_tender("card:visa:4242:AB12:T-9", &eur(), 1).unwrap(),
+            TenderInput::Card { amount: None, .. }
+        ));
+        assert!(matches!(
+            parse_tender("cabin:C-7012", &eur(), 1).unwrap(),
+            TenderInput::Account {
+                account_kind: AccountKind::Cabin,
+                ..
+            }
+        ));
+        assert_eq!(
+            parse_tender("points:M1:250", &eur(), 2).unwrap(),
+            TenderInput::Points {
+                member_id: "M1".into(),
+                points: 250,
+                amount: Money(500)
+            }
+        );
+        assert_eq!(
+            parse_tender("cheque:12", &eur(), 1).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert_eq!(
+            parse_tender("cash:-5", &eur(), 1).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
     }
 }

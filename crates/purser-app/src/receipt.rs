@@ -13,7 +13,10 @@ use crate::config::Settings;
 const WIDTH: usize = 42;
 
 fn row(out: &mut String, left: &str, right: &str) {
-    let l: String = left.chars().take(WIDTH.saturating_sub(right.chars().count() + 1)).collect();
+    let l: String = left
+        .chars()
+        .take(WIDTH.saturating_sub(right.chars().count() + 1))
+        .collect();
     let pad = WIDTH.saturating_sub(l.chars().count() + right.chars().count());
     out.push_str(&l);
     out.push_str(&" ".repeat(pad));
@@ -27,14 +30,23 @@ fn rule(out: &mut String) {
 }
 
 fn local(s: &Settings, t: DateTime<Utc>) -> String {
-    t.with_timezone(&s.timezone).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&s.timezone)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn header(out: &mut String, s: &Settings, e: &Event, title: &str, number: &str) {
     let h = &e.header;
-    out.push_str(&format!("{:^WIDTH$}\n", format!("Store {} - Till {}", h.store_id, h.till_id)));
+    out.push_str(&format!(
+        "{:^WIDTH$}\n",
+        format!("Store {} - Till {}", h.store_id, h.till_id)
+    ));
     row(out, &format!("{title} {number}"), &local(s, h.occurred_at));
-    row(out, &format!("Cashier {}", h.cashier_id.as_deref().unwrap_or("-")), &format!("#{}", h.till_seq));
+    row(
+        out,
+        &format!("Cashier {}", h.cashier_id.as_deref().unwrap_or("-")),
+        &format!("#{}", h.till_seq),
+    );
     rule(out);
 }
 
@@ -48,8 +60,14 @@ fn tender_label(t: &Tender) -> String {
             card.approval_code,
             if card.offline { " (offline)" } else { "" }
         ),
-        Tender::Account { account_kind, account_id, .. } => format!("{account_kind:?} charge {account_id}"),
-        Tender::Points { points, member_id, .. } => format!("{points} points ({member_id})"),
+        Tender::Account {
+            account_kind,
+            account_id,
+            ..
+        } => format!("{account_kind:?} charge {account_id}"),
+        Tender::Points {
+            points, member_id, ..
+        } => format!("{points} points ({member_id})"),
     }
 }
 
@@ -79,7 +97,11 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
     if sale.tax_mode == purser_core::tax::TaxMode::Exclusive {
         row(&mut out, "Tax", &m(sale.tax_total));
     }
-    row(&mut out, &format!("TOTAL {}", sale.currency), &m(sale.total));
+    row(
+        &mut out,
+        &format!("TOTAL {}", sale.currency),
+        &m(sale.total),
+    );
     if !sale.cash_rounding.is_zero() {
         row(&mut out, "Cash rounding", &m(sale.cash_rounding));
     }
@@ -96,8 +118,12 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
     rule(&mut out);
     for t in &sale.taxes {
         let label = match sale.tax_mode {
-            purser_core::tax::TaxMode::Inclusive => format!("incl. {} {}% of {}", t.tax_class, pct(t.rate_bp), m(t.base)),
-            purser_core::tax::TaxMode::Exclusive => format!("{} {}% on {}", t.tax_class, pct(t.rate_bp), m(t.base)),
+            purser_core::tax::TaxMode::Inclusive => {
+                format!("incl. {} {}% of {}", t.tax_class, pct(t.rate_bp), m(t.base))
+            }
+            purser_core::tax::TaxMode::Exclusive => {
+                format!("{} {}% on {}", t.tax_class, pct(t.rate_bp), m(t.base))
+            }
         };
         row(&mut out, &label, &m(t.tax));
     }
@@ -119,9 +145,17 @@ pub fn refund_text(s: &Settings, e: &Event, r: &SaleRefunded) -> String {
     let m = |v: Money| s.money(v);
     let mut out = String::new();
     header(&mut out, s, e, "REFUND", &r.receipt_no);
-    row(&mut out, &format!("Against receipt {}", r.original_receipt_no), "");
+    row(
+        &mut out,
+        &format!("Against receipt {}", r.original_receipt_no),
+        "",
+    );
     for l in &r.lines {
-        row(&mut out, &format!("{} ({})", l.name, l.quantity), &m(-l.amount));
+        row(
+            &mut out,
+            &format!("{} ({})", l.name, l.quantity),
+            &m(-l.amount),
+        );
     }
     rule(&mut out);
     row(&mut out, &format!("REFUND {}", r.currency), &m(-r.total));
@@ -129,7 +163,11 @@ pub fn refund_text(s: &Settings, e: &Event, r: &SaleRefunded) -> String {
         row(&mut out, "Cash rounding", &m(-r.cash_rounding));
     }
     for t in &r.tenders {
-        row(&mut out, &format!("Paid back: {}", tender_label(t)), &m(-t.amount()));
+        row(
+            &mut out,
+            &format!("Paid back: {}", tender_label(t)),
+            &m(-t.amount()),
+        );
     }
     row(&mut out, &format!("Reason: {}", r.reason), "");
     if let Some(by) = &r.approved_by {
@@ -141,7 +179,11 @@ pub fn refund_text(s: &Settings, e: &Event, r: &SaleRefunded) -> String {
 pub fn void_text(s: &Settings, e: &Event, v: &SaleVoided) -> String {
     let mut out = String::new();
     header(&mut out, s, e, "VOID of", &v.receipt_no);
-    row(&mut out, &format!("VOIDED {}", v.currency), &s.money(-v.total));
+    row(
+        &mut out,
+        &format!("VOIDED {}", v.currency),
+        &s.money(-v.total),
+    );
     row(&mut out, &format!("Reason: {}", v.reason), "");
     if let Some(by) = &v.approved_by {
         row(&mut out, &format!("Approved by {by}"), "");
@@ -165,16 +207,32 @@ pub fn report_text(s: &Settings, r: &ShiftReport) -> String {
         row(&mut out, "Closed", &local(s, c));
     }
     rule(&mut out);
-    row(&mut out, &format!("Sales ({})", r.sales_count), &m(r.sales_total));
-    row(&mut out, &format!("Voids ({})", r.voids_count), &m(-r.voids_total));
-    row(&mut out, &format!("Refunds ({})", r.refunds_count), &m(-r.refunds_total));
+    row(
+        &mut out,
+        &format!("Sales ({})", r.sales_count),
+        &m(r.sales_total),
+    );
+    row(
+        &mut out,
+        &format!("Voids ({})", r.voids_count),
+        &m(-r.voids_total),
+    );
+    row(
+        &mut out,
+        &format!("Refunds ({})", r.refunds_count),
+        &m(-r.refunds_total),
+    );
     row(&mut out, "NET SALES", &m(r.net_sales));
     row(&mut out, "of which tax", &m(r.tax_total));
     row(&mut out, "Discounts given", &m(r.discount_total));
     if !r.cash_rounding.is_zero() {
         row(&mut out, "Cash rounding", &m(r.cash_rounding));
     }
-    row(&mut out, "No-sale drawer opens", &r.drawer_opens.to_string());
+    row(
+        &mut out,
+        "No-sale drawer opens",
+        &r.drawer_opens.to_string(),
+    );
     rule(&mut out);
     for t in &r.tenders {
         row(&mut out, &format!("{} ({})", t.kind, t.count), &m(t.amount));
@@ -184,7 +242,13 @@ pub fn report_text(s: &Settings, r: &ShiftReport) -> String {
     row(&mut out, "Expected cash", &m(r.expected_cash));
     if let (Some(c), Some(o)) = (r.counted_cash, r.over_short) {
         row(&mut out, "Counted cash", &m(c));
-        let label = if o.is_negative() { "SHORT" } else if o.is_zero() { "Balanced" } else { "OVER" };
+        let label = if o.is_negative() {
+            "SHORT"
+        } else if o.is_zero() {
+            "Balanced"
+        } else {
+            "OVER"
+        };
         row(&mut out, label, &m(o));
     }
     out

@@ -57,8 +57,14 @@ impl std::fmt::Debug for RelayHandle {
 
 impl RelayHandle {
     pub fn start(settings: &Settings, options: RelayOptions) -> AppResult<RelayHandle> {
-        let mut relay = Relay::new(&settings.config.database, settings.config.kafka.clone(), options)
-            .map_err(|e| crate::error::AppError::new(crate::error::ErrorCode::InvalidConfig, e.to_string()))?;
+        let mut relay = Relay::new(
+            &settings.config.database,
+            settings.config.kafka.clone(),
+            options,
+        )
+        .map_err(|e| {
+            crate::error::AppError::new(crate::error::ErrorCode::InvalidConfig, e.to_string())
+        })?;
         let stop = Arc::new(AtomicBool::new(false));
         let status = relay.status();
         let waker = relay.waker();
@@ -66,7 +72,9 @@ impl RelayHandle {
         let relay_thread = std::thread::Builder::new()
             .name("purser-relay".into())
             .spawn(move || relay.run(&s, RunMode::Forever))
-            .map_err(|e| crate::error::AppError::new(crate::error::ErrorCode::Internal, e.to_string()))?;
+            .map_err(|e| {
+                crate::error::AppError::new(crate::error::ErrorCode::Internal, e.to_string())
+            })?;
         let hb_every = Duration::from_secs(settings.config.outbox.heartbeat_secs.max(1));
         let retention = chrono::Duration::days(i64::from(settings.config.outbox.retention_days));
         let hb_settings = settings.clone();
@@ -75,9 +83,26 @@ impl RelayHandle {
         let hb_waker = waker.clone();
         let heartbeat = std::thread::Builder::new()
             .name("purser-heartbeat".into())
-            .spawn(move || heartbeat_loop(hb_settings, hb_stop, hb_status, hb_waker, hb_every, retention))
-            .map_err(|e| crate::error::AppError::new(crate::error::ErrorCode::Internal, e.to_string()))?;
-        Ok(RelayHandle { stop, status, waker, relay: Some(relay_thread), heartbeat: Some(heartbeat) })
+            .spawn(move || {
+                heartbeat_loop(
+                    hb_settings,
+                    hb_stop,
+                    hb_status,
+                    hb_waker,
+                    hb_every,
+                    retention,
+                )
+            })
+            .map_err(|e| {
+                crate::error::AppError::new(crate::error::ErrorCode::Internal, e.to_string())
+            })?;
+        Ok(RelayHandle {
+            stop,
+            status,
+            waker,
+            relay: Some(relay_thread),
+            heartbeat: Some(heartbeat),
+        })
     }
 
     pub fn status(&self) -> RelayStatus {

@@ -13,14 +13,16 @@ use purser_core::cart::{Cart, Discount, Quantity};
 use purser_core::catalog::{Product, SoldBy};
 use purser_core::clock::{Clock, IdGen};
 use purser_core::events::{
-    DrawerOpened, Event, EventBody, EventContext, SaleCompleted, SaleRefunded, SaleVoided, ShiftClosed, ShiftOpened,
-    TillHeartbeat,
+    DrawerOpened, Event, EventBody, EventContext, SaleCompleted, SaleRefunded, SaleVoided,
+    ShiftClosed, ShiftOpened, TillHeartbeat,
 };
 use purser_core::money::Money;
 use purser_core::sale::{check_void, plan_refund, RefundError, RefundRequestLine};
 use purser_core::shift::{ReportKind, ShiftReport, TenderTotal};
 use purser_core::tender::{settle, Tender, TenderInput};
-use purser_store::{Action, JournalReport, OutboxStatus, ShiftFigures, ShiftRow, Store, TillIdentity};
+use purser_store::{
+    Action, JournalReport, OutboxStatus, ShiftFigures, ShiftRow, Store, TillIdentity,
+};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -125,7 +127,12 @@ impl Till {
             }
             Some(_) => {}
         }
-        Ok(Till { settings, store, clock, ids })
+        Ok(Till {
+            settings,
+            store,
+            clock,
+            ids,
+        })
     }
 
     pub fn settings(&self) -> &Settings {
@@ -144,20 +151,29 @@ impl Till {
             store_id: self.settings.config.store.store_id.clone(),
             till_id: self.settings.config.store.till_id.clone(),
             occurred_at: at,
-            business_date: shift.map(|s| s.business_date).unwrap_or_else(|| self.business_date(at)),
+            business_date: shift
+                .map(|s| s.business_date)
+                .unwrap_or_else(|| self.business_date(at)),
             shift_id: shift.map(|s| s.shift_id),
             cashier_id: shift.map(|s| s.cashier_id.clone()),
         }
     }
 
     fn topic(&self, body: &EventBody) -> String {
-        self.settings.config.topics.for_stream(body.stream()).to_string()
+        self.settings
+            .config
+            .topics
+            .for_stream(body.stream())
+            .to_string()
     }
 
     fn require_shift(&self) -> AppResult<ShiftRow> {
-        self.store
-            .open_shift()?
-            .ok_or_else(|| AppError::new(ErrorCode::NoOpenShift, "no shift is open on this till: open one with a cash float first"))
+        self.store.open_shift()?.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NoOpenShift,
+                "no shift is open on this till: open one with a cash float first",
+            )
+        })
     }
 
     pub fn current_shift(&self) -> AppResult<Option<ShiftRow>> {
@@ -174,7 +190,8 @@ impl Till {
         if code.is_empty() {
             return Err(AppError::invalid("empty SKU or barcode"));
         }
-        let looks_like_barcode = code.bytes().all(|b| b.is_ascii_digit()) && matches!(code.len(), 8 | 12 | 13 | 14);
+        let looks_like_barcode =
+            code.bytes().all(|b| b.is_ascii_digit()) && matches!(code.len(), 8 | 12 | 13 | 14);
         if !looks_like_barcode {
             if let Some(p) = self.store.product_by_sku(code)? {
                 return Ok(p);
@@ -190,10 +207,17 @@ impl Till {
         if let Some(p) = self.store.product_by_sku(code)? {
             return Ok(p);
         }
-        Err(AppError::not_found(format!("no product with barcode {}", gtin.display())))
+        Err(AppError::not_found(format!(
+            "no product with barcode {}",
+            gtin.display()
+        )))
     }
 
-    pub fn open_shift(&mut self, cashier_id: &str, float: Money) -> AppResult<Recorded<ShiftOpened>> {
+    pub fn open_shift(
+        &mut self,
+        cashier_id: &str,
+        float: Money,
+    ) -> AppResult<Recorded<ShiftOpened>> {
         let cashier = cashier_id.trim();
         if cashier.is_empty() || cashier.len() > 40 {
             return Err(AppError::invalid("cashier id must be 1-40 characters"));
@@ -210,14 +234,25 @@ impl Till {
             opening_float: float,
             closed_at: None,
         };
-        let body = ShiftOpened { currency: self.settings.currency.code.clone(), opening_float: float };
+        let body = ShiftOpened {
+            currency: self.settings.currency.code.clone(),
+            opening_float: float,
+        };
         let ctx = self.ctx(now, Some(&shift));
         let event_id = self.ids.new_id();
         let topic = self.topic(&EventBody::ShiftOpened(body.clone()));
-        let event = self.store.act(now, |a: &mut Action<'_>| -> AppResult<Event> {
-            a.open_shift(shift.shift_id, &shift.cashier_id, shift.business_date, now, float)?;
-            Ok(a.emit(&ctx, event_id, EventBody::ShiftOpened(body.clone()), &topic)?)
-        })?;
+        let event = self
+            .store
+            .act(now, |a: &mut Action<'_>| -> AppResult<Event> {
+                a.open_shift(
+                    shift.shift_id,
+                    &shift.cashier_id,
+                    shift.business_date,
+                    now,
+                    float,
+                )?;
+                Ok(a.emit(&ctx, event_id, EventBody::ShiftOpened(body.clone()), &topic)?)
+            })?;
         Ok(Recorded { event, body })
     }
 
@@ -233,7 +268,10 @@ impl Till {
                 (Some(q), _) => q,
                 (None, SoldBy::Unit) => Quantity::Units(1),
                 (None, SoldBy::Weight) => {
-                    return Err(AppError::invalid(format!("{} is sold by weight: give its weight (e.g. 0.350kg)", product.name)))
+                    return Err(AppError::invalid(format!(
+                        "{} is sold by weight: give its weight (e.g. 0.350kg)",
+                        product.name
+                    )))
                 }
             };
             let n = cart.add(&product, q)?;
@@ -249,7 +287,11 @@ impl Till {
         let shift = self.require_shift()?;
         let cart = self.build_cart(req)?;
         let priced = cart.price(&self.settings.taxes, self.settings.tax_mode)?;
-        let settlement = settle(priced.total, &req.tenders, self.settings.config.store.cash_rounding)?;
+        let settlement = settle(
+            priced.total,
+            &req.tenders,
+            self.settings.config.store.cash_rounding,
+        )?;
         let offline_cards: Money = settlement
             .tenders
             .iter()
@@ -264,35 +306,47 @@ impl Till {
         let currency = self.settings.currency.code.clone();
         let topic = self.settings.config.topics.payments.clone();
         let member_id = req.member_id.clone();
-        let (event, body) = self.store.act(now, |a: &mut Action<'_>| -> AppResult<(Event, SaleCompleted)> {
-            if !offline_cards.is_zero() {
-                let mut so_far = a.shift_figures(shift.shift_id)?.offline_card_total;
-                for t in settlement.tenders.iter().filter(|t| matches!(t, Tender::Card { card, .. } if card.offline)) {
-                    limits.check(t.amount(), so_far)?;
-                    so_far += t.amount();
+        let (event, body) = self.store.act(
+            now,
+            |a: &mut Action<'_>| -> AppResult<(Event, SaleCompleted)> {
+                if !offline_cards.is_zero() {
+                    let mut so_far = a.shift_figures(shift.shift_id)?.offline_card_total;
+                    for t in settlement
+                        .tenders
+                        .iter()
+                        .filter(|t| matches!(t, Tender::Card { card, .. } if card.offline))
+                    {
+                        limits.check(t.amount(), so_far)?;
+                        so_far += t.amount();
+                    }
                 }
-            }
-            let body = SaleCompleted {
-                sale_id,
-                receipt_no: a.next_receipt_no(),
-                currency,
-                tax_mode: priced.tax_mode,
-                lines: priced.lines,
-                cart_discount: cart.discount,
-                subtotal: priced.subtotal,
-                discount_total: priced.discount_total,
-                tax_total: priced.tax_total,
-                taxes: priced.taxes,
-                total: priced.total,
-                cash_rounding: settlement.cash_rounding,
-                tenders: settlement.tenders,
-                change: settlement.change,
-                member_id,
-            };
-            let event = a.emit(&ctx, event_id, EventBody::SaleCompleted(body.clone()), &topic)?;
-            a.insert_sale(&event, &body)?;
-            Ok((event, body))
-        })?;
+                let body = SaleCompleted {
+                    sale_id,
+                    receipt_no: a.next_receipt_no(),
+                    currency,
+                    tax_mode: priced.tax_mode,
+                    lines: priced.lines,
+                    cart_discount: cart.discount,
+                    subtotal: priced.subtotal,
+                    discount_total: priced.discount_total,
+                    tax_total: priced.tax_total,
+                    taxes: priced.taxes,
+                    total: priced.total,
+                    cash_rounding: settlement.cash_rounding,
+                    tenders: settlement.tenders,
+                    change: settlement.change,
+                    member_id,
+                };
+                let event = a.emit(
+                    &ctx,
+                    event_id,
+                    EventBody::SaleCompleted(body.clone()),
+                    &topic,
+                )?;
+                a.insert_sale(&event, &body)?;
+                Ok((event, body))
+            },
+        )?;
         Ok(Recorded { event, body })
     }
 
@@ -309,56 +363,85 @@ impl Till {
         let currency = self.settings.currency.code.clone();
         let rounding = self.settings.config.store.cash_rounding;
         let topic = self.settings.config.topics.payments.clone();
-        let (event, body) = self.store.act(now, |a: &mut Action<'_>| -> AppResult<(Event, SaleRefunded)> {
-            let sale = a
-                .sale_by_receipt(&req.receipt_no)?
-                .ok_or_else(|| AppError::not_found(format!("no sale with receipt number {}", req.receipt_no.trim())))?;
-            if sale.voided {
-                return Err(RefundError::Voided.into());
-            }
-            let done = a.refunded_quantities(sale.sale_id)?;
-            let wanted: Vec<RefundRequestLine> = match &req.scope {
-                RefundScope::Lines(l) => l.clone(),
-                RefundScope::All => sale
-                    .lines
-                    .iter()
-                    .filter_map(|l| {
-                        let before: i64 = done.iter().filter(|(n, _)| *n == l.line_no).map(|(_, q)| *q).sum();
-                        let left = l.quantity.amount() - before;
-                        (left > 0).then(|| RefundRequestLine { line_no: l.line_no, quantity: l.quantity.with_amount(left) })
-                    })
-                    .collect(),
-            };
-            if wanted.is_empty() {
-                return Err(AppError::new(ErrorCode::NotAllowed, format!("everything on {} has already been refunded", sale.receipt_no)));
-            }
-            let lines = plan_refund(&sale.lines, &done, &wanted)?;
-            let total: Money = lines.iter().map(|l| l.amount).sum();
-            let tax_total: Money = lines.iter().map(|l| l.tax).sum();
-            let settlement = settle(total, std::slice::from_ref(&req.tender), rounding)?;
-            let body = SaleRefunded {
-                refund_id,
-                receipt_no: a.next_receipt_no(),
-                original_sale_id: sale.sale_id,
-                original_receipt_no: sale.receipt_no,
-                currency,
-                lines,
-                total,
-                tax_total,
-                cash_rounding: settlement.cash_rounding,
-                tenders: settlement.tenders,
-                reason: req.reason.trim().to_string(),
-                approved_by: req.approved_by.clone(),
-            };
-            let event = a.emit(&ctx, event_id, EventBody::SaleRefunded(body.clone()), &topic)?;
-            a.insert_refund(&event, &body)?;
-            Ok((event, body))
-        })?;
+        let (event, body) = self.store.act(
+            now,
+            |a: &mut Action<'_>| -> AppResult<(Event, SaleRefunded)> {
+                let sale = a.sale_by_receipt(&req.receipt_no)?.ok_or_else(|| {
+                    AppError::not_found(format!(
+                        "no sale with receipt number {}",
+                        req.receipt_no.trim()
+                    ))
+                })?;
+                if sale.voided {
+                    return Err(RefundError::Voided.into());
+                }
+                let done = a.refunded_quantities(sale.sale_id)?;
+                let wanted: Vec<RefundRequestLine> = match &req.scope {
+                    RefundScope::Lines(l) => l.clone(),
+                    RefundScope::All => sale
+                        .lines
+                        .iter()
+                        .filter_map(|l| {
+                            let before: i64 = done
+                                .iter()
+                                .filter(|(n, _)| *n == l.line_no)
+                                .map(|(_, q)| *q)
+                                .sum();
+                            let left = l.quantity.amount() - before;
+                            (left > 0).then(|| RefundRequestLine {
+                                line_no: l.line_no,
+                                quantity: l.quantity.with_amount(left),
+                            })
+                        })
+                        .collect(),
+                };
+                if wanted.is_empty() {
+                    return Err(AppError::new(
+                        ErrorCode::NotAllowed,
+                        format!(
+                            "everything on {} has already been refunded",
+                            sale.receipt_no
+                        ),
+                    ));
+                }
+                let lines = plan_refund(&sale.lines, &done, &wanted)?;
+                let total: Money = lines.iter().map(|l| l.amount).sum();
+                let tax_total: Money = lines.iter().map(|l| l.tax).sum();
+                let settlement = settle(total, std::slice::from_ref(&req.tender), rounding)?;
+                let body = SaleRefunded {
+                    refund_id,
+                    receipt_no: a.next_receipt_no(),
+                    original_sale_id: sale.sale_id,
+                    original_receipt_no: sale.receipt_no,
+                    currency,
+                    lines,
+                    total,
+                    tax_total,
+                    cash_rounding: settlement.cash_rounding,
+                    tenders: settlement.tenders,
+                    reason: req.reason.trim().to_string(),
+                    approved_by: req.approved_by.clone(),
+                };
+                let event = a.emit(
+                    &ctx,
+                    event_id,
+                    EventBody::SaleRefunded(body.clone()),
+                    &topic,
+                )?;
+                a.insert_refund(&event, &body)?;
+                Ok((event, body))
+            },
+        )?;
         Ok(Recorded { event, body })
     }
 
     /// Post-voids a sale of the open shift that has no refunds.
-    pub fn void(&mut self, receipt_no: &str, reason: &str, approved_by: Option<&str>) -> AppResult<Recorded<SaleVoided>> {
+    pub fn void(
+        &mut self,
+        receipt_no: &str,
+        reason: &str,
+        approved_by: Option<&str>,
+    ) -> AppResult<Recorded<SaleVoided>> {
         let shift = self.require_shift()?;
         if reason.trim().is_empty() {
             return Err(AppError::invalid("a void needs a reason"));
@@ -368,45 +451,67 @@ impl Till {
         let event_id = self.ids.new_id();
         let currency = self.settings.currency.code.clone();
         let topic = self.settings.config.topics.payments.clone();
-        let (event, body) = self.store.act(now, |a: &mut Action<'_>| -> AppResult<(Event, SaleVoided)> {
-            let sale = a
-                .sale_by_receipt(receipt_no)?
-                .ok_or_else(|| AppError::not_found(format!("no sale with receipt number {}", receipt_no.trim())))?;
-            let has_refunds = !a.refunded_quantities(sale.sale_id)?.is_empty();
-            check_void(sale.voided, has_refunds, sale.shift_id == shift.shift_id)?;
-            let body = SaleVoided {
-                sale_id: sale.sale_id,
-                receipt_no: sale.receipt_no,
-                currency,
-                total: sale.total,
-                tax_total: sale.tax_total,
-                tenders: sale.tenders,
-                reason: reason.trim().to_string(),
-                approved_by: approved_by.map(str::to_string),
-            };
-            a.mark_voided(sale.sale_id, now, &body.reason, approved_by)?;
-            let event = a.emit(&ctx, event_id, EventBody::SaleVoided(body.clone()), &topic)?;
-            Ok((event, body))
-        })?;
+        let (event, body) = self.store.act(
+            now,
+            |a: &mut Action<'_>| -> AppResult<(Event, SaleVoided)> {
+                let sale = a.sale_by_receipt(receipt_no)?.ok_or_else(|| {
+                    AppError::not_found(format!(
+                        "no sale with receipt number {}",
+                        receipt_no.trim()
+                    ))
+                })?;
+                let has_refunds = !a.refunded_quantities(sale.sale_id)?.is_empty();
+                check_void(sale.voided, has_refunds, sale.shift_id == shift.shift_id)?;
+                let body = SaleVoided {
+                    sale_id: sale.sale_id,
+                    receipt_no: sale.receipt_no,
+                    currency,
+                    total: sale.total,
+                    tax_total: sale.tax_total,
+                    tenders: sale.tenders,
+                    reason: reason.trim().to_string(),
+                    approved_by: approved_by.map(str::to_string),
+                };
+                a.mark_voided(sale.sale_id, now, &body.reason, approved_by)?;
+                let event = a.emit(&ctx, event_id, EventBody::SaleVoided(body.clone()), &topic)?;
+                Ok((event, body))
+            },
+        )?;
         Ok(Recorded { event, body })
     }
 
     /// A no-sale drawer open, journaled with who approved it.
-    pub fn open_drawer(&mut self, reason: &str, approved_by: Option<&str>) -> AppResult<Recorded<DrawerOpened>> {
+    pub fn open_drawer(
+        &mut self,
+        reason: &str,
+        approved_by: Option<&str>,
+    ) -> AppResult<Recorded<DrawerOpened>> {
         let shift = self.require_shift()?;
         if reason.trim().is_empty() {
-            return Err(AppError::invalid("opening the drawer without a sale needs a reason"));
+            return Err(AppError::invalid(
+                "opening the drawer without a sale needs a reason",
+            ));
         }
         let now = self.clock.now();
         let ctx = self.ctx(now, Some(&shift));
         let event_id = self.ids.new_id();
-        let body = DrawerOpened { reason: reason.trim().to_string(), approved_by: approved_by.map(str::to_string) };
+        let body = DrawerOpened {
+            reason: reason.trim().to_string(),
+            approved_by: approved_by.map(str::to_string),
+        };
         let topic = self.settings.config.topics.payments.clone();
-        let event = self.store.act(now, |a: &mut Action<'_>| -> AppResult<Event> {
-            let event = a.emit(&ctx, event_id, EventBody::DrawerOpened(body.clone()), &topic)?;
-            a.insert_drawer_open(&event, &body.reason, approved_by)?;
-            Ok(event)
-        })?;
+        let event = self
+            .store
+            .act(now, |a: &mut Action<'_>| -> AppResult<Event> {
+                let event = a.emit(
+                    &ctx,
+                    event_id,
+                    EventBody::DrawerOpened(body.clone()),
+                    &topic,
+                )?;
+                a.insert_drawer_open(&event, &body.reason, approved_by)?;
+                Ok(event)
+            })?;
         Ok(Recorded { event, body })
     }
 
@@ -414,11 +519,21 @@ impl Till {
     pub fn shift_report(&self) -> AppResult<ShiftReport> {
         let shift = self.require_shift()?;
         let f = self.store.shift_figures(shift.shift_id)?;
-        Ok(build_report(&self.settings.currency.code, &shift, &f, ReportKind::X, None))
+        Ok(build_report(
+            &self.settings.currency.code,
+            &shift,
+            &f,
+            ReportKind::X,
+            None,
+        ))
     }
 
     /// Closes the open shift with the counted cash; X for a hand-over, Z at end of day.
-    pub fn close_shift(&mut self, counted: Money, kind: ReportKind) -> AppResult<Recorded<ShiftClosed>> {
+    pub fn close_shift(
+        &mut self,
+        counted: Money,
+        kind: ReportKind,
+    ) -> AppResult<Recorded<ShiftClosed>> {
         let shift = self.require_shift()?;
         if counted.is_negative() {
             return Err(AppError::invalid("counted cash cannot be negative"));
@@ -429,15 +544,35 @@ impl Till {
         let topic = self.settings.config.topics.tills.clone();
         let currency = self.settings.currency.code.clone();
         // Figures are read inside the closing transaction so no sale slips between them.
-        let (event, report) = self.store.act(now, |a: &mut Action<'_>| -> AppResult<(Event, ShiftReport)> {
-            let f = a.shift_figures(shift.shift_id)?;
-            let report = build_report(&currency, &shift, &f, kind, Some(now)).with_count(counted);
-            let kind_code = if kind == ReportKind::Z { "Z" } else { "X" };
-            a.close_shift(shift.shift_id, now, counted, kind_code, &serde_json::to_string(&report)?)?;
-            let event = a.emit(&ctx, event_id, EventBody::ShiftClosed(ShiftClosed { report: report.clone() }), &topic)?;
-            Ok((event, report))
-        })?;
-        Ok(Recorded { event, body: ShiftClosed { report } })
+        let (event, report) = self.store.act(
+            now,
+            |a: &mut Action<'_>| -> AppResult<(Event, ShiftReport)> {
+                let f = a.shift_figures(shift.shift_id)?;
+                let report =
+                    build_report(&currency, &shift, &f, kind, Some(now)).with_count(counted);
+                let kind_code = if kind == ReportKind::Z { "Z" } else { "X" };
+                a.close_shift(
+                    shift.shift_id,
+                    now,
+                    counted,
+                    kind_code,
+                    &serde_json::to_string(&report)?,
+                )?;
+                let event = a.emit(
+                    &ctx,
+                    event_id,
+                    EventBody::ShiftClosed(ShiftClosed {
+                        report: report.clone(),
+                    }),
+                    &topic,
+                )?;
+                Ok((event, report))
+            },
+        )?;
+        Ok(Recorded {
+            event,
+            body: ShiftClosed { report },
+        })
     }
 
     /// Writes a till heartbeat (outbox backlog as of now) through the outbox.
@@ -454,9 +589,10 @@ impl Till {
         let ctx = self.ctx(now, shift.as_ref());
         let event_id = self.ids.new_id();
         let topic = self.settings.config.topics.tills.clone();
-        self.store.act(now, |a: &mut Action<'_>| -> AppResult<Event> {
-            Ok(a.emit(&ctx, event_id, EventBody::TillHeartbeat(body), &topic)?)
-        })
+        self.store
+            .act(now, |a: &mut Action<'_>| -> AppResult<Event> {
+                Ok(a.emit(&ctx, event_id, EventBody::TillHeartbeat(body), &topic)?)
+            })
     }
 
     pub fn outbox_status(&self) -> AppResult<OutboxStatus> {
@@ -484,7 +620,12 @@ pub fn build_report(
     kind: ReportKind,
     closed_at: Option<DateTime<Utc>>,
 ) -> ShiftReport {
-    let cash_net = f.tenders.iter().filter(|(k, _, _)| k == "cash").map(|(_, _, m)| *m).sum::<Money>();
+    let cash_net = f
+        .tenders
+        .iter()
+        .filter(|(k, _, _)| k == "cash")
+        .map(|(_, _, m)| *m)
+        .sum::<Money>();
     ShiftReport {
         kind,
         shift_id: shift.shift_id,
@@ -505,7 +646,15 @@ pub fn build_report(
         discount_total: f.discount_total,
         cash_rounding: f.cash_rounding,
         drawer_opens: f.drawer_opens,
-        tenders: f.tenders.iter().map(|(k, c, m)| TenderTotal { kind: k.clone(), count: *c, amount: *m }).collect(),
+        tenders: f
+            .tenders
+            .iter()
+            .map(|(k, c, m)| TenderTotal {
+                kind: k.clone(),
+                count: *c,
+                amount: *m,
+            })
+            .collect(),
         expected_cash: shift.opening_float + cash_net,
         counted_cash: None,
         over_short: None,

@@ -12,7 +12,9 @@ pub enum BarcodeError {
     NotDigits { code: String, ch: char },
     #[error("barcode '{code}' has {len} digits; expected 8 (EAN-8), 12 (UPC-A), 13 (EAN-13) or 14 (GTIN-14)")]
     BadLength { code: String, len: usize },
-    #[error("barcode '{code}' has check digit {got}, but its digits give {expected}: mis-scan or typo")]
+    #[error(
+        "barcode '{code}' has check digit {got}, but its digits give {expected}: mis-scan or typo"
+    )]
     BadCheckDigit { code: String, expected: u8, got: u8 },
 }
 
@@ -27,10 +29,16 @@ impl Gtin {
             return Err(BarcodeError::Empty);
         }
         if let Some(ch) = code.chars().find(|c| !c.is_ascii_digit()) {
-            return Err(BarcodeError::NotDigits { code: code.to_string(), ch });
+            return Err(BarcodeError::NotDigits {
+                code: code.to_string(),
+                ch,
+            });
         }
         if !matches!(code.len(), 8 | 12 | 13 | 14) {
-            return Err(BarcodeError::BadLength { code: code.to_string(), len: code.len() });
+            return Err(BarcodeError::BadLength {
+                code: code.to_string(),
+                len: code.len(),
+            });
         }
         let digits: Vec<u8> = code.bytes().map(|b| b - b'0').collect();
         let (body, check) = digits.split_at(digits.len() - 1);
@@ -90,22 +98,44 @@ mod tests {
     #[test]
     fn accepts_real_codes() {
         // Real retail codes.
-        assert_eq!(Gtin::parse("4006381333931").unwrap().as_str(), "04006381333931");
-        assert_eq!(Gtin::parse("036000291452").unwrap().as_str(), "00036000291452");
-        assert_eq!(Gtin::parse("0036000291452").unwrap(), Gtin::parse("036000291452").unwrap());
+        assert_eq!(
+            Gtin::parse("4006381333931").unwrap().as_str(),
+            "04006381333931"
+        );
+        assert_eq!(
+            Gtin::parse("036000291452").unwrap().as_str(),
+            "00036000291452"
+        );
+        assert_eq!(
+            Gtin::parse("0036000291452").unwrap(),
+            Gtin::parse("036000291452").unwrap()
+        );
         assert_eq!(Gtin::parse("96385074").unwrap().as_str(), "00000096385074");
         assert_eq!(Gtin::parse("96385074").unwrap().display(), "96385074");
-        assert_eq!(Gtin::parse("4006381333931").unwrap().display(), "4006381333931");
+        assert_eq!(
+            Gtin::parse("4006381333931").unwrap().display(),
+            "4006381333931"
+        );
     }
 
     #[test]
     fn refuses_malformed_codes() {
         assert_eq!(Gtin::parse(""), Err(BarcodeError::Empty));
-        assert!(matches!(Gtin::parse("40063813339X1"), Err(BarcodeError::NotDigits { ch: 'X', .. })));
-        assert!(matches!(Gtin::parse("12345"), Err(BarcodeError::BadLength { len: 5, .. })));
+        assert!(matches!(
+            Gtin::parse("40063813339X1"),
+            Err(BarcodeError::NotDigits { ch: 'X', .. })
+        ));
+        assert!(matches!(
+            Gtin::parse("12345"),
+            Err(BarcodeError::BadLength { len: 5, .. })
+        ));
         assert!(matches!(
             Gtin::parse("4006381333932"),
-            Err(BarcodeError::BadCheckDigit { expected: 1, got: 2, .. })
+            Err(BarcodeError::BadCheckDigit {
+                expected: 1,
+                got: 2,
+                ..
+            })
         ));
     }
 

@@ -85,9 +85,10 @@ impl Discount {
                 i64::try_from(div_round(i128::from(base.0) * i128::from(bp), 10_000))
                     .unwrap_or(i64::MAX),
             )),
-            Discount::Amount { amount } if amount > base => {
-                Err(CartError::DiscountExceedsAmount { discount: amount, base })
-            }
+            Discount::Amount { amount } if amount > base => Err(CartError::DiscountExceedsAmount {
+                discount: amount,
+                base,
+            }),
             Discount::Amount { amount } => Ok(amount),
         }
     }
@@ -138,7 +139,11 @@ pub struct Cart {
 
 impl Cart {
     pub fn new() -> Cart {
-        Cart { lines: Vec::new(), discount: None, next_line_no: 1 }
+        Cart {
+            lines: Vec::new(),
+            discount: None,
+            next_line_no: 1,
+        }
     }
 
     /// Adds a product; returns the new line number.
@@ -197,7 +202,11 @@ impl Cart {
         Ok(())
     }
 
-    pub fn set_line_discount(&mut self, line_no: u32, d: Option<Discount>) -> Result<(), CartError> {
+    pub fn set_line_discount(
+        &mut self,
+        line_no: u32,
+        d: Option<Discount>,
+    ) -> Result<(), CartError> {
         if let Some(d) = d {
             d.validate()?;
         }
@@ -243,7 +252,11 @@ impl Cart {
             gross.push(g);
             line_disc.push(d);
         }
-        let after_line: Vec<i64> = gross.iter().zip(&line_disc).map(|(g, d)| (*g - *d).0).collect();
+        let after_line: Vec<i64> = gross
+            .iter()
+            .zip(&line_disc)
+            .map(|(g, d)| (*g - *d).0)
+            .collect();
         let base: Money = Money(after_line.iter().sum());
         let cart_disc = match self.discount {
             Some(d) => {
@@ -268,8 +281,9 @@ impl Cart {
         let mut line_tax = vec![0i64; self.lines.len()];
         let mut tax_lines = Vec::with_capacity(classes.len());
         for (code, rate) in &classes {
-            let idx: Vec<usize> =
-                (0..self.lines.len()).filter(|i| self.lines[*i].tax_class == *code).collect();
+            let idx: Vec<usize> = (0..self.lines.len())
+                .filter(|i| self.lines[*i].tax_class == *code)
+                .collect();
             let class_base = Money(idx.iter().map(|i| nets[*i]).sum());
             let class_tax = tax_on(class_base, *rate, mode);
             let weights: Vec<i64> = idx.iter().map(|i| nets[*i]).collect();
@@ -315,7 +329,15 @@ impl Cart {
         let discount_total = line_disc.iter().copied().sum::<Money>() + cart_disc;
         let tax_total: Money = tax_lines.iter().map(|t| t.tax).sum();
         let total: Money = lines.iter().map(|l| l.total).sum();
-        Ok(PricedCart { tax_mode: mode, lines, subtotal, discount_total, tax_total, taxes: tax_lines, total })
+        Ok(PricedCart {
+            tax_mode: mode,
+            lines,
+            subtotal,
+            discount_total,
+            tax_total,
+            taxes: tax_lines,
+            total,
+        })
     }
 }
 
@@ -377,9 +399,18 @@ pub(crate) mod tests {
     pub(crate) fn table() -> TaxTable {
         TaxTable {
             classes: vec![
-                TaxClass { code: "standard".into(), rate_bp: 2000 },
-                TaxClass { code: "reduced".into(), rate_bp: 550 },
-                TaxClass { code: "zero".into(), rate_bp: 0 },
+                TaxClass {
+                    code: "standard".into(),
+                    rate_bp: 2000,
+                },
+                TaxClass {
+                    code: "reduced".into(),
+                    rate_bp: 550,
+                },
+                TaxClass {
+                    code: "zero".into(),
+                    rate_bp: 0,
+                },
             ],
         }
     }
@@ -391,8 +422,16 @@ pub(crate) mod tests {
     #[test]
     fn inclusive_receipt() {
         let mut cart = Cart::new();
-        cart.add(&product("COFFEE", 350, "standard", SoldBy::Unit), Quantity::Units(2)).unwrap();
-        cart.add(&product("BANANA", 199, "reduced", SoldBy::Weight), Quantity::Grams(1234)).unwrap();
+        cart.add(
+            &product("COFFEE", 350, "standard", SoldBy::Unit),
+            Quantity::Units(2),
+        )
+        .unwrap();
+        cart.add(
+            &product("BANANA", 199, "reduced", SoldBy::Weight),
+            Quantity::Grams(1234),
+        )
+        .unwrap();
         let priced = cart.price(&table(), TaxMode::Inclusive).unwrap();
         assert_eq!(priced.lines[1].gross, Money(246)); // 1.99/kg × 1.234 kg = 2.4557 -> 2.46
         assert_eq!(priced.total, Money(700 + 246));
@@ -403,17 +442,31 @@ pub(crate) mod tests {
     #[test]
     fn exclusive_receipt_with_discounts() {
         let mut cart = Cart::new();
-        let a = cart.add(&product("A", 1000, "standard", SoldBy::Unit), Quantity::Units(3)).unwrap();
-        cart.add(&product("B", 999, "zero", SoldBy::Unit), Quantity::Units(1)).unwrap();
-        cart.set_line_discount(a, Some(Discount::Percent { bp: 1000 })).unwrap();
-        cart.set_cart_discount(Some(Discount::Amount { amount: Money(500) })).unwrap();
+        let a = cart
+            .add(
+                &product("A", 1000, "standard", SoldBy::Unit),
+                Quantity::Units(3),
+            )
+            .unwrap();
+        cart.add(&product("B", 999, "zero", SoldBy::Unit), Quantity::Units(1))
+            .unwrap();
+        cart.set_line_discount(a, Some(Discount::Percent { bp: 1000 }))
+            .unwrap();
+        cart.set_cart_discount(Some(Discount::Amount { amount: Money(500) }))
+            .unwrap();
         let p = cart.price(&table(), TaxMode::Exclusive).unwrap();
         assert_eq!(p.subtotal, Money(3999));
         assert_eq!(p.lines[0].line_discount, Money(300));
         // 500 split over 2700 and 999 by weight: 364.8 and 135.0 -> 365 and 135.
-        assert_eq!(p.lines[0].cart_discount + p.lines[1].cart_discount, Money(500));
+        assert_eq!(
+            p.lines[0].cart_discount + p.lines[1].cart_discount,
+            Money(500)
+        );
         assert_eq!(p.discount_total, Money(800));
-        assert_eq!(p.tax_total, tax_on(p.lines[0].net, 2000, TaxMode::Exclusive));
+        assert_eq!(
+            p.tax_total,
+            tax_on(p.lines[0].net, 2000, TaxMode::Exclusive)
+        );
         assert_eq!(p.total, Money(3999 - 800) + p.tax_total);
     }
 
@@ -421,12 +474,22 @@ pub(crate) mod tests {
     fn refuses_bad_input() {
         let mut cart = Cart::new();
         let p = product("A", 100, "standard", SoldBy::Unit);
-        assert!(matches!(cart.add(&p, Quantity::Units(-1)), Err(CartError::NonPositiveQuantity(_))));
-        assert!(matches!(cart.add(&p, Quantity::Units(0)), Err(CartError::NonPositiveQuantity(_))));
-        assert!(matches!(cart.add(&p, Quantity::Grams(10)), Err(CartError::WrongQuantityKind { .. })));
+        assert!(matches!(
+            cart.add(&p, Quantity::Units(-1)),
+            Err(CartError::NonPositiveQuantity(_))
+        ));
+        assert!(matches!(
+            cart.add(&p, Quantity::Units(0)),
+            Err(CartError::NonPositiveQuantity(_))
+        ));
+        assert!(matches!(
+            cart.add(&p, Quantity::Grams(10)),
+            Err(CartError::WrongQuantityKind { .. })
+        ));
         let l = cart.add(&p, Quantity::Units(1)).unwrap();
         assert!(matches!(
-            cart.set_line_discount(l, Some(Discount::Amount { amount: Money(101) })).and_then(|_| cart.price(&table(), TaxMode::Inclusive).map(|_| ())),
+            cart.set_line_discount(l, Some(Discount::Amount { amount: Money(101) }))
+                .and_then(|_| cart.price(&table(), TaxMode::Inclusive).map(|_| ())),
             Err(CartError::DiscountExceedsAmount { .. })
         ));
         assert!(matches!(
@@ -435,22 +498,49 @@ pub(crate) mod tests {
         ));
         let mut dead = p.clone();
         dead.active = false;
-        assert!(matches!(cart.add(&dead, Quantity::Units(1)), Err(CartError::Inactive(_))));
+        assert!(matches!(
+            cart.add(&dead, Quantity::Units(1)),
+            Err(CartError::Inactive(_))
+        ));
         let mut c2 = Cart::new();
-        c2.add(&product("X", 1, "nope", SoldBy::Unit), Quantity::Units(1)).unwrap();
-        assert!(matches!(c2.price(&table(), TaxMode::Inclusive), Err(CartError::UnknownTaxClass(_))));
-        assert!(matches!(Cart::new().price(&table(), TaxMode::Inclusive), Err(CartError::Empty)));
+        c2.add(&product("X", 1, "nope", SoldBy::Unit), Quantity::Units(1))
+            .unwrap();
+        assert!(matches!(
+            c2.price(&table(), TaxMode::Inclusive),
+            Err(CartError::UnknownTaxClass(_))
+        ));
+        assert!(matches!(
+            Cart::new().price(&table(), TaxMode::Inclusive),
+            Err(CartError::Empty)
+        ));
     }
 
     #[test]
     fn voided_lines_leave_the_total() {
         let mut cart = Cart::new();
-        let a = cart.add(&product("A", 100, "standard", SoldBy::Unit), Quantity::Units(1)).unwrap();
-        cart.add(&product("B", 250, "standard", SoldBy::Unit), Quantity::Units(1)).unwrap();
+        let a = cart
+            .add(
+                &product("A", 100, "standard", SoldBy::Unit),
+                Quantity::Units(1),
+            )
+            .unwrap();
+        cart.add(
+            &product("B", 250, "standard", SoldBy::Unit),
+            Quantity::Units(1),
+        )
+        .unwrap();
         cart.void_line(a).unwrap();
-        assert_eq!(cart.price(&table(), TaxMode::Inclusive).unwrap().total, Money(250));
+        assert_eq!(
+            cart.price(&table(), TaxMode::Inclusive).unwrap().total,
+            Money(250)
+        );
         // Line numbers are never reused within a cart.
-        let c = cart.add(&product("C", 1, "standard", SoldBy::Unit), Quantity::Units(1)).unwrap();
+        let c = cart
+            .add(
+                &product("C", 1, "standard", SoldBy::Unit),
+                Quantity::Units(1),
+            )
+            .unwrap();
         assert_eq!(c, 3);
     }
 
@@ -476,8 +566,16 @@ pub(crate) mod tests {
             .prop_map(|(lines, cart_disc, mode)| {
                 let mut cart = Cart::new();
                 for (i, (price, class, weighed, qty, disc)) in lines.into_iter().enumerate() {
-                    let sold_by = if weighed { SoldBy::Weight } else { SoldBy::Unit };
-                    let q = if weighed { Quantity::Grams(qty) } else { Quantity::Units(qty % 20 + 1) };
+                    let sold_by = if weighed {
+                        SoldBy::Weight
+                    } else {
+                        SoldBy::Unit
+                    };
+                    let q = if weighed {
+                        Quantity::Grams(qty)
+                    } else {
+                        Quantity::Units(qty % 20 + 1)
+                    };
                     let p = product(&format!("P{i}"), price, class, sold_by);
                     let l = cart.add(&p, q).unwrap();
                     // Amount discounts larger than the line are refused; keep only valid ones.

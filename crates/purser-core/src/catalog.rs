@@ -56,7 +56,9 @@ pub enum ProductError {
 pub fn validate_sku(sku: &str) -> Result<(), ProductError> {
     let ok = !sku.is_empty()
         && sku.len() <= 64
-        && sku.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && sku
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(())
     } else {
@@ -79,18 +81,27 @@ impl Product {
     ) -> Result<Product, ProductError> {
         validate_sku(sku)?;
         if name.trim().is_empty() {
-            return Err(ProductError::EmptyName { sku: sku.to_string() });
+            return Err(ProductError::EmptyName {
+                sku: sku.to_string(),
+            });
         }
         if price.is_negative() || price.0 > MAX_INPUT_MINOR {
-            return Err(ProductError::BadPrice { sku: sku.to_string(), max: MAX_INPUT_MINOR });
+            return Err(ProductError::BadPrice {
+                sku: sku.to_string(),
+                max: MAX_INPUT_MINOR,
+            });
         }
         if tax_class.trim().is_empty() {
-            return Err(ProductError::EmptyTaxClass { sku: sku.to_string() });
+            return Err(ProductError::EmptyTaxClass {
+                sku: sku.to_string(),
+            });
         }
         let mut normalised = Vec::with_capacity(barcodes.len());
         for code in barcodes.iter().filter(|c| !c.trim().is_empty()) {
-            let gtin = Gtin::parse(code)
-                .map_err(|source| ProductError::Barcode { sku: sku.to_string(), source })?;
+            let gtin = Gtin::parse(code).map_err(|source| ProductError::Barcode {
+                sku: sku.to_string(),
+                source,
+            })?;
             if !normalised.contains(&gtin.as_str().to_string()) {
                 normalised.push(gtin.as_str().to_string());
             }
@@ -102,7 +113,9 @@ impl Product {
             price,
             tax_class: tax_class.trim().to_string(),
             sold_by,
-            category: category.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+            category: category
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
             active,
         })
     }

@@ -228,7 +228,9 @@ impl Event {
     /// The event value as one flat JSON object (header fields first).
     pub fn to_json(&self) -> serde_json::Result<String> {
         let mut value = serde_json::to_value(&self.header)?;
-        if let (Some(obj), serde_json::Value::Object(body)) = (value.as_object_mut(), self.body.to_value()?) {
+        if let (Some(obj), serde_json::Value::Object(body)) =
+            (value.as_object_mut(), self.body.to_value()?)
+        {
             obj.extend(body);
         }
         serde_json::to_string(&value)
@@ -246,9 +248,15 @@ impl Event {
         vec![
             ("ce_specversion".into(), "1.0".into()),
             ("ce_id".into(), h.event_id.to_string()),
-            ("ce_source".into(), format!("/stores/{}/tills/{}", h.store_id, h.till_id)),
+            (
+                "ce_source".into(),
+                format!("/stores/{}/tills/{}", h.store_id, h.till_id),
+            ),
             ("ce_type".into(), ce_type(&h.event_type, h.schema_version)),
-            ("ce_time".into(), h.occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            (
+                "ce_time".into(),
+                h.occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            ),
             ("ce_subject".into(), h.till_seq.to_string()),
             ("content-type".into(), "application/json".into()),
         ]
@@ -280,7 +288,9 @@ pub struct SequenceAudit {
 }
 
 /// Audits events given in arrival order as (partition key, header, raw value).
-pub fn audit_sequence<'a>(events: impl IntoIterator<Item = (&'a str, &'a EventHeader, &'a str)>) -> SequenceAudit {
+pub fn audit_sequence<'a>(
+    events: impl IntoIterator<Item = (&'a str, &'a EventHeader, &'a str)>,
+) -> SequenceAudit {
     use std::collections::{BTreeMap, HashMap};
     let mut seen: HashMap<Uuid, &str> = HashMap::new();
     let mut per_till: BTreeMap<String, Vec<u64>> = BTreeMap::new();
@@ -295,7 +305,10 @@ pub fn audit_sequence<'a>(events: impl IntoIterator<Item = (&'a str, &'a EventHe
             continue;
         }
         seen.insert(h.event_id, raw);
-        per_till.entry(h.till_id.clone()).or_default().push(h.till_seq);
+        per_till
+            .entry(h.till_id.clone())
+            .or_default()
+            .push(h.till_seq);
         let k = (partition.to_string(), h.till_id.clone());
         if let Some(last) = last_on_partition.get(&k) {
             if h.till_seq < *last {

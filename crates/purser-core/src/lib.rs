@@ -5,6 +5,7 @@ pub mod barcode;
 pub mod cart;
 pub mod catalog;
 pub mod clock;
+pub mod contract;
 pub mod events;
 pub mod money;
 pub mod sale;

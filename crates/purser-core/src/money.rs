@@ -9,7 +9,18 @@ use serde::{Deserialize, Serialize};
 /// An amount in minor units (cents, pence, yen). The currency is the store's and travels
 /// beside the amount in every event (`currency` field), never inside it.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(transparent)]
 pub struct Money(pub i64);
@@ -78,7 +89,11 @@ pub enum MoneyError {
     #[error("amounts cannot be negative: '{0}'")]
     Negative(String),
     #[error("'{input}' has more decimals than {code} allows ({exponent})")]
-    TooManyDecimals { input: String, code: String, exponent: u8 },
+    TooManyDecimals {
+        input: String,
+        code: String,
+        exponent: u8,
+    },
     #[error("'{0}' is too large")]
     TooLarge(String),
 }
@@ -92,12 +107,48 @@ pub struct Currency {
 
 /// ISO 4217 codes Purser knows, with their minor-unit exponent.
 const CURRENCIES: &[(&str, u8)] = &[
-    ("AED", 2), ("ARS", 2), ("AUD", 2), ("BHD", 3), ("BRL", 2), ("CAD", 2), ("CHF", 2),
-    ("CLP", 0), ("CNY", 2), ("CZK", 2), ("DKK", 2), ("EUR", 2), ("GBP", 2), ("HKD", 2),
-    ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("ISK", 0), ("JOD", 3), ("JPY", 0),
-    ("KRW", 0), ("KWD", 3), ("MXN", 2), ("MYR", 2), ("NOK", 2), ("NZD", 2), ("OMR", 3),
-    ("PHP", 2), ("PLN", 2), ("RON", 2), ("SAR", 2), ("SEK", 2), ("SGD", 2), ("THB", 2),
-    ("TND", 3), ("TRY", 2), ("TWD", 2), ("UAH", 2), ("USD", 2), ("VND", 0), ("ZAR", 2),
+    ("AED", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("BHD", 3),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("RON", 2),
+    ("SAR", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TND", 3),
+    ("TRY", 2),
+    ("TWD", 2),
+    ("UAH", 2),
+    ("USD", 2),
+    ("VND", 0),
+    ("ZAR", 2),
 ];
 
 impl Currency {
@@ -106,7 +157,10 @@ impl Currency {
         CURRENCIES
             .iter()
             .find(|(c, _)| *c == upper)
-            .map(|(c, e)| Currency { code: (*c).to_string(), exponent: *e })
+            .map(|(c, e)| Currency {
+                code: (*c).to_string(),
+                exponent: *e,
+            })
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }
 
@@ -143,8 +197,20 @@ impl Currency {
         if int_part.len() > 13 {
             return Err(MoneyError::TooLarge(input.to_string()));
         }
-        let int_value: i64 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| MoneyError::NotAnAmount(input.to_string()))? };
-        let mut frac_value: i64 = if frac_part.is_empty() { 0 } else { frac_part.parse().map_err(|_| MoneyError::NotAnAmount(input.to_string()))? };
+        let int_value: i64 = if int_part.is_empty() {
+            0
+        } else {
+            int_part
+                .parse()
+                .map_err(|_| MoneyError::NotAnAmount(input.to_string()))?
+        };
+        let mut frac_value: i64 = if frac_part.is_empty() {
+            0
+        } else {
+            frac_part
+                .parse()
+                .map_err(|_| MoneyError::NotAnAmount(input.to_string()))?
+        };
         for _ in frac_part.len()..usize::from(self.exponent) {
             frac_value *= 10;
         }
@@ -225,7 +291,10 @@ pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
         left -= 1;
         k += 1;
     }
-    parts.into_iter().map(|p| i64::try_from(p).unwrap_or(i64::MAX)).collect()
+    parts
+        .into_iter()
+        .map(|p| i64::try_from(p).unwrap_or(i64::MAX))
+        .collect()
 }
 
 #[cfg(test)]
@@ -248,20 +317,41 @@ mod tests {
         assert_eq!(c.format(Money(-5)), "-0.05");
         let jpy = Currency::from_code("JPY").unwrap();
         assert_eq!(jpy.parse_amount("1200").unwrap(), Money(1200));
-        assert!(matches!(jpy.parse_amount("12.5"), Err(MoneyError::TooManyDecimals { .. })));
-        assert_eq!(Currency::from_code("KWD").unwrap().format(Money(1234)), "1.234");
+        assert!(matches!(
+            jpy.parse_amount("12.5"),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        assert_eq!(
+            Currency::from_code("KWD").unwrap().format(Money(1234)),
+            "1.234"
+        );
     }
 
     #[test]
     fn refuses_bad_amounts() {
         let c = eur();
         for bad in ["", ".", "abc", "1,50", "1e3", "+3", "1.2.3", " 1 2"] {
-            assert!(matches!(c.parse_amount(bad), Err(MoneyError::NotAnAmount(_))), "{bad}");
+            assert!(
+                matches!(c.parse_amount(bad), Err(MoneyError::NotAnAmount(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(c.parse_amount("-1.00"), Err(MoneyError::Negative(_))));
-        assert!(matches!(c.parse_amount("1.005"), Err(MoneyError::TooManyDecimals { .. })));
-        assert!(matches!(c.parse_amount("99999999999999"), Err(MoneyError::TooLarge(_))));
-        assert!(matches!(Currency::from_code("XYZ"), Err(MoneyError::UnknownCurrency(_))));
+        assert!(matches!(
+            c.parse_amount("-1.00"),
+            Err(MoneyError::Negative(_))
+        ));
+        assert!(matches!(
+            c.parse_amount("1.005"),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            c.parse_amount("99999999999999"),
+            Err(MoneyError::TooLarge(_))
+        ));
+        assert!(matches!(
+            Currency::from_code("XYZ"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
     }
 
     #[test]

@@ -44,8 +44,15 @@ pub enum RefundError {
     DuplicateLine(u32),
     #[error("line {line_no}: the quantity must be given in the unit it was sold in")]
     WrongKind { line_no: u32 },
-    #[error("line {line_no}: {requested} requested but only {remaining} of {sold} is left to refund")]
-    Exceeds { line_no: u32, sold: i64, remaining: i64, requested: i64 },
+    #[error(
+        "line {line_no}: {requested} requested but only {remaining} of {sold} is left to refund"
+    )]
+    Exceeds {
+        line_no: u32,
+        sold: i64,
+        remaining: i64,
+        requested: i64,
+    },
     #[error("refund quantity must be positive")]
     NonPositive,
     #[error("nothing to refund")]
@@ -75,7 +82,9 @@ pub fn plan_refund(
             .find(|l| l.line_no == req.line_no)
             .ok_or(RefundError::NoSuchLine(req.line_no))?;
         if !line.quantity.same_kind(req.quantity) {
-            return Err(RefundError::WrongKind { line_no: req.line_no });
+            return Err(RefundError::WrongKind {
+                line_no: req.line_no,
+            });
         }
         if req.quantity.amount() <= 0 {
             return Err(RefundError::NonPositive);
@@ -96,7 +105,11 @@ pub fn plan_refund(
             });
         }
         let share = |v: Money, q: i64| -> i64 {
-            i64::try_from(div_round(i128::from(v.0) * i128::from(q), i128::from(sold_q))).unwrap_or(0)
+            i64::try_from(div_round(
+                i128::from(v.0) * i128::from(q),
+                i128::from(sold_q),
+            ))
+            .unwrap_or(0)
         };
         out.push(RefundLine {
             line_no: line.line_no,
@@ -158,19 +171,80 @@ mod tests {
 
     #[test]
     fn partial_then_rest() {
-        let sold = vec![SoldLine { line_no: 1, sku: "A".into(), name: "A".into(), quantity: Quantity::Units(3), total: Money(1000), tax: Money(167), tax_class: "standard".into() }];
-        let first = plan_refund(&sold, &[], &[RefundRequestLine { line_no: 1, quantity: Quantity::Units(1) }]).unwrap();
+        let sold = vec![SoldLine {
+            line_no: 1,
+            sku: "A".into(),
+            name: "A".into(),
+            quantity: Quantity::Units(3),
+            total: Money(1000),
+            tax: Money(167),
+            tax_class: "standard".into(),
+        }];
+        let first = plan_refund(
+            &sold,
+            &[],
+            &[RefundRequestLine {
+                line_no: 1,
+                quantity: Quantity::Units(1),
+            }],
+        )
+        .unwrap();
         assert_eq!(first[0].amount, Money(333));
-        let second = plan_refund(&sold, &[(1, 1)], &[RefundRequestLine { line_no: 1, quantity: Quantity::Units(2) }]).unwrap();
+        let second = plan_refund(
+            &sold,
+            &[(1, 1)],
+            &[RefundRequestLine {
+                line_no: 1,
+                quantity: Quantity::Units(2),
+            }],
+        )
+        .unwrap();
         assert_eq!(first[0].amount + second[0].amount, Money(1000));
         assert_eq!(first[0].tax + second[0].tax, Money(167));
         assert!(matches!(
-            plan_refund(&sold, &[(1, 3)], &[RefundRequestLine { line_no: 1, quantity: Quantity::Units(1) }]),
+            plan_refund(
+                &sold,
+                &[(1, 3)],
+                &[RefundRequestLine {
+                    line_no: 1,
+                    quantity: Quantity::Units(1)
+                }]
+            ),
             Err(RefundError::Exceeds { remaining: 0, .. })
         ));
-        assert!(matches!(plan_refund(&sold, &[], &[RefundRequestLine { line_no: 9, quantity: Quantity::Units(1) }]), Err(RefundError::NoSuchLine(9))));
-        assert!(matches!(plan_refund(&sold, &[], &[RefundRequestLine { line_no: 1, quantity: Quantity::Grams(1) }]), Err(RefundError::WrongKind { .. })));
-        assert!(matches!(plan_refund(&sold, &[], &[RefundRequestLine { line_no: 1, quantity: Quantity::Units(-1) }]), Err(RefundError::NonPositive)));
+        assert!(matches!(
+            plan_refund(
+                &sold,
+                &[],
+                &[RefundRequestLine {
+                    line_no: 9,
+                    quantity: Quantity::Units(1)
+                }]
+            ),
+            Err(RefundError::NoSuchLine(9))
+        ));
+        assert!(matches!(
+            plan_refund(
+                &sold,
+                &[],
+                &[RefundRequestLine {
+                    line_no: 1,
+                    quantity: Quantity::Grams(1)
+                }]
+            ),
+            Err(RefundError::WrongKind { .. })
+        ));
+        assert!(matches!(
+            plan_refund(
+                &sold,
+                &[],
+                &[RefundRequestLine {
+                    line_no: 1,
+                    quantity: Quantity::Units(-1)
+                }]
+            ),
+            Err(RefundError::NonPositive)
+        ));
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub struct TaxTable {
 
 impl TaxTable {
     pub fn rate_of(&self, code: &str) -> Option<u32> {
-        self.classes.iter().find(|c| c.code == code).map(|c| c.rate_bp)
+        self.classes
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| c.rate_bp)
     }
 }
 

@@ -31,19 +31,45 @@ pub struct CardPayment {
 pub enum TenderInput {
     /// `tendered`: what the customer handed over; `None` = exact amount.
     Cash { tendered: Option<Money> },
-    Card { card: CardPayment, amount: Option<Money> },
-    Account { account_kind: AccountKind, account_id: String, amount: Option<Money> },
-    Points { member_id: String, points: i64, amount: Money },
+    Card {
+        card: CardPayment,
+        amount: Option<Money>,
+    },
+    Account {
+        account_kind: AccountKind,
+        account_id: String,
+        amount: Option<Money>,
+    },
+    Points {
+        member_id: String,
+        points: i64,
+        amount: Money,
+    },
 }
 
 /// A tender as applied to a sale: the amount it settled.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Tender {
-    Cash { amount: Money, tendered: Money, change: Money },
-    Card { amount: Money, card: CardPayment },
-    Account { amount: Money, account_kind: AccountKind, account_id: String },
-    Points { amount: Money, member_id: String, points: i64 },
+    Cash {
+        amount: Money,
+        tendered: Money,
+        change: Money,
+    },
+    Card {
+        amount: Money,
+        card: CardPayment,
+    },
+    Account {
+        amount: Money,
+        account_kind: AccountKind,
+        account_id: String,
+    },
+    Points {
+        amount: Money,
+        member_id: String,
+        points: i64,
+    },
 }
 
 impl Tender {
@@ -67,7 +93,9 @@ impl Tender {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TenderError {
-    #[error("that looks like a full card number; enter only the last 4 digits from the terminal slip")]
+    #[error(
+        "that looks like a full card number; enter only the last 4 digits from the terminal slip"
+    )]
     LooksLikeCardNumber,
     #[error("card last 4 must be exactly 4 digits")]
     BadLast4,
@@ -82,7 +110,11 @@ pub enum TenderError {
     #[error("a {kind} tender must be a positive amount")]
     NonPositive { kind: &'static str },
     #[error("a {kind} tender of {amount:?} is more than the {due:?} still due; only cash can give change")]
-    Overpaid { kind: &'static str, amount: Money, due: Money },
+    Overpaid {
+        kind: &'static str,
+        amount: Money,
+        due: Money,
+    },
     #[error("cash handed over beyond the amount due must be the last tender")]
     ChangeNotLast,
     #[error("{due:?} is still due")]
@@ -95,7 +127,9 @@ pub enum TenderError {
     BadPoints,
     #[error("offline card payment of {amount:?} is above the per-payment limit of {limit:?}")]
     OfflineCardPaymentLimit { amount: Money, limit: Money },
-    #[error("offline card payments this shift would reach {total:?}, above the limit of {limit:?}")]
+    #[error(
+        "offline card payments this shift would reach {total:?}, above the limit of {limit:?}"
+    )]
     OfflineCardShiftLimit { total: Money, limit: Money },
 }
 
@@ -118,7 +152,12 @@ pub fn looks_like_card_number(s: &str) -> bool {
 
 impl CardPayment {
     pub fn validate(&self) -> Result<(), TenderError> {
-        for field in [&self.brand, &self.last4, &self.approval_code, &self.terminal_ref] {
+        for field in [
+            &self.brand,
+            &self.last4,
+            &self.approval_code,
+            &self.terminal_ref,
+        ] {
             if looks_like_card_number(field) {
                 return Err(TenderError::LooksLikeCardNumber);
             }
@@ -143,7 +182,9 @@ impl CardPayment {
 }
 
 pub fn validate_account_id(id: &str) -> Result<(), TenderError> {
-    let ok = !id.is_empty() && id.len() <= 40 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok = !id.is_empty()
+        && id.len() <= 40
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok && !looks_like_card_number(id) {
         Ok(())
     } else if looks_like_card_number(id) {
@@ -163,11 +204,17 @@ pub struct OfflineCardLimits {
 impl OfflineCardLimits {
     pub fn check(&self, amount: Money, shift_total_so_far: Money) -> Result<(), TenderError> {
         if amount > self.per_payment {
-            return Err(TenderError::OfflineCardPaymentLimit { amount, limit: self.per_payment });
+            return Err(TenderError::OfflineCardPaymentLimit {
+                amount,
+                limit: self.per_payment,
+            });
         }
         let total = shift_total_so_far + amount;
         if total > self.per_shift {
-            return Err(TenderError::OfflineCardShiftLimit { total, limit: self.per_shift });
+            return Err(TenderError::OfflineCardShiftLimit {
+                total,
+                limit: self.per_shift,
+            });
         }
         Ok(())
     }
@@ -200,7 +247,11 @@ impl Settlement {
 /// Applies tenders in order to `total`. Non-cash tenders never exceed what is still due;
 /// cash may, giving change, but only as the last tender. With `cash_increment` > 1 the
 /// balance that cash settles is rounded to that increment.
-pub fn settle(total: Money, inputs: &[TenderInput], cash_increment: i64) -> Result<Settlement, TenderError> {
+pub fn settle(
+    total: Money,
+    inputs: &[TenderInput],
+    cash_increment: i64,
+) -> Result<Settlement, TenderError> {
     if inputs.is_empty() {
         return Err(TenderError::NoTender);
     }
@@ -214,16 +265,21 @@ pub fn settle(total: Money, inputs: &[TenderInput], cash_increment: i64) -> Resu
             return Err(TenderError::AlreadyPaid);
         }
         let last = i + 1 == inputs.len();
-        let non_cash = |kind: &'static str, amount: Option<Money>, due: Money| -> Result<Money, TenderError> {
-            let a = amount.unwrap_or(due);
-            if a.0 <= 0 {
-                return Err(TenderError::NonPositive { kind });
-            }
-            if a > due {
-                return Err(TenderError::Overpaid { kind, amount: a, due });
-            }
-            Ok(a)
-        };
+        let non_cash =
+            |kind: &'static str, amount: Option<Money>, due: Money| -> Result<Money, TenderError> {
+                let a = amount.unwrap_or(due);
+                if a.0 <= 0 {
+                    return Err(TenderError::NonPositive { kind });
+                }
+                if a > due {
+                    return Err(TenderError::Overpaid {
+                        kind,
+                        amount: a,
+                        due,
+                    });
+                }
+                Ok(a)
+            };
         match input {
             TenderInput::Cash { tendered } => {
                 let rounded_due = round_cash(due, cash_increment);
@@ -237,31 +293,58 @@ pub fn settle(total: Money, inputs: &[TenderInput], cash_increment: i64) -> Resu
                     }
                     change = given - rounded_due;
                     rounding = rounded_due - due;
-                    tenders.push(Tender::Cash { amount: rounded_due, tendered: given, change });
+                    tenders.push(Tender::Cash {
+                        amount: rounded_due,
+                        tendered: given,
+                        change,
+                    });
                     due = Money::ZERO;
                 } else {
-                    tenders.push(Tender::Cash { amount: given, tendered: given, change: Money::ZERO });
+                    tenders.push(Tender::Cash {
+                        amount: given,
+                        tendered: given,
+                        change: Money::ZERO,
+                    });
                     due -= given;
                 }
             }
             TenderInput::Card { card, amount } => {
                 card.validate()?;
                 let a = non_cash("card", *amount, due)?;
-                tenders.push(Tender::Card { amount: a, card: card.clone() });
+                tenders.push(Tender::Card {
+                    amount: a,
+                    card: card.clone(),
+                });
                 due -= a;
             }
-            TenderInput::Account { account_kind, account_id, amount } => {
+            TenderInput::Account {
+                account_kind,
+                account_id,
+                amount,
+            } => {
                 validate_account_id(account_id)?;
                 let a = non_cash("account", *amount, due)?;
-                tenders.push(Tender::Account { amount: a, account_kind: *account_kind, account_id: account_id.clone() });
+                tenders.push(Tender::Account {
+                    amount: a,
+                    account_kind: *account_kind,
+                    account_id: account_id.clone(),
+                });
                 due -= a;
             }
-            TenderInput::Points { member_id, points, amount } => {
+            TenderInput::Points {
+                member_id,
+                points,
+                amount,
+            } => {
                 if *points <= 0 {
                     return Err(TenderError::BadPoints);
                 }
                 let a = non_cash("points", Some(*amount), due)?;
-                tenders.push(Tender::Points { amount: a, member_id: member_id.clone(), points: *points });
+                tenders.push(Tender::Points {
+                    amount: a,
+                    member_id: member_id.clone(),
+                    points: *points,
+                });
                 due -= a;
             }
         }
@@ -270,7 +353,11 @@ pub fn settle(total: Money, inputs: &[TenderInput], cash_increment: i64) -> Resu
     if !due.is_zero() {
         return Err(TenderError::Underpaid { due });
     }
-    Ok(Settlement { tenders, change, cash_rounding: rounding })
+    Ok(Settlement {
+        tenders,
+        change,
+        cash_rounding: rounding,
+    })
 }
 
 #[cfg(test)]
@@ -293,7 +380,14 @@ mod tests {
 
     #[test]
     fn cash_with_change() {
-        let s = settle(Money(1234), &[TenderInput::Cash { tendered: Some(Money(2000)) }], 1).unwrap();
+        let s = settle(
+            Money(1234),
+            &[TenderInput::Cash {
+                tendered: Some(Money(2000)),
+            }],
+            1,
+        )
+        .unwrap();
         assert_eq!(s.change, Money(766));
         assert_eq!(s.collected(), Money(1234));
     }
@@ -303,7 +397,14 @@ mod tests {
         let s = settle(Money(1232), &[TenderInput::Cash { tendered: None }], 5).unwrap();
         assert_eq!(s.tenders[0].amount(), Money(1230));
         assert_eq!(s.cash_rounding, Money(-2));
-        let s = settle(Money(1233), &[TenderInput::Cash { tendered: Some(Money(1300)) }], 5).unwrap();
+        let s = settle(
+            Money(1233),
+            &[TenderInput::Cash {
+                tendered: Some(Money(1300)),
+            }],
+            5,
+        )
+        .unwrap();
         assert_eq!(s.tenders[0].amount(), Money(1235));
         assert_eq!(s.change, Money(65));
         // A card settles the exact amount; no rounding.
@@ -313,22 +414,64 @@ mod tests {
 
     #[test]
     fn split_cash_then_card() {
-        let s = settle(Money(5000), &[TenderInput::Cash { tendered: Some(Money(2000)) }, card(None)], 1).unwrap();
+        let s = settle(
+            Money(5000),
+            &[
+                TenderInput::Cash {
+                    tendered: Some(Money(2000)),
+                },
+                card(None),
+            ],
+            1,
+        )
+        .unwrap();
         assert_eq!(s.tenders[1].amount(), Money(3000));
         assert_eq!(s.change, Money(0));
     }
 
     #[test]
     fn refusals() {
-        assert_eq!(settle(Money(100), &[card(Some(200))], 1).unwrap_err(), TenderError::Overpaid { kind: "card", amount: Money(200), due: Money(100) });
-        assert_eq!(settle(Money(100), &[card(Some(50))], 1).unwrap_err(), TenderError::Underpaid { due: Money(50) });
         assert_eq!(
-            settle(Money(100), &[TenderInput::Cash { tendered: Some(Money(500)) }, card(None)], 1).unwrap_err(),
+            settle(Money(100), &[card(Some(200))], 1).unwrap_err(),
+            TenderError::Overpaid {
+                kind: "card",
+                amount: Money(200),
+                due: Money(100)
+            }
+        );
+        assert_eq!(
+            settle(Money(100), &[card(Some(50))], 1).unwrap_err(),
+            TenderError::Underpaid { due: Money(50) }
+        );
+        assert_eq!(
+            settle(
+                Money(100),
+                &[
+                    TenderInput::Cash {
+                        tendered: Some(Money(500))
+                    },
+                    card(None)
+                ],
+                1
+            )
+            .unwrap_err(),
             TenderError::ChangeNotLast
         );
-        assert_eq!(settle(Money(100), &[card(None), card(None)], 1).unwrap_err(), TenderError::AlreadyPaid);
-        assert_eq!(settle(Money(100), &[], 1).unwrap_err(), TenderError::NoTender);
-        let mut pan = CardPayment { brand: "VISA".into(), last4: "4111 1111 1111 1111".into(), approval_code: "A".into(), terminal_ref: "R".into(), offline: false };
+        assert_eq!(
+            settle(Money(100), &[card(None), card(None)], 1).unwrap_err(),
+            TenderError::AlreadyPaid
+        );
+        assert_eq!(
+            settle(Money(100), &[], 1).unwrap_err(),
+            TenderError::NoTender
+        );
+        let mut pan = CardPayment {
+            brand: "VISA".into(),
+            last4: "4111 1111 1111 1111".into(),
+            approval_code: "A".into(),
+            terminal_ref: "R".into(),
+            offline: false,
+        };
         assert_eq!(pan.validate(), Err(TenderError::LooksLikeCardNumber));
         pan.last4 = "4242".into();
         pan.terminal_ref = "ref 4111-1111-1111-1111".into();
@@ -336,16 +479,31 @@ mod tests {
         pan.terminal_ref = "R".into();
         pan.last4 = "424".into();
         assert_eq!(pan.validate(), Err(TenderError::BadLast4));
-        assert_eq!(validate_account_id("4111111111111111"), Err(TenderError::LooksLikeCardNumber));
-        assert_eq!(validate_account_id("CABIN 7"), Err(TenderError::BadAccountId));
+        assert_eq!(
+            validate_account_id("4111111111111111"),
+            Err(TenderError::LooksLikeCardNumber)
+        );
+        assert_eq!(
+            validate_account_id("CABIN 7"),
+            Err(TenderError::BadAccountId)
+        );
     }
 
     #[test]
     fn offline_limits() {
-        let l = OfflineCardLimits { per_payment: Money(10000), per_shift: Money(25000) };
+        let l = OfflineCardLimits {
+            per_payment: Money(10000),
+            per_shift: Money(25000),
+        };
         assert!(l.check(Money(10000), Money(0)).is_ok());
-        assert!(matches!(l.check(Money(10001), Money(0)), Err(TenderError::OfflineCardPaymentLimit { .. })));
-        assert!(matches!(l.check(Money(6000), Money(20000)), Err(TenderError::OfflineCardShiftLimit { .. })));
+        assert!(matches!(
+            l.check(Money(10001), Money(0)),
+            Err(TenderError::OfflineCardPaymentLimit { .. })
+        ));
+        assert!(matches!(
+            l.check(Money(6000), Money(20000)),
+            Err(TenderError::OfflineCardShiftLimit { .. })
+        ));
     }
 
     proptest! {

@@ -100,11 +100,18 @@ pub enum ConfigError {
     #[error("bootstrap server '{0}' is not host:port")]
     BadBootstrap(String),
     #[error("{protocol} needs {what}")]
-    Missing { protocol: &'static str, what: &'static str },
+    Missing {
+        protocol: &'static str,
+        what: &'static str,
+    },
     #[error("SASL mechanism '{0}' is not supported (use SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN)")]
     BadMechanism(String),
     #[error("{what} file {path} cannot be read: {reason}")]
-    Unreadable { what: &'static str, path: PathBuf, reason: String },
+    Unreadable {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
 }
 
 impl KafkaConfig {
@@ -123,23 +130,38 @@ impl KafkaConfig {
                 return Err(ConfigError::BadBootstrap(s.to_string()));
             }
         }
-        let sasl = matches!(self.security_protocol, SecurityProtocol::SaslSsl | SecurityProtocol::SaslPlaintext);
+        let sasl = matches!(
+            self.security_protocol,
+            SecurityProtocol::SaslSsl | SecurityProtocol::SaslPlaintext
+        );
         if sasl {
-            let mech = self.sasl_mechanism.clone().unwrap_or_else(|| "SCRAM-SHA-512".into());
+            let mech = self
+                .sasl_mechanism
+                .clone()
+                .unwrap_or_else(|| "SCRAM-SHA-512".into());
             if !matches!(mech.as_str(), "SCRAM-SHA-256" | "SCRAM-SHA-512" | "PLAIN") {
                 return Err(ConfigError::BadMechanism(mech));
             }
             if self.sasl_username.as_deref().unwrap_or("").is_empty() {
-                return Err(ConfigError::Missing { protocol: "SASL", what: "a user name (kafka.sasl_username)" });
+                return Err(ConfigError::Missing {
+                    protocol: "SASL",
+                    what: "a user name (kafka.sasl_username)",
+                });
             }
             if self.sasl_password.as_deref().unwrap_or("").is_empty() {
-                return Err(ConfigError::Missing { protocol: "SASL", what: "a password (kafka.sasl_password or PURSER_KAFKA_SASL_PASSWORD)" });
+                return Err(ConfigError::Missing {
+                    protocol: "SASL",
+                    what: "a password (kafka.sasl_password or PURSER_KAFKA_SASL_PASSWORD)",
+                });
             }
         }
         if self.security_protocol == SecurityProtocol::Ssl
             && (self.ssl_certificate_location.is_some() != self.ssl_key_location.is_some())
         {
-            return Err(ConfigError::Missing { protocol: "SSL client authentication", what: "both ssl_certificate_location and ssl_key_location" });
+            return Err(ConfigError::Missing {
+                protocol: "SSL client authentication",
+                what: "both ssl_certificate_location and ssl_key_location",
+            });
         }
         for (what, path) in [
             ("CA", &self.ssl_ca_location),
@@ -147,7 +169,11 @@ impl KafkaConfig {
             ("client key", &self.ssl_key_location),
         ] {
             if let Some(p) = path {
-                std::fs::File::open(p).map_err(|e| ConfigError::Unreadable { what, path: p.clone(), reason: e.to_string() })?;
+                std::fs::File::open(p).map_err(|e| ConfigError::Unreadable {
+                    what,
+                    path: p.clone(),
+                    reason: e.to_string(),
+                })?;
             }
         }
         Ok(())
@@ -158,8 +184,14 @@ impl KafkaConfig {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", self.bootstrap_servers.trim());
         c.set("security.protocol", self.security_protocol.librdkafka());
-        if matches!(self.security_protocol, SecurityProtocol::SaslSsl | SecurityProtocol::SaslPlaintext) {
-            c.set("sasl.mechanism", self.sasl_mechanism.as_deref().unwrap_or("SCRAM-SHA-512"));
+        if matches!(
+            self.security_protocol,
+            SecurityProtocol::SaslSsl | SecurityProtocol::SaslPlaintext
+        ) {
+            c.set(
+                "sasl.mechanism",
+                self.sasl_mechanism.as_deref().unwrap_or("SCRAM-SHA-512"),
+            );
             c.set("sasl.username", self.sasl_username.as_deref().unwrap_or(""));
             c.set("sasl.password", self.sasl_password.as_deref().unwrap_or(""));
         }
@@ -189,7 +221,10 @@ mod tests {
 
     #[test]
     fn validates_security_settings() {
-        let mut k = KafkaConfig { bootstrap_servers: "kafka-1:9092,kafka-2:9092".into(), ..Default::default() };
+        let mut k = KafkaConfig {
+            bootstrap_servers: "kafka-1:9092,kafka-2:9092".into(),
+            ..Default::default()
+        };
         assert_eq!(k.validate(), Ok(()));
         k.bootstrap_servers = "kafka-1".into();
         assert!(matches!(k.validate(), Err(ConfigError::BadBootstrap(_))));
@@ -209,7 +244,10 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(c.validate(), Err(ConfigError::Unreadable { .. })));
-        assert_eq!(KafkaConfig::default().validate(), Err(ConfigError::NoBootstrap));
+        assert_eq!(
+            KafkaConfig::default().validate(),
+            Err(ConfigError::NoBootstrap)
+        );
     }
 
     #[test]

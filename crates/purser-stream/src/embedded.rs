@@ -12,16 +12,28 @@ pub struct EmbeddedBroker {
 
 impl std::fmt::Debug for EmbeddedBroker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbeddedBroker").field("bootstrap", &self.bootstrap_servers()).finish()
+        f.debug_struct("EmbeddedBroker")
+            .field("bootstrap", &self.bootstrap_servers())
+            .finish()
     }
 }
 
 impl EmbeddedBroker {
     /// Starts a one-broker cluster with the till topics created (3 partitions each).
     pub fn start(topics: &Topics) -> Result<EmbeddedBroker, String> {
-        let cluster = MockCluster::new(1).map_err(|e| format!("cannot start the embedded broker: {e}"))?;
-        for t in [&topics.payments, &topics.tills, &topics.loyalty, &topics.inventory, &topics.catalog, &topics.loyalty_accounts] {
-            cluster.create_topic(t, 3, 1).map_err(|e| format!("cannot create topic {t}: {e}"))?;
+        let cluster =
+            MockCluster::new(1).map_err(|e| format!("cannot start the embedded broker: {e}"))?;
+        for t in [
+            &topics.payments,
+            &topics.tills,
+            &topics.loyalty,
+            &topics.inventory,
+            &topics.catalog,
+            &topics.loyalty_accounts,
+        ] {
+            cluster
+                .create_topic(t, 3, 1)
+                .map_err(|e| format!("cannot create topic {t}: {e}"))?;
         }
         Ok(EmbeddedBroker { cluster })
     }
@@ -32,7 +44,11 @@ impl EmbeddedBroker {
 
     /// Simulates the broker going away (connections refused) and coming back.
     pub fn set_down(&self, down: bool) -> Result<(), String> {
-        let r = if down { self.cluster.broker_down(1) } else { self.cluster.broker_up(1) };
+        let r = if down {
+            self.cluster.broker_down(1)
+        } else {
+            self.cluster.broker_up(1)
+        };
         r.map_err(|e| e.to_string())
     }
 

@@ -1,10 +1,11 @@
 //! Purser's Kafka side. The relay moves the till's outbox to the store's cluster;
 //! `config` holds the client settings every Kafka client of the till shares.
 
+pub mod admin;
 pub mod config;
 pub mod embedded;
-pub mod readback;
 pub mod probe;
+pub mod readback;
 pub mod relay;
 
 pub use config::{KafkaConfig, SecurityProtocol, Topics};

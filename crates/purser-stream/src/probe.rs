@@ -25,14 +25,26 @@ pub fn probe(cfg: &KafkaConfig, topics: &[&str], timeout: Duration) -> Result<Cl
     let md = consumer
         .fetch_metadata(None, timeout)
         .map_err(|e| format!("cannot reach Kafka at {}: {e}", cfg.bootstrap_servers))?;
-    let brokers = md.brokers().iter().map(|b| format!("{}:{} (id {})", b.host(), b.port(), b.id())).collect();
+    let brokers = md
+        .brokers()
+        .iter()
+        .map(|b| format!("{}:{} (id {})", b.host(), b.port(), b.id()))
+        .collect();
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for t in topics {
-        match md.topics().iter().find(|m| m.name() == *t && m.error().is_none()) {
+        match md
+            .topics()
+            .iter()
+            .find(|m| m.name() == *t && m.error().is_none())
+        {
             Some(m) => found.push(((*t).to_string(), m.partitions().len())),
             None => missing.push((*t).to_string()),
         }
     }
-    Ok(ClusterInfo { brokers, topics: found, missing_topics: missing })
+    Ok(ClusterInfo {
+        brokers,
+        topics: found,
+        missing_topics: missing,
+    })
 }

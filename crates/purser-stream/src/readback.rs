@@ -19,7 +19,11 @@ pub struct ConsumedRecord {
     pub headers: Vec<(String, String)>,
 }
 
-pub fn read_all(cfg: &KafkaConfig, topics: &[&str], timeout: Duration) -> Result<Vec<ConsumedRecord>, String> {
+pub fn read_all(
+    cfg: &KafkaConfig,
+    topics: &[&str],
+    timeout: Duration,
+) -> Result<Vec<ConsumedRecord>, String> {
     let consumer: BaseConsumer = cfg
         .client_config()
         .set("group.id", "purser-readback")
@@ -31,15 +35,24 @@ pub fn read_all(cfg: &KafkaConfig, topics: &[&str], timeout: Duration) -> Result
     let mut assignment = TopicPartitionList::new();
     let mut remaining: Vec<(String, i32, i64)> = Vec::new();
     for t in topics {
-        let md = consumer.fetch_metadata(Some(t), timeout).map_err(|e| format!("metadata for {t}: {e}"))?;
-        let tm = md.topics().first().ok_or_else(|| format!("no metadata for {t}"))?;
+        let md = consumer
+            .fetch_metadata(Some(t), timeout)
+            .map_err(|e| format!("metadata for {t}: {e}"))?;
+        let tm = md
+            .topics()
+            .first()
+            .ok_or_else(|| format!("no metadata for {t}"))?;
         if let Some(err) = tm.error() {
             return Err(format!("topic {t}: {err:?}"));
         }
         for p in tm.partitions() {
-            let (low, high) = consumer.fetch_watermarks(t, p.id(), timeout).map_err(|e| format!("watermarks of {t}/{}: {e}", p.id()))?;
+            let (low, high) = consumer
+                .fetch_watermarks(t, p.id(), timeout)
+                .map_err(|e| format!("watermarks of {t}/{}: {e}", p.id()))?;
             if high > low {
-                assignment.add_partition_offset(t, p.id(), Offset::Beginning).map_err(|e| e.to_string())?;
+                assignment
+                    .add_partition_offset(t, p.id(), Offset::Beginning)
+                    .map_err(|e| e.to_string())?;
                 remaining.push(((*t).to_string(), p.id(), high));
             }
         }
@@ -51,15 +64,26 @@ pub fn read_all(cfg: &KafkaConfig, topics: &[&str], timeout: Duration) -> Result
     consumer.assign(&assignment).map_err(|e| e.to_string())?;
     while !remaining.is_empty() {
         if Instant::now() > deadline {
-            return Err(format!("timed out reading back; still waiting on {remaining:?}"));
+            return Err(format!(
+                "timed out reading back; still waiting on {remaining:?}"
+            ));
         }
-        let Some(msg) = consumer.poll(Duration::from_millis(200)) else { continue };
+        let Some(msg) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
         let m = msg.map_err(|e| e.to_string())?;
         let headers = m
             .headers()
             .map(|h| {
                 h.iter()
-                    .map(|x| (x.key.to_string(), x.value.map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default()))
+                    .map(|x| {
+                        (
+                            x.key.to_string(),
+                            x.value
+                                .map(|v| String::from_utf8_lossy(v).into_owned())
+                                .unwrap_or_default(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -71,7 +95,9 @@ pub fn read_all(cfg: &KafkaConfig, topics: &[&str], timeout: Duration) -> Result
             payload: m.payload().map(|p| String::from_utf8_lossy(p).into_owned()),
             headers,
         });
-        remaining.retain(|(t, p, high)| !(t == m.topic() && *p == m.partition() && m.offset() + 1 >= *high));
+        remaining.retain(|(t, p, high)| {
+            !(t == m.topic() && *p == m.partition() && m.offset() + 1 >= *high)
+        });
     }
     Ok(out)
 }

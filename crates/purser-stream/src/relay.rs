@@ -88,7 +88,11 @@ pub enum RelayError {
     #[error("Kafka settings: {0}")]
     Config(#[from] crate::config::ConfigError),
     #[error("gave up after {waited:?}: {pending} events still waiting to be sent (last error: {last_error})")]
-    GaveUp { waited: Duration, pending: u64, last_error: String },
+    GaveUp {
+        waited: Duration,
+        pending: u64,
+        last_error: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +155,9 @@ impl ClientContext for RelayContext {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
         use rdkafka::config::RDKafkaLogLevel as L;
         match level {
-            L::Emerg | L::Alert | L::Critical | L::Error => tracing::warn!(target: "librdkafka", fac, "{msg}"),
+            L::Emerg | L::Alert | L::Critical | L::Error => {
+                tracing::warn!(target: "librdkafka", fac, "{msg}")
+            }
             _ => tracing::debug!(target: "librdkafka", fac, "{msg}"),
         }
     }
@@ -183,7 +189,10 @@ pub fn producer_config(kafka: &KafkaConfig, max_in_flight: usize) -> ClientConfi
         ("partitioner", "murmur2_random".to_string()),
         ("linger.ms", "5".to_string()),
         ("compression.type", "lz4".to_string()),
-        ("queue.buffering.max.messages", (max_in_flight * 2).max(100_000).to_string()),
+        (
+            "queue.buffering.max.messages",
+            (max_in_flight * 2).max(100_000).to_string(),
+        ),
         ("statistics.interval.ms", "1000".to_string()),
         ("retry.backoff.max.ms", "2000".to_string()),
     ];
@@ -217,7 +226,13 @@ impl Relay {
     pub fn new(db: &Path, kafka: KafkaConfig, opts: RelayOptions) -> Result<Relay, RelayError> {
         kafka.validate()?;
         let store = Store::open_for_relay(db)?;
-        Ok(Relay { store, kafka, opts, status: Arc::default(), waker: Waker::default() })
+        Ok(Relay {
+            store,
+            kafka,
+            opts,
+            status: Arc::default(),
+            waker: Waker::default(),
+        })
     }
 
     pub fn status(&self) -> Arc<Mutex<RelayStatus>> {
@@ -235,8 +250,9 @@ impl Relay {
     }
 
     fn build(&self, shared: &Arc<Shared>) -> Result<BaseProducer<RelayContext>, KafkaError> {
-        producer_config(&self.kafka, self.opts.max_in_flight)
-            .create_with_context(RelayContext { shared: shared.clone() })
+        producer_config(&self.kafka, self.opts.max_in_flight).create_with_context(RelayContext {
+            shared: shared.clone(),
+        })
     }
 
     /// Runs the relay; see the module docs. Returns the number of rows acknowledged.
@@ -259,7 +275,10 @@ impl Relay {
                 stopping_since = Some(Instant::now());
             }
             let stopping = stopping_since.is_some();
-            if stopping && (in_flight == 0 || stopping_since.is_some_and(|s| s.elapsed() > Duration::from_secs(5))) {
+            if stopping
+                && (in_flight == 0
+                    || stopping_since.is_some_and(|s| s.elapsed() > Duration::from_secs(5)))
+            {
                 self.store.mark_published(&acks, now())?;
                 published += acks.len() as u64;
                 self.update(|s| s.published += acks.len() as u64);
@@ -276,7 +295,11 @@ impl Relay {
                         .and_then(|s| s.last_error.clone())
                         .or(st.last_error)
                         .unwrap_or_else(|| "broker unreachable".into());
-                    return Err(RelayError::GaveUp { waited: d, pending: st.pending, last_error });
+                    return Err(RelayError::GaveUp {
+                        waited: d,
+                        pending: st.pending,
+                        last_error,
+                    });
                 }
             }
 
@@ -310,7 +333,10 @@ impl Relay {
                 for row in &rows {
                     let mut headers = OwnedHeaders::new_with_capacity(row.headers.len());
                     for (k, v) in &row.headers {
-                        headers = headers.insert(Header { key: k, value: Some(v.as_bytes()) });
+                        headers = headers.insert(Header {
+                            key: k,
+                            value: Some(v.as_bytes()),
+                        });
                     }
                     let record = BaseRecord::with_opaque_to(&row.topic, Box::new(row.till_seq))
                         .key(row.key.as_bytes())
@@ -323,7 +349,9 @@ impl Relay {
                             dispatched += 1;
                             cursor = row.till_seq;
                         }
-                        Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => break,
+                        Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                            break
+                        }
                         Err((e, _)) => {
                             failures.push((row.till_seq, e.to_string()));
                             break;
@@ -332,13 +360,25 @@ impl Relay {
                 }
             }
 
-            p.poll(if in_flight > 0 { Duration::from_millis(5) } else { Duration::ZERO });
-            let reports = shared.reports.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+            p.poll(if in_flight > 0 {
+                Duration::from_millis(5)
+            } else {
+                Duration::ZERO
+            });
+            let reports = shared
+                .reports
+                .lock()
+                .map(|mut r| std::mem::take(&mut *r))
+                .unwrap_or_default();
             for (seq, result) in reports {
                 in_flight = in_flight.saturating_sub(1);
                 match result {
                     Ok((partition, offset)) => {
-                        acks.push(Ack { till_seq: seq, partition, offset });
+                        acks.push(Ack {
+                            till_seq: seq,
+                            partition,
+                            offset,
+                        });
                         last_progress = Instant::now();
                     }
                     Err(e) => failures.push((seq, e)),
@@ -346,7 +386,9 @@ impl Relay {
             }
             let connected = shared.connected.load(Ordering::Relaxed) || !acks.is_empty();
             if !acks.is_empty()
-                && (last_mark.elapsed() >= self.opts.mark_interval || acks.len() >= 10_000 || in_flight == 0)
+                && (last_mark.elapsed() >= self.opts.mark_interval
+                    || acks.len() >= 10_000
+                    || in_flight == 0)
             {
                 let at = now();
                 self.store.mark_published(&acks, at)?;
@@ -379,7 +421,11 @@ impl Relay {
                     Some((code, reason)) => format!("fatal producer error {code:?}: {reason}"),
                     None => failures[0].1.clone(),
                 };
-                tracing::warn!(first_failed_seq = first, failed = failures.len(), "delivery failed: {msg}; will resend");
+                tracing::warn!(
+                    first_failed_seq = first,
+                    failed = failures.len(),
+                    "delivery failed: {msg}; will resend"
+                );
                 let n_failed = failures.len() as u64;
                 self.update(|s| {
                     s.published += n_acks;
@@ -399,7 +445,11 @@ impl Relay {
 
             // Rows in flight and no progress while a broker is up: the session is stuck.
             if in_flight > 0 && connected && last_progress.elapsed() > self.opts.stall_timeout {
-                tracing::warn!(in_flight, "no delivery reports for {:?}; rebuilding the producer", self.opts.stall_timeout);
+                tracing::warn!(
+                    in_flight,
+                    "no delivery reports for {:?}; rebuilding the producer",
+                    self.opts.stall_timeout
+                );
                 self.store.mark_published(&acks, now())?;
                 published += acks.len() as u64;
                 acks.clear();
@@ -417,7 +467,12 @@ impl Relay {
                         return Ok(published);
                     }
                 }
-                if let Some(err) = shared.last_client_error.lock().ok().and_then(|mut e| e.take()) {
+                if let Some(err) = shared
+                    .last_client_error
+                    .lock()
+                    .ok()
+                    .and_then(|mut e| e.take())
+                {
                     self.update(|s| {
                         s.last_error = Some(err);
                         s.last_error_at = Some(now());

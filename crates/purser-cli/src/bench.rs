@@ -1,0 +1,368 @@
+//! Benchmarks: programs that print figures, each against a baseline measured in the same
+//! run. See docs/benchmarks.md for what they mean and the figures measured here.
+#![allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Subcommand};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+use purser_app::config::Config;
+use purser_app::demo::{demo_catalog, Lcg};
+use purser_app::error::{AppError, AppResult, ErrorCode};
+use purser_app::runtime::{open_till, SystemClock, UuidV7};
+use purser_app::till::{LineRequest, SaleRequest};
+use purser_app::Till;
+use purser_core::cart::Quantity;
+use purser_core::catalog::SoldBy;
+use purser_core::clock::{Clock, IdGen};
+use purser_core::events::{EventBody, EventContext};
+use purser_core::money::Money;
+use purser_core::tender::{CardPayment, TenderInput};
+use purser_store::{Action, Store};
+use purser_stream::embedded::EmbeddedBroker;
+use purser_stream::{Relay, RelayOptions, RunMode};
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCmd {
+    /// Durable sale commit latency vs a bare SQLite FULL commit of the same bytes.
+    Sale(SaleBench),
+    /// Relay drain rate of an outbox backlog vs the raw idempotent producer.
+    Relay(RelayBench),
+}
+
+#[derive(Args, Debug)]
+pub struct SaleBench {
+    #[arg(long, default_value_t = 2000)]
+    sales: usize,
+    /// Folder for the databases (default: a temporary folder on the same disk as /tmp)
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RelayBench {
+    #[arg(long, default_value_t = 100_000)]
+    events: usize,
+    /// Kafka to measure against (default: the embedded broker)
+    #[arg(long, env = "PURSER_BENCH_BOOTSTRAP")]
+    bootstrap: Option<String>,
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Repetitions of (raw, relay), alternating
+    #[arg(long, default_value_t = 2)]
+    rounds: usize,
+}
+
+fn err(e: impl std::fmt::Display) -> AppError {
+    AppError::new(ErrorCode::Internal, e.to_string())
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+fn work_dir(dir: &Option<PathBuf>) -> AppResult<PathBuf> {
+    let d = match dir {
+        Some(d) => d.clone(),
+        None => tempfile::Builder::new()
+            .prefix("purser-bench-")
+            .tempdir()
+            .map_err(err)?
+            .keep(),
+    };
+    std::fs::create_dir_all(&d).map_err(err)?;
+    Ok(d)
+}
+
+fn bench_till(dir: &Path, name: &str, bootstrap: &str) -> AppResult<(Config, Till)> {
+    let mut cfg = Config::new_till(
+        "BENCH",
+        name,
+        "EUR",
+        "inclusive",
+        "UTC",
+        dir.join(format!("{name}.db")),
+    );
+    cfg.kafka.bootstrap_servers = bootstrap.to_string();
+    let settings = cfg.settings()?;
+    Till::init(&settings, SystemClock.now())?;
+    let mut till = open_till(settings)?;
+    till.import_products(&demo_catalog())?;
+    Ok((cfg, till))
+}
+
+fn three_item_sale(rng: &mut Lcg, codes: &[String], n: usize) -> SaleRequest {
+    let lines = (0..3)
+        .map(|_| LineRequest {
+            code: codes[rng.below(codes.len() as u64) as usize].clone(),
+            quantity: Some(Quantity::Units(1)),
+            discount: None,
+        })
+        .collect();
+    SaleRequest {
+        lines,
+        discount: None,
+        tenders: vec![TenderInput::Card {
+            card: CardPayment {
+                brand: "VISA".into(),
+                last4: "4242".into(),
+                approval_code: format!("A{n}"),
+                terminal_ref: format!("R{n}"),
+                offline: false,
+            },
+            amount: None,
+        }],
+        member_id: None,
+    }
+}
+
+fn sale_bench(a: &SaleBench) -> AppResult<()> {
+    let dir = work_dir(&a.dir)?;
+    let (_cfg, mut till) = bench_till(&dir, "T1", "127.0.0.1:9")?;
+    till.open_shift("bench", Money(10_000))?;
+    let codes: Vec<String> = demo_catalog()
+        .iter()
+        .filter(|p| p.sold_by == SoldBy::Unit)
+        .map(|p| p.barcodes[0].trim_start_matches('0').to_string())
+        .collect();
+    // The baseline: a bare table in its own database on the same disk, same pragmas.
+    let bare = rusqlite::Connection::open(dir.join("bare.db")).map_err(err)?;
+    bare.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL);").map_err(err)?;
+    let mut rng = Lcg::new(1);
+    for n in 0..50 {
+        till.sell(&three_item_sale(&mut rng, &codes, n))?;
+    }
+    let mut sale_t = Vec::with_capacity(a.sales);
+    let mut bare_t = Vec::with_capacity(a.sales);
+    let mut bytes = 0usize;
+    for n in 0..a.sales {
+        let req = three_item_sale(&mut rng, &codes, n);
+        let t0 = Instant::now();
+        let r = till.sell(&req)?;
+        sale_t.push(t0.elapsed());
+        // The same bytes the sale put in the journal and the outbox, committed bare.
+        let body = r.event.to_json().map_err(err)?;
+        let payload = format!("{body}{body}");
+        bytes += payload.len();
+        let t1 = Instant::now();
+        bare.execute("INSERT INTO blobs (body) VALUES (?1)", [payload.as_bytes()])
+            .map_err(err)?;
+        bare_t.push(t1.elapsed());
+    }
+    sale_t.sort();
+    bare_t.sort();
+    let (s50, s99, b50, b99) = (
+        pct(&sale_t, 0.5),
+        pct(&sale_t, 0.99),
+        pct(&bare_t, 0.5),
+        pct(&bare_t, 0.99),
+    );
+    println!("durable sale commit, {} sales of 3 scanned items paid by card ({} bytes of event JSON each, x2)", a.sales, bytes / a.sales / 2);
+    println!("  folder: {}", dir.display());
+    println!(
+        "  {:<34} {:>8} {:>8} {:>8}",
+        "", "p50 ms", "p99 ms", "max ms"
+    );
+    println!(
+        "  {:<34} {:>8.3} {:>8.3} {:>8.3}",
+        "Till::sell (lookup, price, commit)",
+        s50,
+        s99,
+        pct(&sale_t, 1.0)
+    );
+    println!(
+        "  {:<34} {:>8.3} {:>8.3} {:>8.3}",
+        "bare SQLite FULL insert+commit",
+        b50,
+        b99,
+        pct(&bare_t, 1.0)
+    );
+    println!(
+        "  ratio sale/bare: p50 {:.2}x, p99 {:.2}x",
+        s50 / b50,
+        s99 / b99
+    );
+    Ok(())
+}
+
+/// Fills a till's outbox with `n` realistic sale events, in transactions of 1000.
+fn fill_outbox(cfg: &Config, n: usize, topic: &str) -> AppResult<()> {
+    let mut store = Store::open(&cfg.database)?;
+    let till = open_till(cfg.settings()?)?;
+    let codes: Vec<String> = demo_catalog()
+        .iter()
+        .filter(|p| p.sold_by == SoldBy::Unit)
+        .map(|p| p.sku.clone())
+        .collect();
+    let mut rng = Lcg::new(3);
+    let template = {
+        let req = three_item_sale(&mut rng, &codes, 0);
+        let cart = till.build_cart(&req)?;
+        cart.price(&till.settings().taxes, till.settings().tax_mode)?
+    };
+    let ids = UuidV7;
+    let mut written = 0;
+    while written < n {
+        let now = SystemClock.now();
+        let ctx = EventContext {
+            store_id: "BENCH".into(),
+            till_id: cfg.store.till_id.clone(),
+            occurred_at: now,
+            business_date: now.date_naive(),
+            shift_id: Some(ids.new_id()),
+            cashier_id: Some("bench".into()),
+        };
+        let batch = (n - written).min(1000);
+        store.act(now, |a: &mut Action<'_>| -> AppResult<()> {
+            for _ in 0..batch {
+                let body = purser_core::events::SaleCompleted {
+                    sale_id: ids.new_id(),
+                    receipt_no: a.next_receipt_no(),
+                    currency: "EUR".into(),
+                    tax_mode: template.tax_mode,
+                    lines: template.lines.clone(),
+                    cart_discount: None,
+                    subtotal: template.subtotal,
+                    discount_total: template.discount_total,
+                    tax_total: template.tax_total,
+                    taxes: template.taxes.clone(),
+                    total: template.total,
+                    cash_rounding: Money::ZERO,
+                    tenders: vec![],
+                    change: Money::ZERO,
+                    member_id: None,
+                };
+                a.emit(&ctx, ids.new_id(), EventBody::SaleCompleted(body), topic)?;
+            }
+            Ok(())
+        })?;
+        written += batch;
+    }
+    Ok(())
+}
+
+fn raw_produce(cfg: &Config, topic: &str, rows: &[purser_store::OutboxRow]) -> AppResult<Duration> {
+    let producer: BaseProducer =
+        purser_stream::relay::producer_config(&cfg.kafka, RelayOptions::default().max_in_flight)
+            .set("statistics.interval.ms", "0")
+            .create()
+            .map_err(err)?;
+    let t0 = Instant::now();
+    for row in rows {
+        let mut headers = OwnedHeaders::new_with_capacity(row.headers.len());
+        for (k, v) in &row.headers {
+            headers = headers.insert(Header {
+                key: k,
+                value: Some(v.as_bytes()),
+            });
+        }
+        let mut rec = BaseRecord::to(topic)
+            .key(row.key.as_bytes())
+            .payload(row.payload.as_bytes())
+            .headers(headers);
+        loop {
+            match producer.send(rec) {
+                Ok(()) => break,
+                Err((_, back)) => {
+                    producer.poll(Duration::from_millis(1));
+                    rec = back;
+                }
+            }
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(Duration::from_secs(300)).map_err(err)?;
+    Ok(t0.elapsed())
+}
+
+fn relay_bench(a: &RelayBench) -> AppResult<()> {
+    let dir = work_dir(&a.dir)?;
+    let embedded;
+    let bootstrap = match &a.bootstrap {
+        Some(b) => b.clone(),
+        None => {
+            embedded = EmbeddedBroker::start(&Default::default()).map_err(err)?;
+            embedded.bootstrap_servers()
+        }
+    };
+    let kafka = purser_stream::KafkaConfig {
+        bootstrap_servers: bootstrap.clone(),
+        ..Default::default()
+    };
+    println!("relay drain of a {}-event backlog to {bootstrap}", a.events);
+    let mut raw_rates = Vec::new();
+    let mut relay_rates = Vec::new();
+    for round in 0..a.rounds {
+        let name = format!("R{round}-{}", std::process::id());
+        let relay_topic = format!("bench.relay.{name}");
+        let raw_topic = format!("bench.raw.{name}");
+        let specs: Vec<_> = [&relay_topic, &raw_topic]
+            .iter()
+            .map(|t| purser_stream::admin::TopicSpec {
+                name: (*t).clone(),
+                partitions: 3,
+                replication: 1,
+                config: vec![],
+            })
+            .collect();
+        purser_stream::admin::ensure_topics(&kafka, &specs, Duration::from_secs(10))
+            .map_err(err)?;
+        let (cfg, _till) = bench_till(&dir, &name, &bootstrap)?;
+        fill_outbox(&cfg, a.events, &relay_topic)?;
+        let rows = Store::open(&cfg.database)?.outbox_pending(0, a.events)?;
+        let raw = raw_produce(&cfg, &raw_topic, &rows)?;
+        drop(rows);
+        let mut relay =
+            Relay::new(&cfg.database, cfg.kafka.clone(), RelayOptions::default()).map_err(err)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let t0 = Instant::now();
+        let sent = relay
+            .run(
+                &stop,
+                RunMode::UntilEmpty {
+                    deadline: Some(Duration::from_secs(600)),
+                },
+            )
+            .map_err(err)?;
+        let relay_time = t0.elapsed();
+        if sent as usize != a.events {
+            return Err(err(format!("relay sent {sent} of {} events", a.events)));
+        }
+        let raw_rate = a.events as f64 / raw.as_secs_f64();
+        let relay_rate = a.events as f64 / relay_time.as_secs_f64();
+        println!(
+            "  round {}: raw producer {:>8.0} events/s ({:.2} s)   relay {:>8.0} events/s ({:.2} s)   ratio {:.2}",
+            round + 1,
+            raw_rate,
+            raw.as_secs_f64(),
+            relay_rate,
+            relay_time.as_secs_f64(),
+            relay_rate / raw_rate
+        );
+        raw_rates.push(raw_rate);
+        relay_rates.push(relay_rate);
+    }
+    let raw_mean = raw_rates.iter().sum::<f64>() / raw_rates.len() as f64;
+    let relay_mean = relay_rates.iter().sum::<f64>() / relay_rates.len() as f64;
+    println!(
+        "  mean: raw {raw_mean:.0} events/s, relay {relay_mean:.0} events/s, relay/raw = {:.2}",
+        relay_mean / raw_mean
+    );
+    Ok(())
+}
+
+pub fn run(cmd: &BenchCmd) -> AppResult<()> {
+    match cmd {
+        BenchCmd::Sale(a) => sale_bench(a),
+        BenchCmd::Relay(a) => relay_bench(a),
+    }
+}

@@ -1,0 +1,755 @@
+//! `purser`: the headless till. Installers, kiosks and tests script against it; it calls
+//! the same use cases (purser-app) as the desktop window.
+
+mod bench;
+mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use purser_app::config::{default_config_path, default_database_path, Config};
+use purser_app::error::{AppError, AppResult, ErrorCode};
+use purser_app::input::{parse_item, parse_quantity, parse_tender};
+use purser_app::receipt;
+use purser_app::runtime::{open_till, SystemClock};
+use purser_app::till::{LineRequest, RefundRequest, RefundScope, SaleRequest};
+use purser_app::{Settings, Till};
+use purser_core::clock::Clock;
+use purser_core::sale::RefundRequestLine;
+use purser_core::shift::ReportKind;
+use purser_core::tender::TenderInput;
+use purser_stream::{Relay, RelayOptions, RunMode, SecurityProtocol};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "purser",
+    version,
+    about = "Purser point of sale: the headless till"
+)]
+struct Cli {
+    /// Configuration file [default: $PURSER_CONFIG or ~/.config/purser/purser.toml]
+    #[arg(long, global = true, env = "PURSER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    format: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Set up this till: store, till, currency, tax mode, database and Kafka settings.
+    Init(InitArgs),
+    /// The till's product catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCmd),
+    /// Open, report on, or close the cashier's shift.
+    #[command(subcommand)]
+    Shift(ShiftCmd),
+    /// Ring up and pay a sale.
+    Sell(SellArgs),
+    /// Refund all or part of an earlier sale.
+    Refund(RefundArgs),
+    /// Post-void a sale of the open shift.
+    Void(VoidArgs),
+    /// The cash drawer.
+    #[command(subcommand)]
+    Drawer(DrawerCmd),
+    /// Events waiting to be sent to the store's Kafka cluster.
+    #[command(subcommand)]
+    Outbox(OutboxCmd),
+    /// Send the outbox to Kafka (runs until stopped, or until empty).
+    Relay(RelayArgs),
+    /// The hash-chained journal.
+    #[command(subcommand)]
+    Journal(JournalCmd),
+    /// A whole scripted day on an embedded broker, printed as it goes.
+    Demo(demo::DemoArgs),
+    /// Benchmarks that print figures (see docs/benchmarks.md).
+    #[command(subcommand)]
+    Bench(bench::BenchCmd),
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    #[arg(long)]
+    store: String,
+    #[arg(long)]
+    till: String,
+    #[arg(long, default_value = "EUR")]
+    currency: String,
+    /// inclusive (VAT) or exclusive (sales tax)
+    #[arg(long, default_value = "inclusive")]
+    tax_mode: String,
+    /// IANA time zone deciding the business date
+    #[arg(long, default_value = "UTC")]
+    timezone: String,
+    /// Till database [default: ~/.local/share/purser/till.db]
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Cash rounding increment in minor units (5 = round cash to 0.05)
+    #[arg(long, default_value_t = 1)]
+    cash_rounding: i64,
+    /// Kafka bootstrap servers, host:port[,host:port]
+    #[arg(long, env = "PURSER_KAFKA_BOOTSTRAP", default_value = "")]
+    bootstrap: String,
+    /// plaintext, ssl, sasl_ssl or sasl_plaintext
+    #[arg(long, default_value = "plaintext")]
+    security_protocol: String,
+    /// SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN
+    #[arg(long)]
+    sasl_mechanism: Option<String>,
+    #[arg(long)]
+    sasl_username: Option<String>,
+    /// SASL password (prefer the environment variable)
+    #[arg(long, env = "PURSER_KAFKA_SASL_PASSWORD", hide_env_values = true)]
+    sasl_password: Option<String>,
+    #[arg(long)]
+    ssl_ca: Option<PathBuf>,
+    #[arg(long)]
+    ssl_cert: Option<PathBuf>,
+    #[arg(long)]
+    ssl_key: Option<PathBuf>,
+    /// Replace an existing configuration file
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum CatalogCmd {
+    /// Import products from CSV or JSON (all or nothing).
+    Import { file: PathBuf },
+    /// Find active products by name or SKU, or one product by barcode.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ShiftCmd {
+    /// Open a shift with a counted cash float.
+    Open {
+        #[arg(long)]
+        cashier: String,
+        #[arg(long = "float")]
+        float: String,
+    },
+    /// Print the X report of the open shift without closing it.
+    Report,
+    /// Close the shift with the counted cash; prints the X or Z report.
+    Close {
+        #[arg(long)]
+        counted: String,
+        /// End of the business day: a Z report (default: X, a hand-over)
+        #[arg(long)]
+        end_of_day: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct SellArgs {
+    /// CODE[*QTY][@DISCOUNT]: SKU or barcode, quantity (3, 0.350kg, 350g), discount (10%, 1.50)
+    #[arg(long = "item", required = true)]
+    items: Vec<String>,
+    /// cash[:AMOUNT] | card:BRAND:LAST4:APPROVAL:REF[:AMOUNT][:offline] | cabin:ACCOUNT[:AMOUNT] | room:ACCOUNT[:AMOUNT] | points:MEMBER:POINTS
+    #[arg(long = "tender", required = true)]
+    tenders: Vec<String>,
+    /// Discount on the whole cart (10% or 1.50)
+    #[arg(long)]
+    discount: Option<String>,
+    #[arg(long)]
+    member: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct RefundArgs {
+    #[arg(long)]
+    receipt: String,
+    /// LINE[*QTY] of the original receipt (QTY defaults to what is left)
+    #[arg(long = "line")]
+    lines: Vec<String>,
+    /// Refund everything still refundable
+    #[arg(long, conflicts_with = "lines")]
+    all: bool,
+    /// How the money goes back (default: cash)
+    #[arg(long, default_value = "cash")]
+    tender: String,
+    #[arg(long)]
+    reason: String,
+    #[arg(long)]
+    approved_by: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct VoidArgs {
+    #[arg(long)]
+    receipt: String,
+    #[arg(long)]
+    reason: String,
+    #[arg(long)]
+    approved_by: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum DrawerCmd {
+    /// Open the drawer without a sale (journaled).
+    Open {
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        approved_by: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OutboxCmd {
+    /// Backlog, oldest waiting event, last error; --probe also tries the cluster.
+    Status {
+        #[arg(long)]
+        probe: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RelayArgs {
+    /// Exit once every event is acknowledged
+    #[arg(long)]
+    until_empty: bool,
+    /// With --until-empty: give up (exit 1) after this many seconds
+    #[arg(long)]
+    timeout: Option<u64>,
+}
+
+#[derive(Subcommand, Debug)]
+enum JournalCmd {
+    /// Check every entry's hash and link; exit 1 if anything was edited or removed.
+    Verify,
+}
+
+fn config_path(cli: &Cli) -> PathBuf {
+    cli.config.clone().unwrap_or_else(default_config_path)
+}
+
+fn load_settings(cli: &Cli) -> AppResult<Settings> {
+    Config::load(&config_path(cli))?.settings()
+}
+
+fn till(cli: &Cli) -> AppResult<Till> {
+    open_till(load_settings(cli)?)
+}
+
+fn print_json(v: &impl serde::Serialize) -> AppResult<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn print_event(
+    format: Format,
+    event: &purser_core::events::Event,
+    text: impl FnOnce() -> String,
+) -> AppResult<()> {
+    match format {
+        Format::Json => println!("{}", event.to_json()?),
+        Format::Text => print!("{}", text()),
+    }
+    Ok(())
+}
+
+fn init(cli: &Cli, a: &InitArgs) -> AppResult<()> {
+    let path = config_path(cli);
+    if path.exists() && !a.force {
+        return Err(AppError::new(
+            ErrorCode::InvalidConfig,
+            format!(
+                "{} already exists; use --force to replace it (the till database is kept)",
+                path.display()
+            ),
+        ));
+    }
+    let mut cfg = Config::new_till(
+        &a.store,
+        &a.till,
+        &a.currency,
+        &a.tax_mode,
+        &a.timezone,
+        a.db.clone().unwrap_or_else(default_database_path),
+    );
+    cfg.store.cash_rounding = a.cash_rounding;
+    cfg.kafka.bootstrap_servers = a.bootstrap.clone();
+    cfg.kafka.security_protocol =
+        SecurityProtocol::parse(&a.security_protocol).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::InvalidConfig,
+                format!(
+                    "security protocol '{}' must be plaintext, ssl, sasl_ssl or sasl_plaintext",
+                    a.security_protocol
+                ),
+            )
+        })?;
+    cfg.kafka.sasl_mechanism = a.sasl_mechanism.clone();
+    cfg.kafka.sasl_username = a.sasl_username.clone();
+    cfg.kafka.sasl_password = a.sasl_password.clone();
+    cfg.kafka.ssl_ca_location = a.ssl_ca.clone();
+    cfg.kafka.ssl_certificate_location = a.ssl_cert.clone();
+    cfg.kafka.ssl_key_location = a.ssl_key.clone();
+    let settings = cfg.settings()?;
+    if !cfg.kafka.bootstrap_servers.is_empty() {
+        cfg.kafka
+            .validate()
+            .map_err(|e| AppError::new(ErrorCode::InvalidConfig, e.to_string()))?;
+    }
+    Till::init(&settings, SystemClock.now())?;
+    cfg.save(&path)?;
+    match cli.format {
+        Format::Json => print_json(&serde_json::json!({"config": path, "database": cfg.database}))?,
+        Format::Text => {
+            println!(
+                "Till {} of store {} set up.",
+                cfg.store.till_id, cfg.store.store_id
+            );
+            println!("  configuration: {}", path.display());
+            println!("  database:      {}", cfg.database.display());
+            if cfg.kafka.bootstrap_servers.is_empty() {
+                println!("  Kafka:         not set (sales are kept in the outbox until it is)");
+            } else {
+                println!("  Kafka:         {}", cfg.kafka.bootstrap_servers);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn product_json(t: &Till, p: &purser_core::catalog::Product) -> serde_json::Value {
+    serde_json::json!({
+        "sku": p.sku, "name": p.name, "barcodes": p.barcodes, "price": t.settings().money(p.price),
+        "price_minor": p.price.0, "tax_class": p.tax_class, "sold_by": p.sold_by, "category": p.category, "active": p.active,
+    })
+}
+
+fn catalog(cli: &Cli, cmd: &CatalogCmd) -> AppResult<()> {
+    let mut t = till(cli)?;
+    match cmd {
+        CatalogCmd::Import { file } => {
+            let classes: Vec<String> = t
+                .settings()
+                .taxes
+                .classes
+                .iter()
+                .map(|c| c.code.clone())
+                .collect();
+            let products =
+                purser_app::catalog_io::read_catalog(file, &t.settings().currency, &classes)?;
+            let n = t.import_products(&products)?;
+            match cli.format {
+                Format::Json => print_json(&serde_json::json!({"imported": n}))?,
+                Format::Text => println!("Imported {n} products."),
+            }
+        }
+        CatalogCmd::Search { text, limit } => {
+            let mut found = t.store().search_products(text, *limit)?;
+            if found.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+                found.push(t.lookup(text)?);
+            }
+            match cli.format {
+                Format::Json => print_json(
+                    &found
+                        .iter()
+                        .map(|p| product_json(&t, p))
+                        .collect::<Vec<_>>(),
+                )?,
+                Format::Text => {
+                    for p in &found {
+                        let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight {
+                            "/kg"
+                        } else {
+                            ""
+                        };
+                        println!(
+                            "{:<10} {:<36} {:>9}{unit}  {}{}",
+                            p.sku,
+                            p.name,
+                            t.settings().money(p.price),
+                            p.tax_class,
+                            if p.active { "" } else { "  (delisted)" }
+                        );
+                    }
+                    if found.is_empty() {
+                        println!("No products match '{text}'.");
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn shift(cli: &Cli, cmd: &ShiftCmd) -> AppResult<()> {
+    let mut t = till(cli)?;
+    let cur = t.settings().currency.clone();
+    match cmd {
+        ShiftCmd::Open { cashier, float } => {
+            let r = t.open_shift(cashier, cur.parse_amount(float)?)?;
+            print_event(cli.format, &r.event, || {
+                format!(
+                    "Shift opened for {} with a float of {} {}.\n",
+                    cashier,
+                    cur.code,
+                    cur.format(r.body.opening_float)
+                )
+            })?;
+        }
+        ShiftCmd::Report => {
+            let r = t.shift_report()?;
+            match cli.format {
+                Format::Json => print_json(&r)?,
+                Format::Text => print!("{}", receipt::report_text(t.settings(), &r)),
+            }
+        }
+        ShiftCmd::Close {
+            counted,
+            end_of_day,
+        } => {
+            let kind = if *end_of_day {
+                ReportKind::Z
+            } else {
+                ReportKind::X
+            };
+            let r = t.close_shift(cur.parse_amount(counted)?, kind)?;
+            print_event(cli.format, &r.event, || {
+                receipt::report_text(t.settings(), &r.body.report)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn sell(cli: &Cli, a: &SellArgs) -> AppResult<()> {
+    let mut t = till(cli)?;
+    let s = t.settings().clone();
+    let mut req = SaleRequest {
+        member_id: a.member.clone(),
+        ..Default::default()
+    };
+    for i in &a.items {
+        let spec = parse_item(i, &s.currency)?;
+        req.lines.push(LineRequest {
+            code: spec.code,
+            quantity: spec.quantity,
+            discount: spec.discount,
+        });
+    }
+    for tnd in &a.tenders {
+        req.tenders
+            .push(parse_tender(tnd, &s.currency, s.config.store.point_value)?);
+    }
+    if let Some(d) = &a.discount {
+        req.discount = Some(purser_app::input::parse_discount(d, &s.currency)?);
+    }
+    let r = t.sell(&req)?;
+    print_event(cli.format, &r.event, || {
+        receipt::sale_text(&s, &r.event, &r.body)
+    })
+}
+
+fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
+    let mut t = till(cli)?;
+    let s = t.settings().clone();
+    let scope = if a.all || a.lines.is_empty() {
+        RefundScope::All
+    } else {
+        let sale = t.store().sale_by_receipt(&a.receipt)?.ok_or_else(|| {
+            AppError::not_found(format!("no sale with receipt number {}", a.receipt))
+        })?;
+        let done = t.store().refunded_quantities(sale.sale_id)?;
+        let mut lines = Vec::new();
+        for spec in &a.lines {
+            let (n, q) = match spec.split_once('*') {
+                Some((n, q)) => (n, Some(parse_quantity(q)?)),
+                None => (spec.as_str(), None),
+            };
+            let line_no: u32 = n
+                .trim()
+                .parse()
+                .map_err(|_| AppError::invalid(format!("'{spec}' is not LINE[*QTY]")))?;
+            let sold = sale
+                .lines
+                .iter()
+                .find(|l| l.line_no == line_no)
+                .ok_or_else(|| {
+                    AppError::not_found(format!("receipt {} has no line {line_no}", a.receipt))
+                })?;
+            let quantity = match q {
+                Some(q) => q,
+                None => {
+                    let before: i64 = done
+                        .iter()
+                        .filter(|(l, _)| *l == line_no)
+                        .map(|(_, q)| *q)
+                        .sum();
+                    sold.quantity
+                        .with_amount((sold.quantity.amount() - before).max(1))
+                }
+            };
+            lines.push(RefundRequestLine { line_no, quantity });
+        }
+        RefundScope::Lines(lines)
+    };
+    let tender = parse_tender(&a.tender, &s.currency, s.config.store.point_value)?;
+    let tender = match tender {
+        TenderInput::Cash { .. } => TenderInput::Cash { tendered: None },
+        other => other,
+    };
+    let r = t.refund(&RefundRequest {
+        receipt_no: a.receipt.clone(),
+        scope,
+        tender,
+        reason: a.reason.clone(),
+        approved_by: a.approved_by.clone(),
+    })?;
+    print_event(cli.format, &r.event, || {
+        receipt::refund_text(&s, &r.event, &r.body)
+    })
+}
+
+fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
+    let OutboxCmd::Status { probe } = cmd;
+    let t = till(cli)?;
+    let st = t.outbox_status()?;
+    let now = t.now();
+    let probe_result = if *probe {
+        let topics = &t.settings().config.topics;
+        Some(purser_stream::probe::probe(
+            &t.settings().config.kafka,
+            &[&topics.payments, &topics.tills],
+            Duration::from_secs(5),
+        ))
+    } else {
+        None
+    };
+    match cli.format {
+        Format::Json => print_json(&serde_json::json!({
+            "pending": st.pending,
+            "oldest_pending_at": st.oldest_pending_at,
+            "oldest_pending_age_secs": st.oldest_pending_at.map(|t| (now - t).num_seconds()),
+            "first_pending_seq": st.first_pending_seq,
+            "last_published_at": st.last_published_at,
+            "last_published_seq": st.last_published_seq,
+            "last_error": st.last_error,
+            "total_written": st.total_written,
+            "broker": probe_result.as_ref().map(|r| match r {
+                Ok(info) => serde_json::json!({"reachable": true, "brokers": info.brokers, "missing_topics": info.missing_topics}),
+                Err(e) => serde_json::json!({"reachable": false, "error": e}),
+            }),
+        }))?,
+        Format::Text => {
+            if st.pending == 0 {
+                println!("All {} events sent.", st.total_written);
+            } else {
+                let age = st
+                    .oldest_pending_at
+                    .map(|t| human_age(now - t))
+                    .unwrap_or_default();
+                println!(
+                    "{} events waiting, oldest {} ago (from till_seq {}).",
+                    st.pending,
+                    age,
+                    st.first_pending_seq.unwrap_or(0)
+                );
+            }
+            if let Some(t) = st.last_published_at {
+                println!(
+                    "Last event acknowledged {} ago (till_seq {}).",
+                    human_age(now - t),
+                    st.last_published_seq.unwrap_or(0)
+                );
+            }
+            if let Some(e) = &st.last_error {
+                println!("Last error: {e}");
+            }
+            match probe_result {
+                Some(Ok(info)) => {
+                    println!("Kafka reachable: {}", info.brokers.join(", "));
+                    if !info.missing_topics.is_empty() {
+                        println!("Missing topics: {}", info.missing_topics.join(", "));
+                    }
+                }
+                Some(Err(e)) => println!("Kafka NOT reachable: {e}"),
+                None => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn human_age(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        3600..=86_399 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+fn relay(cli: &Cli, a: &RelayArgs) -> AppResult<()> {
+    let settings = load_settings(cli)?;
+    if a.until_empty {
+        let mut relay = Relay::new(
+            &settings.config.database,
+            settings.config.kafka.clone(),
+            RelayOptions::default(),
+        )
+        .map_err(|e| AppError::new(ErrorCode::InvalidConfig, e.to_string()))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        register_signals(&stop);
+        let deadline = a.timeout.map(Duration::from_secs);
+        let n = relay
+            .run(&stop, RunMode::UntilEmpty { deadline })
+            .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e.to_string()))?;
+        match cli.format {
+            Format::Json => print_json(&serde_json::json!({"published": n}))?,
+            Format::Text => println!("Outbox empty: {n} events sent."),
+        }
+        return Ok(());
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    register_signals(&stop);
+    let handle = purser_app::runtime::RelayHandle::start(&settings, RelayOptions::default())?;
+    eprintln!(
+        "Relaying {} to {} (Ctrl-C to stop)",
+        settings.config.database.display(),
+        settings.config.kafka.bootstrap_servers
+    );
+    let mut last_connected = None;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(250));
+        let st = handle.status();
+        if last_connected != Some(st.connected) {
+            eprintln!(
+                "{}",
+                if st.connected {
+                    "online"
+                } else {
+                    "offline: events wait in the outbox"
+                }
+            );
+            last_connected = Some(st.connected);
+        }
+    }
+    let n = handle
+        .stop()
+        .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e.to_string()))?;
+    eprintln!("Stopped; {n} events sent.");
+    Ok(())
+}
+
+fn register_signals(stop: &Arc<AtomicBool>) {
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(sig, stop.clone()) {
+            tracing::warn!("cannot handle signal {sig}: {e}");
+        }
+    }
+}
+
+fn journal(cli: &Cli) -> AppResult<bool> {
+    let t = till(cli)?;
+    let r = t.verify_journal()?;
+    match cli.format {
+        Format::Json => print_json(&serde_json::json!({
+            "ok": r.ok(), "entries": r.entries, "head_seq": r.head_seq,
+            "problems": r.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }))?,
+        Format::Text => {
+            if r.ok() {
+                println!(
+                    "Journal OK: {} entries, hash chain intact up to till_seq {}.",
+                    r.entries, r.head_seq
+                );
+            } else {
+                println!(
+                    "JOURNAL TAMPERED: {} problem(s) in {} entries:",
+                    r.problems.len(),
+                    r.entries
+                );
+                for p in &r.problems {
+                    println!("  - {p}");
+                }
+            }
+        }
+    }
+    Ok(r.ok())
+}
+
+fn run(cli: &Cli) -> AppResult<ExitCode> {
+    match &cli.command {
+        Command::Init(a) => init(cli, a)?,
+        Command::Catalog(c) => catalog(cli, c)?,
+        Command::Shift(c) => shift(cli, c)?,
+        Command::Sell(a) => sell(cli, a)?,
+        Command::Refund(a) => refund(cli, a)?,
+        Command::Void(a) => {
+            let mut t = till(cli)?;
+            let r = t.void(&a.receipt, &a.reason, a.approved_by.as_deref())?;
+            print_event(cli.format, &r.event, || {
+                receipt::void_text(t.settings(), &r.event, &r.body)
+            })?;
+        }
+        Command::Drawer(DrawerCmd::Open {
+            reason,
+            approved_by,
+        }) => {
+            let mut t = till(cli)?;
+            let r = t.open_drawer(reason, approved_by.as_deref())?;
+            print_event(cli.format, &r.event, || {
+                format!("Drawer opened (no sale): {reason}\n")
+            })?;
+        }
+        Command::Outbox(c) => outbox(cli, c)?,
+        Command::Relay(a) => relay(cli, a)?,
+        Command::Journal(JournalCmd::Verify) => {
+            if !journal(cli)? {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Demo(a) => demo::run(a)?,
+        Command::Bench(b) => bench::run(b)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PURSER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            match cli.format {
+                Format::Json => eprintln!(
+                    "{}",
+                    serde_json::to_string(&e).unwrap_or_else(|_| e.message.clone())
+                ),
+                Format::Text => eprintln!("purser: {}", e.message),
+            }
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,470 @@
+//! The published contract: JSON Schemas of every event type, generated from the Rust
+//! types, and example events built by the domain code itself (fixed ids and clock). The
+//! files under `schemas/` are these, committed; a test fails when they drift.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use schemars::JsonSchema;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::cart::{Cart, Discount, Quantity};
+use crate::catalog::{Product, SoldBy};
+use crate::events::*;
+use crate::money::Money;
+use crate::sale::{plan_refund, RefundRequestLine, SoldLine};
+use crate::shift::{ReportKind, ShiftReport, TenderTotal};
+use crate::tax::{TaxClass, TaxMode, TaxTable};
+use crate::tender::{settle, AccountKind, CardPayment, TenderInput};
+
+fn schema_of<T: JsonSchema>(
+    event_type: &str,
+    stream: Stream,
+    version: u32,
+    description: &str,
+) -> Value {
+    let mut v = serde_json::to_value(schemars::schema_for!(Envelope<T>)).unwrap_or(Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "$id".into(),
+            json!(format!(
+                "https://schemas.purser.invalid/{event_type}.v{version}.schema.json"
+            )),
+        );
+        obj.insert("title".into(), json!(format!("{event_type} v{version}")));
+        obj.insert("description".into(), json!(description));
+        let (topic, key) = match stream {
+            Stream::Payments => ("pos.payments.v1", "till_id"),
+            Stream::Tills => ("pos.tills.v1", "till_id"),
+            Stream::Loyalty => ("pos.loyalty.v1", "member_id"),
+        };
+        obj.insert("x-topic".into(), json!(topic));
+        obj.insert("x-key".into(), json!(key));
+        obj.insert("x-ce-type".into(), json!(ce_type(event_type, version)));
+        if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+            props.insert(
+                "event_type".into(),
+                json!({"const": event_type, "description": "The event type."}),
+            );
+            props.insert(
+                "schema_version".into(),
+                json!({"const": version, "description": "Version of this event type's schema."}),
+            );
+        }
+    }
+    v
+}
+
+/// (file name, schema) for every event type.
+pub fn schemas() -> Vec<(String, Value)> {
+    let doc =
+        |t: &str, s: Stream, v: u32, d: &str, schema: fn(&str, Stream, u32, &str) -> Value| {
+            (format!("{t}.v{v}.schema.json"), schema(t, s, v, d))
+        };
+    vec![
+        doc(
+            "sale.completed",
+            Stream::Payments,
+            1,
+            "A sale paid in full at a till: lines, discounts, taxes and tenders.",
+            schema_of::<SaleCompleted>,
+        ),
+        doc(
+            "sale.refunded",
+            Stream::Payments,
+            1,
+            "Money given back against an earlier sale of the same till.",
+            schema_of::<SaleRefunded>,
+        ),
+        doc(
+            "sale.voided",
+            Stream::Payments,
+            1,
+            "A sale of the open shift cancelled in full (post-void).",
+            schema_of::<SaleVoided>,
+        ),
+        doc(
+            "drawer.opened",
+            Stream::Payments,
+            1,
+            "The cash drawer opened without a sale, with who approved it.",
+            schema_of::<DrawerOpened>,
+        ),
+        doc(
+            "shift.opened",
+            Stream::Tills,
+            1,
+            "A cashier's shift opened with a counted float.",
+            schema_of::<ShiftOpened>,
+        ),
+        doc(
+            "shift.closed",
+            Stream::Tills,
+            1,
+            "A shift closed with its X or Z report and the counted cash.",
+            schema_of::<ShiftClosed>,
+        ),
+        doc(
+            "till.heartbeat",
+            Stream::Tills,
+            1,
+            "A till's periodic sign of life with its outbox backlog.",
+            schema_of::<TillHeartbeat>,
+        ),
+    ]
+}
+
+fn id(n: u128) -> Uuid {
+    // Fixed UUIDv7-shaped ids: 2026-11-25 timestamp prefix, version 7, variant 10.
+    Uuid::from_u128(0x019a_b9f0_0000_7000_8000_0000_0000_0000 | n)
+}
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn ctx(h: u32, m: u32) -> EventContext {
+    EventContext {
+        store_id: "S042".into(),
+        till_id: "T3".into(),
+        occurred_at: at(h, m),
+        business_date: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default(),
+        shift_id: Some(id(1)),
+        cashier_id: Some("C017".into()),
+    }
+}
+
+fn taxes() -> TaxTable {
+    TaxTable {
+        classes: vec![
+            TaxClass {
+                code: "standard".into(),
+                rate_bp: 2000,
+            },
+            TaxClass {
+                code: "reduced".into(),
+                rate_bp: 550,
+            },
+        ],
+    }
+}
+
+fn product(
+    sku: &str,
+    name: &str,
+    barcode: &str,
+    price: i64,
+    class: &str,
+    sold_by: SoldBy,
+) -> Product {
+    Product::new(
+        sku,
+        name,
+        &[barcode],
+        Money(price),
+        class,
+        sold_by,
+        None,
+        true,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn card(approval: &str) -> CardPayment {
+    CardPayment {
+        brand: "VISA".into(),
+        last4: "4242".into(),
+        approval_code: approval.into(),
+        terminal_ref: "TRM3-000981".into(),
+        offline: false,
+    }
+}
+
+fn sale(
+    cart: &Cart,
+    mode: TaxMode,
+    tenders: &[TenderInput],
+    rounding: i64,
+    sale_id: Uuid,
+    receipt: &str,
+) -> SaleCompleted {
+    let priced = cart.price(&taxes(), mode).unwrap_or_else(|e| panic!("{e}"));
+    let s = settle(priced.total, tenders, rounding).unwrap_or_else(|e| panic!("{e}"));
+    SaleCompleted {
+        sale_id,
+        receipt_no: receipt.into(),
+        currency: "EUR".into(),
+        tax_mode: mode,
+        lines: priced.lines,
+        cart_discount: cart.discount,
+        subtotal: priced.subtotal,
+        discount_total: priced.discount_total,
+        tax_total: priced.tax_total,
+        taxes: priced.taxes,
+        total: priced.total,
+        cash_rounding: s.cash_rounding,
+        tenders: s.tenders,
+        change: s.change,
+        member_id: None,
+    }
+}
+
+/// (schema file stem, example name, event value) built by the domain code.
+pub fn examples() -> Vec<(String, String, Value)> {
+    let espresso = product(
+        "D0101",
+        "Espresso",
+        "4006381333931",
+        220,
+        "standard",
+        SoldBy::Unit,
+    );
+    let croissant = product(
+        "D0701",
+        "Croissant",
+        "036000291452",
+        180,
+        "reduced",
+        SoldBy::Unit,
+    );
+    let grapes = product(
+        "D1003",
+        "Grapes red",
+        "96385074",
+        549,
+        "reduced",
+        SoldBy::Weight,
+    );
+
+    let mut c1 = Cart::new();
+    let _ = c1.add(&espresso, Quantity::Units(2));
+    let _ = c1.add(&croissant, Quantity::Units(1));
+    let s1 = sale(
+        &c1,
+        TaxMode::Inclusive,
+        &[TenderInput::Cash {
+            tendered: Some(Money(1000)),
+        }],
+        5,
+        id(10),
+        "T3-000101",
+    );
+
+    let mut c2 = Cart::new();
+    let l = c2.add(&espresso, Quantity::Units(3)).unwrap_or(1);
+    let _ = c2.set_line_discount(l, Some(Discount::Percent { bp: 1000 }));
+    let _ = c2.add(&grapes, Quantity::Grams(640));
+    let _ = c2.set_cart_discount(Some(Discount::Amount { amount: Money(50) }));
+    let s2 = sale(
+        &c2,
+        TaxMode::Exclusive,
+        &[
+            TenderInput::Cash {
+                tendered: Some(Money(500)),
+            },
+            TenderInput::Card {
+                card: card("A7Q2K9"),
+                amount: None,
+            },
+        ],
+        1,
+        id(11),
+        "T3-000102",
+    );
+
+    let mut c3 = Cart::new();
+    let _ = c3.add(&croissant, Quantity::Units(4));
+    let s3 = sale(
+        &c3,
+        TaxMode::Inclusive,
+        &[TenderInput::Account {
+            account_kind: AccountKind::Cabin,
+            account_id: "CABIN-7012".into(),
+            amount: None,
+        }],
+        1,
+        id(12),
+        "T3-000103",
+    );
+
+    let sold: Vec<SoldLine> = s1
+        .lines
+        .iter()
+        .map(|l| SoldLine {
+            line_no: l.line_no,
+            sku: l.sku.clone(),
+            name: l.name.clone(),
+            quantity: l.quantity,
+            total: l.total,
+            tax: l.tax,
+            tax_class: l.tax_class.clone(),
+        })
+        .collect();
+    let refund_lines = plan_refund(
+        &sold,
+        &[],
+        &[RefundRequestLine {
+            line_no: 1,
+            quantity: Quantity::Units(1),
+        }],
+    )
+    .unwrap_or_default();
+    let refund_total: Money = refund_lines.iter().map(|l| l.amount).sum();
+    let refund_tax: Money = refund_lines.iter().map(|l| l.tax).sum();
+    let refund_settle = settle(refund_total, &[TenderInput::Cash { tendered: None }], 5)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let report = ShiftReport {
+        kind: ReportKind::Z,
+        shift_id: id(1),
+        currency: "EUR".into(),
+        cashier_id: "C017".into(),
+        business_date: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default(),
+        opened_at: at(7, 55),
+        closed_at: Some(at(17, 5)),
+        opening_float: Money(15000),
+        sales_count: 3,
+        sales_total: s1.total + s2.total + s3.total,
+        refunds_count: 1,
+        refunds_total: refund_total,
+        voids_count: 1,
+        voids_total: s3.total,
+        net_sales: s1.total + s2.total - refund_total,
+        tax_total: s1.tax_total + s2.tax_total - refund_tax,
+        discount_total: s2.discount_total,
+        cash_rounding: s1.cash_rounding - refund_settle.cash_rounding,
+        drawer_opens: 1,
+        tenders: vec![
+            TenderTotal {
+                kind: "card".into(),
+                count: 1,
+                amount: s2.tenders[1].amount(),
+            },
+            TenderTotal {
+                kind: "cash".into(),
+                count: 2,
+                amount: s1.tenders[0].amount() + s2.tenders[0].amount() - refund_settle.collected(),
+            },
+        ],
+        expected_cash: Money(15000) + s1.tenders[0].amount() + s2.tenders[0].amount()
+            - refund_settle.collected(),
+        counted_cash: None,
+        over_short: None,
+    }
+    .with_count(
+        Money(15000) + s1.tenders[0].amount() + s2.tenders[0].amount()
+            - refund_settle.collected()
+            - Money(20),
+    );
+
+    let mut seq = 0u64;
+    let mut ev = |h: u32, m: u32, body: EventBody| -> Value {
+        seq += 1;
+        let e = Event::new(&ctx(h, m), id(100 + u128::from(seq)), seq, body);
+        serde_json::from_str(&e.to_json().unwrap_or_default()).unwrap_or(Value::Null)
+    };
+    let mut out = vec![
+        (
+            "shift.opened.v1",
+            "float-150",
+            ev(
+                7,
+                55,
+                EventBody::ShiftOpened(ShiftOpened {
+                    currency: "EUR".into(),
+                    opening_float: Money(15000),
+                }),
+            ),
+        ),
+        (
+            "sale.completed.v1",
+            "cash-with-change-and-rounding",
+            ev(9, 12, EventBody::SaleCompleted(s1.clone())),
+        ),
+        (
+            "sale.completed.v1",
+            "split-cash-card-sales-tax-with-discounts",
+            ev(9, 30, EventBody::SaleCompleted(s2)),
+        ),
+        (
+            "sale.completed.v1",
+            "cabin-charge",
+            ev(10, 2, EventBody::SaleCompleted(s3.clone())),
+        ),
+        (
+            "sale.refunded.v1",
+            "one-espresso-back-in-cash",
+            ev(
+                10,
+                40,
+                EventBody::SaleRefunded(SaleRefunded {
+                    refund_id: id(20),
+                    receipt_no: "T3-000104".into(),
+                    original_sale_id: s1.sale_id,
+                    original_receipt_no: s1.receipt_no.clone(),
+                    currency: "EUR".into(),
+                    lines: refund_lines,
+                    total: refund_total,
+                    tax_total: refund_tax,
+                    cash_rounding: refund_settle.cash_rounding,
+                    tenders: refund_settle.tenders.clone(),
+                    reason: "spilled".into(),
+                    approved_by: Some("M002".into()),
+                }),
+            ),
+        ),
+        (
+            "sale.voided.v1",
+            "wrong-cabin",
+            ev(
+                10,
+                45,
+                EventBody::SaleVoided(SaleVoided {
+                    sale_id: s3.sale_id,
+                    receipt_no: s3.receipt_no.clone(),
+                    currency: "EUR".into(),
+                    total: s3.total,
+                    tax_total: s3.tax_total,
+                    tenders: s3.tenders.clone(),
+                    reason: "charged to the wrong cabin".into(),
+                    approved_by: Some("M002".into()),
+                }),
+            ),
+        ),
+        (
+            "drawer.opened.v1",
+            "change-for-float",
+            ev(
+                12,
+                0,
+                EventBody::DrawerOpened(DrawerOpened {
+                    reason: "change for the float".into(),
+                    approved_by: Some("M002".into()),
+                }),
+            ),
+        ),
+        (
+            "shift.closed.v1",
+            "z-report-short",
+            ev(17, 5, EventBody::ShiftClosed(ShiftClosed { report })),
+        ),
+        (
+            "till.heartbeat.v1",
+            "offline-backlog",
+            ev(
+                17,
+                6,
+                EventBody::TillHeartbeat(TillHeartbeat {
+                    app_version: "0.1.0".into(),
+                    outbox_backlog: 12,
+                    oldest_unsent_at: Some(at(16, 20)),
+                    last_published_at: Some(at(16, 19)),
+                }),
+            ),
+        ),
+    ];
+    out.drain(..)
+        .map(|(t, n, v)| (t.to_string(), n.to_string(), v))
+        .collect()
+}

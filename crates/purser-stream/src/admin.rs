@@ -1,0 +1,87 @@
+//! Topic administration: create the till topics with their policies when missing.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::config::KafkaConfig;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: i32,
+    pub replication: i32,
+    /// e.g. ("cleanup.policy", "compact")
+    pub config: Vec<(String, String)>,
+}
+
+/// Creates each topic that does not exist yet; existing topics are left as they are.
+/// Returns the names it created.
+pub fn ensure_topics(
+    cfg: &KafkaConfig,
+    topics: &[TopicSpec],
+    timeout: Duration,
+) -> Result<Vec<String>, String> {
+    let admin: AdminClient<DefaultClientContext> =
+        cfg.client_config().create().map_err(|e| e.to_string())?;
+    let new: Vec<NewTopic<'_>> = topics
+        .iter()
+        .map(|t| {
+            let mut n = NewTopic::new(
+                &t.name,
+                t.partitions,
+                TopicReplication::Fixed(t.replication),
+            );
+            for (k, v) in &t.config {
+                n = n.set(k, v);
+            }
+            n
+        })
+        .collect();
+    let opts = AdminOptions::new()
+        .operation_timeout(Some(timeout))
+        .request_timeout(Some(timeout));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let results = rt
+        .block_on(admin.create_topics(new.iter(), &opts))
+        .map_err(|e| format!("cannot create topics: {e}"))?;
+    let mut created = Vec::new();
+    for r in results {
+        match r {
+            Ok(name) => created.push(name),
+            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((name, code)) => return Err(format!("cannot create topic {name}: {code}")),
+        }
+    }
+    Ok(created)
+}
+
+/// The till's outgoing topics with the brief's defaults (delete policy, long retention).
+pub fn till_topic_specs(
+    topics: &crate::config::Topics,
+    partitions: i32,
+    replication: i32,
+) -> Vec<TopicSpec> {
+    let delete = |name: &str, retention_days: i64| TopicSpec {
+        name: name.to_string(),
+        partitions,
+        replication,
+        config: vec![
+            ("cleanup.policy".into(), "delete".into()),
+            (
+                "retention.ms".into(),
+                (retention_days * 86_400_000).to_string(),
+            ),
+        ],
+    };
+    vec![
+        delete(&topics.payments, 400),
+        delete(&topics.tills, 90),
+        delete(&topics.loyalty, 400),
+    ]
+}
