@@ -199,6 +199,18 @@ impl Store {
         self.identity()?.ok_or(StoreError::NotInitialised)
     }
 
+    /// Caps the database at `pages` pages (`PRAGMA max_page_count`) on this connection:
+    /// writes beyond it fail as on a full disk. Lets an installer bound a till's disk use;
+    /// tests use it to drive the full-disk path.
+    pub fn set_page_limit(&self, pages: u64) -> Result<()> {
+        self.conn.pragma_update(None, "max_page_count", pages)?;
+        Ok(())
+    }
+
+    pub fn page_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?)
+    }
+
     /// SQLite's own integrity check ("ok" when healthy).
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self
