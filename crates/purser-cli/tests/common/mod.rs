@@ -1,0 +1,137 @@
+//! Shared helpers for the `purser` binary's tests: a till in a temporary folder, driven
+//! through the real command line.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const CATALOG_CSV: &str = "sku,name,barcodes,price,tax_class,sold_by,category,active
+ESP,Espresso,4006381333931,2.20,standard,unit,Coffee,true
+CRO,Croissant,036000291452,1.80,reduced,unit,Bakery,true
+BAN,Bananas,96385074,1.99,reduced,weight,Fruit,true
+IPA,IPA bottle,5012345678900,5.90,standard,unit,Beer,true
+OLD,Old stock,,3.00,standard,unit,Misc,false
+";
+
+pub struct TestTill {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub db: PathBuf,
+}
+
+pub fn purser() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_purser"))
+}
+
+impl TestTill {
+    /// A till set up with `purser init` and the small catalog above.
+    pub fn new(bootstrap: &str) -> TestTill {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("purser.toml");
+        let db = dir.path().join("till.db");
+        let t = TestTill { dir, config, db };
+        t.ok(&[
+            "init", "--store", "S1", "--till", "T1", "--currency", "EUR", "--tax-mode", "inclusive", "--timezone", "Europe/Paris",
+            "--db", t.db.to_str().unwrap(), "--bootstrap", bootstrap,
+        ]);
+        let csv = t.dir.path().join("catalog.csv");
+        std::fs::write(&csv, CATALOG_CSV).unwrap();
+        t.ok(&["catalog", "import", csv.to_str().unwrap()]);
+        t
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        purser().arg("--config").arg(&self.config).args(args).env_remove("PURSER_KAFKA_BOOTSTRAP").env_remove("PURSER_DB").output().unwrap()
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "purser {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["--format", "json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+
+    /// Runs a command that must fail; returns its error message.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "purser {args:?} should have failed but printed:\n{}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(out.status.code(), Some(1), "errors exit with 1 (2 is for usage)");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    pub fn sql<T: rusqlite::types::FromSql>(&self, q: &str) -> T {
+        rusqlite::Connection::open(&self.db).unwrap().query_row(q, [], |r| r.get(0)).unwrap()
+    }
+
+    pub fn events_written(&self) -> i64 {
+        self.sql("SELECT count(*) FROM journal")
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Where tests find a real Kafka-protocol broker: `PURSER_TEST_KAFKA` (any Kafka, e.g.
+/// `broker:9092`), else a `tansu` process started here.
+pub enum Broker {
+    External(String),
+    Tansu { child: std::process::Child, bootstrap: String, _dir: tempfile::TempDir },
+}
+
+impl Broker {
+    pub fn start() -> Broker {
+        if let Ok(b) = std::env::var("PURSER_TEST_KAFKA") {
+            if !b.is_empty() {
+                return Broker::External(b);
+            }
+        }
+        let tansu = std::env::var("PURSER_TANSU").unwrap_or_else(|_| "tansu".into());
+        let dir = tempfile::tempdir().unwrap();
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(&tansu)
+            .current_dir(dir.path())
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "sqlite://broker.db"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("tansu.log")).unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start `{tansu}` ({e}): run scripts/setup.sh to install it, or set PURSER_TEST_KAFKA to a Kafka broker"));
+        let bootstrap = format!("127.0.0.1:{port}");
+        let t0 = std::time::Instant::now();
+        while std::net::TcpStream::connect(&bootstrap).is_err() {
+            assert!(t0.elapsed() < std::time::Duration::from_secs(30), "tansu did not start listening on {bootstrap}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Broker::Tansu { child, bootstrap, _dir: dir }
+    }
+
+    pub fn bootstrap(&self) -> &str {
+        match self {
+            Broker::External(b) => b,
+            Broker::Tansu { bootstrap, .. } => bootstrap,
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        if let Broker::Tansu { child, .. } = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
