@@ -104,7 +104,7 @@ pub fn parse_tender(s: &str, currency: &Currency, point_value: i64) -> AppResult
     let amount = |p: Option<&&str>| -> AppResult<Option<Money>> {
         match p {
             None => Ok(None),
-            Some(a) if a.is_empty() => Ok(None),
+            Some(&"") => Ok(None),
             Some(a) => Ok(Some(currency.parse_amount(a)?)),
         }
     };

@@ -134,7 +134,7 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
 }
 
 fn pct(bp: u32) -> String {
-    if bp % 100 == 0 {
+    if bp.is_multiple_of(100) {
         format!("{}", bp / 100)
     } else {
         format!("{}.{:02}", bp / 100, bp % 100)

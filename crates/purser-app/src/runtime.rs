@@ -179,6 +179,6 @@ fn heartbeat_loop(
 }
 
 fn prune(till: &Till, cutoff: DateTime<Utc>) -> AppResult<usize> {
-    let mut store = purser_store::Store::open_for_relay(&PathBuf::from(till.store().path()))?;
+    let mut store = purser_store::Store::open_for_relay(&PathBuf::from(till.database_path()))?;
     Ok(store.prune_published(cutoff)?)
 }

@@ -166,12 +166,13 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
         let st = till.outbox_status()?;
         let rs = relay.status();
         println!(
-            "{}  {:>2} items  EUR {:>7}  {:<10} recorded in {:>4.1} ms   outbox: {:>3} waiting  [{}]",
+            "{}  {:>2} items  EUR {:>7}  {:<10} recorded in {:>2}.{} ms   outbox: {:>3} waiting  [{}]",
             sale.body.receipt_no,
             sale.body.lines.len(),
             settings.money(sale.body.total),
             tender,
-            took.as_secs_f64() * 1000.0,
+            took.as_millis(),
+            took.as_micros() % 1000 / 100,
             st.pending,
             if rs.connected { "online" } else { "OFFLINE" }
         );

@@ -51,7 +51,7 @@ enum Format {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Set up this till: store, till, currency, tax mode, database and Kafka settings.
-    Init(InitArgs),
+    Init(Box<InitArgs>),
     /// The till's product catalog.
     #[command(subcommand)]
     Catalog(CatalogCmd),
@@ -360,10 +360,7 @@ fn catalog(cli: &Cli, cmd: &CatalogCmd) -> AppResult<()> {
             }
         }
         CatalogCmd::Search { text, limit } => {
-            let mut found = t.store().search_products(text, *limit)?;
-            if found.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-                found.push(t.lookup(text)?);
-            }
+            let found = t.search_products(text, *limit)?;
             match cli.format {
                 Format::Json => print_json(
                     &found
@@ -471,10 +468,7 @@ fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
     let scope = if a.all || a.lines.is_empty() {
         RefundScope::All
     } else {
-        let sale = t.store().sale_by_receipt(&a.receipt)?.ok_or_else(|| {
-            AppError::not_found(format!("no sale with receipt number {}", a.receipt))
-        })?;
-        let done = t.store().refunded_quantities(sale.sale_id)?;
+        let (sale, done) = t.sale_with_refunds(&a.receipt)?;
         let mut lines = Vec::new();
         for spec in &a.lines {
             let (n, q) = match spec.split_once('*') {

@@ -28,6 +28,8 @@ pub enum StoreError {
         want_store: String,
         want_till: String,
     },
+    #[error("a shift is already open on this till; close it first")]
+    ShiftAlreadyOpen,
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
