@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs whatever Purser's build and tests need and is missing. Idempotent; safe to rerun.
+#
+#   scripts/setup.sh            build dependencies only (enough for the demo)
+#   scripts/setup.sh --test     also the test tools: Python venv with kafka-python, tansu
+#
+# Everything comes from the package registries (Debian/Ubuntu apt, crates.io, PyPI).
+# Caches live outside the clone, in $PURSER_CACHE (default ~/.cache/purser).
+set -euo pipefail
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+cache="${PURSER_CACHE:-$HOME/.cache/purser}"
+mkdir -p "$cache"
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { log "not root and no sudo: install the packages listed in README.md by hand"; exit 1; }
+  sudo_cmd=(sudo)
+fi
+
+# --- Debian packages ---------------------------------------------------------------
+apt_pkgs=(build-essential pkg-config libssl-dev ca-certificates)
+[ "$want_test" = 1 ] && apt_pkgs+=(python3 python3-venv)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A python3 that already has venv (pyenv, python.org builds) does not need Debian's.
+if [ "$want_test" = 1 ] && command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  missing=("${missing[@]/python3-venv}")
+  missing=("${missing[@]/python3}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Rust ------------------------------------------------------------------------------
+if ! command -v cargo >/dev/null; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    log "installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain 1.95.0 -c rustfmt -c clippy
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi
+
+[ "$want_test" = 1 ] || exit 0
+
+# --- Python test client (kafka-python: a Kafka client independent of librdkafka) -------
+venv="$cache/venv"
+if ! "$venv/bin/python" -c 'import kafka, lz4' 2>/dev/null; then
+  log "creating $venv with kafka-python and lz4"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check kafka-python==3.0.12 lz4==4.4.4
+fi
+
+# --- tansu: a Kafka-protocol broker with SQLite storage, for end-to-end tests ----------
+if ! command -v tansu >/dev/null || ! tansu --version 2>/dev/null | grep -q '0\.6\.0'; then
+  log "installing tansu 0.6.0 from crates.io (10-15 minutes on 2 cores, once)"
+  cargo install tansu --version 0.6.0 --locked --features libsql,dynostore --quiet
+fi
+log "ready"
