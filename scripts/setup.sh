@@ -23,17 +23,15 @@ fi
 
 # --- Debian packages ---------------------------------------------------------------
 apt_pkgs=(build-essential pkg-config libssl-dev ca-certificates)
-[ "$want_test" = 1 ] && apt_pkgs+=(python3 python3-venv)
+# The tests need a python3 that can make a venv; one that already can (pyenv, python.org
+# builds) does not need Debian's packages.
+if [ "$want_test" = 1 ] && ! { command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; }; then
+  apt_pkgs+=(python3 python3-venv)
+fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# A python3 that already has venv (pyenv, python.org builds) does not need Debian's.
-if [ "$want_test" = 1 ] && command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; then
-  missing=("${missing[@]/python3-venv}")
-  missing=("${missing[@]/python3}")
-fi
-missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
@@ -58,7 +56,7 @@ venv="$cache/venv"
 if ! "$venv/bin/python" -c 'import kafka, lz4' 2>/dev/null; then
   log "creating $venv with kafka-python and lz4"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check kafka-python==3.0.12 lz4==4.4.4
+  "$venv/bin/pip" install -q --disable-pip-version-check kafka-python==3.0.12 lz4==4.4.5
 fi
 
 # --- tansu: a Kafka-protocol broker with SQLite storage, for end-to-end tests ----------
