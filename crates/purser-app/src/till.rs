@@ -598,18 +598,23 @@ impl Till {
     /// Active products whose name or SKU contains `text`; a barcode finds its product.
     pub fn search_products(&self, text: &str, limit: usize) -> AppResult<Vec<Product>> {
         let found = self.store.search_products(text, limit)?;
-        if found.is_empty() && !text.trim().is_empty() && text.trim().bytes().all(|b| b.is_ascii_digit()) {
+        if found.is_empty()
+            && !text.trim().is_empty()
+            && text.trim().bytes().all(|b| b.is_ascii_digit())
+        {
             return Ok(vec![self.lookup(text)?]);
         }
         Ok(found)
     }
 
     /// An earlier sale of this till by receipt number, with what was already refunded.
-    pub fn sale_with_refunds(&self, receipt_no: &str) -> AppResult<(purser_store::StoredSale, Vec<(u32, i64)>)> {
-        let sale = self
-            .store
-            .sale_by_receipt(receipt_no)?
-            .ok_or_else(|| AppError::not_found(format!("no sale with receipt number {}", receipt_no.trim())))?;
+    pub fn sale_with_refunds(
+        &self,
+        receipt_no: &str,
+    ) -> AppResult<(purser_store::StoredSale, Vec<(u32, i64)>)> {
+        let sale = self.store.sale_by_receipt(receipt_no)?.ok_or_else(|| {
+            AppError::not_found(format!("no sale with receipt number {}", receipt_no.trim()))
+        })?;
         let done = self.store.refunded_quantities(sale.sale_id)?;
         Ok((sale, done))
     }

@@ -21,8 +21,17 @@ fn a_day_at_the_till() {
     // Three items by barcode (a UPC-A, an EAN-13, an EAN-8 weighed), a line discount,
     // split cash + card.
     let sale = t.json(&[
-        "sell", "--item", "4006381333931*2@10%", "--item", "036000291452", "--item", "96385074*0.500kg",
-        "--tender", "cash:5.00", "--tender", "card:visa:4242:A1B2C3:TRM-1",
+        "sell",
+        "--item",
+        "4006381333931*2@10%",
+        "--item",
+        "036000291452",
+        "--item",
+        "96385074*0.500kg",
+        "--tender",
+        "cash:5.00",
+        "--tender",
+        "card:visa:4242:A1B2C3:TRM-1",
     ]);
     assert_eq!(sale["event_type"], "sale.completed");
     // 2 x 2.20 - 10% = 3.96; 1.80; 1.99/kg x 0.5 kg = 1.00 (0.995 rounded half away from zero)
@@ -35,23 +44,66 @@ fn a_day_at_the_till() {
 
     // A text receipt for the next customer, paid in cash with change.
     let text = t.ok(&["sell", "--item", "IPA", "--tender", "cash:10"]);
-    assert!(text.contains("IPA bottle") && text.contains("5.90") && text.contains("Change") && text.contains("4.10"), "{text}");
+    assert!(
+        text.contains("IPA bottle")
+            && text.contains("5.90")
+            && text.contains("Change")
+            && text.contains("4.10"),
+        "{text}"
+    );
 
     // Refund one espresso of the first sale with a supervisor's approval.
-    let refund = t.json(&["refund", "--receipt", &receipt, "--line", "1*1", "--reason", "spilled", "--approved-by", "M1"]);
+    let refund = t.json(&[
+        "refund",
+        "--receipt",
+        &receipt,
+        "--line",
+        "1*1",
+        "--reason",
+        "spilled",
+        "--approved-by",
+        "M1",
+    ]);
     assert_eq!(money(&refund["total"]), 198);
     assert_eq!(refund["approved_by"], "M1");
     // Never more than was sold.
-    let err = t.fails(&["refund", "--receipt", &receipt, "--line", "1*2", "--reason", "again"]);
+    let err = t.fails(&[
+        "refund",
+        "--receipt",
+        &receipt,
+        "--line",
+        "1*2",
+        "--reason",
+        "again",
+    ]);
     assert!(err.contains("only 1 of 2 is left"), "{err}");
 
     // Void the IPA sale; it cannot be voided twice nor refunded afterwards.
-    let void = t.json(&["void", "--receipt", "T1-000002", "--reason", "wrong item", "--approved-by", "M1"]);
+    let void = t.json(&[
+        "void",
+        "--receipt",
+        "T1-000002",
+        "--reason",
+        "wrong item",
+        "--approved-by",
+        "M1",
+    ]);
     assert_eq!(money(&void["total"]), 590);
-    assert!(t.fails(&["void", "--receipt", "T1-000002", "--reason", "again"]).contains("already voided"));
-    assert!(t.fails(&["refund", "--receipt", "T1-000002", "--all", "--reason", "x"]).contains("voided"));
+    assert!(t
+        .fails(&["void", "--receipt", "T1-000002", "--reason", "again"])
+        .contains("already voided"));
+    assert!(t
+        .fails(&["refund", "--receipt", "T1-000002", "--all", "--reason", "x"])
+        .contains("voided"));
 
-    t.json(&["drawer", "open", "--reason", "change for a 50", "--approved-by", "M1"]);
+    t.json(&[
+        "drawer",
+        "open",
+        "--reason",
+        "change for a 50",
+        "--approved-by",
+        "M1",
+    ]);
 
     let x = t.json(&["shift", "report"]);
     assert_eq!(x["kind"], "X");
@@ -64,7 +116,9 @@ fn a_day_at_the_till() {
     assert_eq!(z["event_type"], "shift.closed");
     assert_eq!(z["report"]["kind"], "Z");
     assert_eq!(money(&z["report"]["over_short"]), 10_290 - 10_302);
-    assert!(t.fails(&["sell", "--item", "ESP", "--tender", "cash"]).contains("no shift is open"));
+    assert!(t
+        .fails(&["sell", "--item", "ESP", "--tender", "cash"])
+        .contains("no shift is open"));
 
     // Every action is one journal entry and one outbox row, till_seq 1..7 without gaps
     // (an X report is a read, not an event).
@@ -72,7 +126,9 @@ fn a_day_at_the_till() {
     let status = t.json(&["outbox", "status"]);
     assert_eq!(status["pending"], 7);
     assert_eq!(status["first_pending_seq"], 1);
-    assert!(t.ok(&["journal", "verify"]).contains("Journal OK: 7 entries"));
+    assert!(t
+        .ok(&["journal", "verify"])
+        .contains("Journal OK: 7 entries"));
 }
 
 #[test]
@@ -81,36 +137,132 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_is_written() {
     t.ok(&["shift", "open", "--cashier", "C1", "--float", "50"]);
     let before = t.events_written();
     let cases: &[(&[&str], &str)] = &[
-        (&["sell", "--item", "4006381333932", "--tender", "cash"], "check digit"),
-        (&["sell", "--item", "40063813X3931", "--tender", "cash"], "no product with SKU"),
-        (&["sell", "--item", "ESP*-2", "--tender", "cash"], "negative"),
-        (&["sell", "--item", "ESP*0", "--tender", "cash"], "must be positive"),
-        (&["sell", "--item", "BAN", "--tender", "cash"], "sold by weight"),
-        (&["sell", "--item", "NOPE", "--tender", "cash"], "no product with SKU 'NOPE'"),
-        (&["sell", "--item", "OLD", "--tender", "cash"], "no longer sold"),
-        (&["sell", "--item", "ESP", "--tender", "card:visa:4111111111111111:A1:R1"], "full card number"),
-        (&["sell", "--item", "ESP", "--tender", "card:visa:4242:A1:ref 4111 1111 1111 1111"], "full card number"),
-        (&["sell", "--item", "ESP", "--tender", "cash:1.00"], "still due"),
-        (&["sell", "--item", "ESP", "--tender", "card:visa:4242:A1:R1:9.00"], "only cash can give change"),
-        (&["sell", "--item", "ESP", "--tender", "cash:12,50"], "not an amount"),
-        (&["sell", "--item", "ESP", "--tender", "cash:5.001"], "more decimals"),
-        (&["sell", "--item", "ESP@150%", "--tender", "cash"], "not valid"),
-        (&["sell", "--item", "ESP", "--tender", "cheque"], "not understood"),
-        (&["sell", "--item", "ESP", "--tender", "card:visa:4242:A1:R1:200.00:offline"], "more than"),
-        (&["refund", "--receipt", "T1-999999", "--all", "--reason", "x"], "no sale with receipt number"),
-        (&["void", "--receipt", "T1-999999", "--reason", "x"], "no sale with receipt number"),
-        (&["shift", "open", "--cashier", "C2", "--float", "10"], "already open"),
+        (
+            &["sell", "--item", "4006381333932", "--tender", "cash"],
+            "check digit",
+        ),
+        (
+            &["sell", "--item", "40063813X3931", "--tender", "cash"],
+            "no product with SKU",
+        ),
+        (
+            &["sell", "--item", "ESP*-2", "--tender", "cash"],
+            "negative",
+        ),
+        (
+            &["sell", "--item", "ESP*0", "--tender", "cash"],
+            "must be positive",
+        ),
+        (
+            &["sell", "--item", "BAN", "--tender", "cash"],
+            "sold by weight",
+        ),
+        (
+            &["sell", "--item", "NOPE", "--tender", "cash"],
+            "no product with SKU 'NOPE'",
+        ),
+        (
+            &["sell", "--item", "OLD", "--tender", "cash"],
+            "no longer sold",
+        ),
+        (
+            &[
+                "sell",
+                "--item",
+                "ESP",
+                "--tender",
+                "card:visa:4111111111111111:A1:R1",
+            ],
+            "full card number",
+        ),
+        (
+            &[
+                "sell",
+                "--item",
+                "ESP",
+                "--tender",
+                "card:visa:4242:A1:ref 4111 1111 1111 1111",
+            ],
+            "full card number",
+        ),
+        (
+            &["sell", "--item", "ESP", "--tender", "cash:1.00"],
+            "still due",
+        ),
+        (
+            &[
+                "sell",
+                "--item",
+                "ESP",
+                "--tender",
+                "card:visa:4242:A1:R1:9.00",
+            ],
+            "only cash can give change",
+        ),
+        (
+            &["sell", "--item", "ESP", "--tender", "cash:12,50"],
+            "not an amount",
+        ),
+        (
+            &["sell", "--item", "ESP", "--tender", "cash:5.001"],
+            "more decimals",
+        ),
+        (
+            &["sell", "--item", "ESP@150%", "--tender", "cash"],
+            "not valid",
+        ),
+        (
+            &["sell", "--item", "ESP", "--tender", "cheque"],
+            "not understood",
+        ),
+        (
+            &[
+                "sell",
+                "--item",
+                "ESP",
+                "--tender",
+                "card:visa:4242:A1:R1:200.00:offline",
+            ],
+            "more than",
+        ),
+        (
+            &["refund", "--receipt", "T1-999999", "--all", "--reason", "x"],
+            "no sale with receipt number",
+        ),
+        (
+            &["void", "--receipt", "T1-999999", "--reason", "x"],
+            "no sale with receipt number",
+        ),
+        (
+            &["shift", "open", "--cashier", "C2", "--float", "10"],
+            "already open",
+        ),
         (&["shift", "close", "--counted=-1"], "negative"),
     ];
     for (args, expected) in cases {
         let err = t.fails(args);
-        assert!(err.to_lowercase().contains(&expected.to_lowercase()), "purser {args:?}: expected '{expected}' in: {err}");
+        assert!(
+            err.to_lowercase().contains(&expected.to_lowercase()),
+            "purser {args:?}: expected '{expected}' in: {err}"
+        );
         assert!(err.lines().count() <= 3, "errors are short: {err}");
     }
-    assert_eq!(t.events_written(), before, "a refused action must leave no trace");
+    assert_eq!(
+        t.events_written(),
+        before,
+        "a refused action must leave no trace"
+    );
     assert!(t.ok(&["journal", "verify"]).contains("Journal OK"));
     // JSON callers get the closed error code.
-    let out = t.run(&["--format", "json", "sell", "--item", "4006381333932", "--tender", "cash"]);
+    let out = t.run(&[
+        "--format",
+        "json",
+        "sell",
+        "--item",
+        "4006381333932",
+        "--tender",
+        "cash",
+    ]);
     let e: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(e["code"], "invalid_barcode");
 }
@@ -120,16 +272,40 @@ fn offline_card_payments_respect_the_limits() {
     let t = TestTill::new(NO_BROKER);
     t.ok(&["shift", "open", "--cashier", "C1", "--float", "0"]);
     // Per payment: 150.00 by default.
-    let err = t.fails(&["sell", "--item", "IPA*30", "--tender", "card:visa:4242:OFF1:R1:offline"]);
+    let err = t.fails(&[
+        "sell",
+        "--item",
+        "IPA*30",
+        "--tender",
+        "card:visa:4242:OFF1:R1:offline",
+    ]);
     assert!(err.contains("per-payment limit"), "{err}");
     // Per shift: 1500.00; 12 payments of 118.00 fit, the 13th does not.
     for i in 0..12 {
-        t.ok(&["sell", "--item", "IPA*20", "--tender", &format!("card:visa:4242:OFF{i}:R{i}:offline")]);
+        t.ok(&[
+            "sell",
+            "--item",
+            "IPA*20",
+            "--tender",
+            &format!("card:visa:4242:OFF{i}:R{i}:offline"),
+        ]);
     }
-    let err = t.fails(&["sell", "--item", "IPA*20", "--tender", "card:visa:4242:OFFX:RX:offline"]);
+    let err = t.fails(&[
+        "sell",
+        "--item",
+        "IPA*20",
+        "--tender",
+        "card:visa:4242:OFFX:RX:offline",
+    ]);
     assert!(err.contains("this shift would reach"), "{err}");
     // An online approval is not limited.
-    t.ok(&["sell", "--item", "IPA*20", "--tender", "card:visa:4242:ONL1:R1"]);
+    t.ok(&[
+        "sell",
+        "--item",
+        "IPA*20",
+        "--tender",
+        "card:visa:4242:ONL1:R1",
+    ]);
 }
 
 #[test]
@@ -138,19 +314,34 @@ fn journal_verify_reports_tampering() {
     t.ok(&["shift", "open", "--cashier", "C1", "--float", "50"]);
     t.ok(&["sell", "--item", "ESP", "--tender", "cash"]);
     t.ok(&["sell", "--item", "IPA", "--tender", "cash"]);
-    rusqlite::Connection::open(&t.db).unwrap().execute("UPDATE journal SET body = replace(body, '590', '059') WHERE till_seq = 3", []).unwrap();
+    rusqlite::Connection::open(&t.db)
+        .unwrap()
+        .execute(
+            "UPDATE journal SET body = replace(body, '590', '059') WHERE till_seq = 3",
+            [],
+        )
+        .unwrap();
     let out = t.run(&["journal", "verify"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("JOURNAL TAMPERED") && text.contains("entry 3 was altered"), "{text}");
+    assert!(
+        text.contains("JOURNAL TAMPERED") && text.contains("entry 3 was altered"),
+        "{text}"
+    );
 }
 
 #[test]
 fn an_older_purser_refuses_a_newer_database() {
     let t = TestTill::new(NO_BROKER);
-    rusqlite::Connection::open(&t.db).unwrap().execute_batch("PRAGMA user_version = 42").unwrap();
+    rusqlite::Connection::open(&t.db)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 42")
+        .unwrap();
     let err = t.fails(&["outbox", "status"]);
-    assert!(err.contains("schema version 42") && err.contains("install the newer Purser"), "{err}");
+    assert!(
+        err.contains("schema version 42") && err.contains("install the newer Purser"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -162,7 +353,11 @@ fn init_validates_and_protects_existing_setups() {
     let cfg = dir.path().join("p.toml");
     let run = |extra: &[&str]| {
         let mut c = common::purser();
-        c.arg("--config").arg(&cfg).args(["init", "--store", "S1", "--till", "T1", "--db"]).arg(dir.path().join("t.db")).args(extra);
+        c.arg("--config")
+            .arg(&cfg)
+            .args(["init", "--store", "S1", "--till", "T1", "--db"])
+            .arg(dir.path().join("t.db"))
+            .args(extra);
         c.output().unwrap()
     };
     for (extra, msg) in [
@@ -170,7 +365,10 @@ fn init_validates_and_protects_existing_setups() {
         (&["--tax-mode", "vatish"][..], "tax_mode"),
         (&["--timezone", "Mars/Base"][..], "timezone"),
         (&["--bootstrap", "kafka-without-port"][..], "not host:port"),
-        (&["--bootstrap", "k:9093", "--security-protocol", "sasl_ssl"][..], "SASL needs"),
+        (
+            &["--bootstrap", "k:9093", "--security-protocol", "sasl_ssl"][..],
+            "SASL needs",
+        ),
     ] {
         let out = run(extra);
         assert_eq!(out.status.code(), Some(1));
@@ -179,10 +377,28 @@ fn init_validates_and_protects_existing_setups() {
         assert!(!cfg.exists(), "a refused init writes no configuration");
     }
     // The SASL password never lands in a world-readable file.
-    let out = run(&["--bootstrap", "k:9093", "--security-protocol", "sasl_ssl", "--sasl-mechanism", "SCRAM-SHA-512", "--sasl-username", "till-t1", "--sasl-password", "s3cret"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "--bootstrap",
+        "k:9093",
+        "--security-protocol",
+        "sasl_ssl",
+        "--sasl-mechanism",
+        "SCRAM-SHA-512",
+        "--sasl-username",
+        "till-t1",
+        "--sasl-password",
+        "s3cret",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&cfg).unwrap().permissions().mode() & 0o077, 0);
+    assert_eq!(
+        std::fs::metadata(&cfg).unwrap().permissions().mode() & 0o077,
+        0
+    );
 }
 
 #[test]
@@ -192,8 +408,17 @@ fn catalog_import_is_all_or_nothing() {
     std::fs::write(&bad, "sku,name,barcodes,price,tax_class\nNEW1,New one,4006381333931,1.00,standard\nNEW2,Bad code,4006381333932,1.00,standard\nNEW3,Negative,,-1.00,standard\nNEW4,No class,,1.00,luxury\n").unwrap();
     let err = t.fails(&["catalog", "import", bad.to_str().unwrap()]);
     assert!(err.contains("3 bad row(s); nothing was imported"), "{err}");
-    assert!(err.contains("line 3") && err.contains("check digit") && err.contains("line 4") && err.contains("line 5"), "{err}");
-    assert_eq!(t.sql::<i64>("SELECT count(*) FROM products WHERE sku LIKE 'NEW%'"), 0);
+    assert!(
+        err.contains("line 3")
+            && err.contains("check digit")
+            && err.contains("line 4")
+            && err.contains("line 5"),
+        "{err}"
+    );
+    assert_eq!(
+        t.sql::<i64>("SELECT count(*) FROM products WHERE sku LIKE 'NEW%'"),
+        0
+    );
     let json = t.path().join("more.json");
     std::fs::write(&json, r#"[{"sku":"NEW9","name":"Tonic","barcodes":["5000112637922"],"price":"2.40","tax_class":"standard"}]"#).unwrap();
     t.ok(&["catalog", "import", json.to_str().unwrap()]);

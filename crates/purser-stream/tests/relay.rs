@@ -460,12 +460,23 @@ fn a_stalled_producer_is_rebuilt_and_what_it_held_is_sent_again_in_order() {
     let mut f = fixture();
     sell(&mut f, 60);
     // Acknowledgements take 3 s; the relay gives a session 1 s without progress.
-    f.mock.broker_round_trip_time(1, Duration::from_secs(3)).unwrap();
-    let opts = RelayOptions { stall_timeout: Duration::from_secs(1), ..options() };
+    f.mock
+        .broker_round_trip_time(1, Duration::from_secs(3))
+        .unwrap();
+    let opts = RelayOptions {
+        stall_timeout: Duration::from_secs(1),
+        ..options()
+    };
     let relay = start(&f.db, f.kafka.clone(), opts);
-    wait_until("a stalled session to be rebuilt", Duration::from_secs(30), || relay.status().producer_builds >= 2);
+    wait_until(
+        "a stalled session to be rebuilt",
+        Duration::from_secs(30),
+        || relay.status().producer_builds >= 2,
+    );
     f.mock.broker_round_trip_time(1, Duration::ZERO).unwrap();
-    wait_until("the outbox to drain", Duration::from_secs(60), || pending(&f.db) == 0);
+    wait_until("the outbox to drain", Duration::from_secs(60), || {
+        pending(&f.db) == 0
+    });
     relay.stop();
     let a = audit(&f);
     // Rows the stalled session had delivered may arrive twice; never lost, never reordered.

@@ -31,8 +31,21 @@ impl TestTill {
         let db = dir.path().join("till.db");
         let t = TestTill { dir, config, db };
         t.ok(&[
-            "init", "--store", "S1", "--till", "T1", "--currency", "EUR", "--tax-mode", "inclusive", "--timezone", "Europe/Paris",
-            "--db", t.db.to_str().unwrap(), "--bootstrap", bootstrap,
+            "init",
+            "--store",
+            "S1",
+            "--till",
+            "T1",
+            "--currency",
+            "EUR",
+            "--tax-mode",
+            "inclusive",
+            "--timezone",
+            "Europe/Paris",
+            "--db",
+            t.db.to_str().unwrap(),
+            "--bootstrap",
+            bootstrap,
         ]);
         let csv = t.dir.path().join("catalog.csv");
         std::fs::write(&csv, CATALOG_CSV).unwrap();
@@ -41,7 +54,14 @@ impl TestTill {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        purser().arg("--config").arg(&self.config).args(args).env_remove("PURSER_KAFKA_BOOTSTRAP").env_remove("PURSER_DB").output().unwrap()
+        purser()
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env_remove("PURSER_KAFKA_BOOTSTRAP")
+            .env_remove("PURSER_DB")
+            .output()
+            .unwrap()
     }
 
     pub fn ok(&self, args: &[&str]) -> String {
@@ -64,13 +84,24 @@ impl TestTill {
     /// Runs a command that must fail; returns its error message.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(!out.status.success(), "purser {args:?} should have failed but printed:\n{}", String::from_utf8_lossy(&out.stdout));
-        assert_eq!(out.status.code(), Some(1), "errors exit with 1 (2 is for usage)");
+        assert!(
+            !out.status.success(),
+            "purser {args:?} should have failed but printed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "errors exit with 1 (2 is for usage)"
+        );
         String::from_utf8(out.stderr).unwrap()
     }
 
     pub fn sql<T: rusqlite::types::FromSql>(&self, q: &str) -> T {
-        rusqlite::Connection::open(&self.db).unwrap().query_row(q, [], |r| r.get(0)).unwrap()
+        rusqlite::Connection::open(&self.db)
+            .unwrap()
+            .query_row(q, [], |r| r.get(0))
+            .unwrap()
     }
 
     pub fn events_written(&self) -> i64 {
@@ -86,7 +117,11 @@ impl TestTill {
 /// `broker:9092`), else a `tansu` process started here.
 pub enum Broker {
     External(String),
-    Tansu { child: std::process::Child, bootstrap: String, _dir: tempfile::TempDir },
+    Tansu {
+        child: std::process::Child,
+        bootstrap: String,
+        _dir: tempfile::TempDir,
+    },
 }
 
 impl Broker {
@@ -113,10 +148,17 @@ impl Broker {
         let bootstrap = format!("127.0.0.1:{port}");
         let t0 = std::time::Instant::now();
         while std::net::TcpStream::connect(&bootstrap).is_err() {
-            assert!(t0.elapsed() < std::time::Duration::from_secs(30), "tansu did not start listening on {bootstrap}");
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(30),
+                "tansu did not start listening on {bootstrap}"
+            );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        Broker::Tansu { child, bootstrap, _dir: dir }
+        Broker::Tansu {
+            child,
+            bootstrap,
+            _dir: dir,
+        }
     }
 
     pub fn bootstrap(&self) -> &str {
