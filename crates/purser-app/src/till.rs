@@ -320,23 +320,15 @@ impl Till {
                         so_far += t.amount();
                     }
                 }
-                let body = SaleCompleted {
+                let body = SaleCompleted::new(
                     sale_id,
-                    receipt_no: a.next_receipt_no(),
-                    currency,
-                    tax_mode: priced.tax_mode,
-                    lines: priced.lines,
-                    cart_discount: cart.discount,
-                    subtotal: priced.subtotal,
-                    discount_total: priced.discount_total,
-                    tax_total: priced.tax_total,
-                    taxes: priced.taxes,
-                    total: priced.total,
-                    cash_rounding: settlement.cash_rounding,
-                    tenders: settlement.tenders,
-                    change: settlement.change,
+                    a.next_receipt_no(),
+                    &currency,
+                    cart.discount,
+                    priced,
+                    settlement,
                     member_id,
-                };
+                );
                 let event = a.emit(
                     &ctx,
                     event_id,

@@ -209,6 +209,18 @@ fn fill_outbox(cfg: &Config, n: usize, topic: &str) -> AppResult<()> {
         let cart = till.build_cart(&req)?;
         cart.price(&till.settings().taxes, till.settings().tax_mode)?
     };
+    let card = CardPayment {
+        brand: "VISA".into(),
+        last4: "4242".into(),
+        approval_code: "A1".into(),
+        terminal_ref: "R1".into(),
+        offline: false,
+    };
+    let settlement = purser_core::tender::settle(
+        template.total,
+        &[TenderInput::Card { card, amount: None }],
+        1,
+    )?;
     let ids = UuidV7;
     let mut written = 0;
     while written < n {
@@ -224,23 +236,15 @@ fn fill_outbox(cfg: &Config, n: usize, topic: &str) -> AppResult<()> {
         let batch = (n - written).min(1000);
         store.act(now, |a: &mut Action<'_>| -> AppResult<()> {
             for _ in 0..batch {
-                let body = purser_core::events::SaleCompleted {
-                    sale_id: ids.new_id(),
-                    receipt_no: a.next_receipt_no(),
-                    currency: "EUR".into(),
-                    tax_mode: template.tax_mode,
-                    lines: template.lines.clone(),
-                    cart_discount: None,
-                    subtotal: template.subtotal,
-                    discount_total: template.discount_total,
-                    tax_total: template.tax_total,
-                    taxes: template.taxes.clone(),
-                    total: template.total,
-                    cash_rounding: Money::ZERO,
-                    tenders: vec![],
-                    change: Money::ZERO,
-                    member_id: None,
-                };
+                let body = purser_core::events::SaleCompleted::new(
+                    ids.new_id(),
+                    a.next_receipt_no(),
+                    "EUR",
+                    None,
+                    template.clone(),
+                    settlement.clone(),
+                    None,
+                );
                 a.emit(&ctx, ids.new_id(), EventBody::SaleCompleted(body), topic)?;
             }
             Ok(())

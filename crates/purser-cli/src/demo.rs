@@ -13,7 +13,6 @@ use purser_app::runtime::{open_till, RelayHandle, SystemClock};
 use purser_app::till::{RefundRequest, RefundScope};
 use purser_app::Till;
 use purser_core::clock::Clock;
-use purser_core::events::{audit_sequence, EventHeader};
 use purser_core::money::Money;
 use purser_core::sale::RefundRequestLine;
 use purser_core::shift::ReportKind;
@@ -254,15 +253,7 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
     let topics = [cfg.topics.payments.as_str(), cfg.topics.tills.as_str()];
     let records = purser_stream::readback::read_all(&cfg.kafka, &topics, Duration::from_secs(20))
         .map_err(err)?;
-    let parsed: Vec<(String, EventHeader, String)> = records
-        .iter()
-        .filter_map(|r| {
-            let p = r.payload.clone()?;
-            let h: EventHeader = serde_json::from_str(&p).ok()?;
-            Some((format!("{}/{}", r.topic, r.partition), h, p))
-        })
-        .collect();
-    let audit = audit_sequence(parsed.iter().map(|(k, h, p)| (k.as_str(), h, p.as_str())));
+    let audit = purser_stream::readback::audit(&records).map_err(err)?;
     for t in topics {
         println!(
             "  {t}: {} records",

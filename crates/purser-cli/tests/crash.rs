@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use rdkafka::mocking::MockCluster;
 
 use common::{purser, TestTill};
-use purser_core::events::{audit_sequence, EventHeader};
+use purser_core::events::EventHeader;
 
 const CODES: &[&str] = &[
     "4006381333931",
@@ -147,18 +147,7 @@ fn killing_the_till_and_the_relay_at_random_instants_loses_and_duplicates_nothin
         Duration::from_secs(60),
     )
     .unwrap();
-    let parsed: Vec<(String, EventHeader, String)> = records
-        .iter()
-        .map(|r| {
-            let p = r.payload.clone().unwrap();
-            (
-                format!("{}/{}", r.topic, r.partition),
-                serde_json::from_str(&p).unwrap(),
-                p,
-            )
-        })
-        .collect();
-    let audit = audit_sequence(parsed.iter().map(|(k, h, p)| (k.as_str(), h, p.as_str())));
+    let audit = purser_stream::readback::audit(&records).unwrap();
     println!(
         "on the wire: {} records, {} distinct events, {} duplicates",
         records.len(),
@@ -184,9 +173,14 @@ fn killing_the_till_and_the_relay_at_random_instants_loses_and_duplicates_nothin
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let on_wire: HashSet<String> = parsed
+    let on_wire: HashSet<String> = records
         .iter()
-        .map(|(_, h, _)| h.event_id.to_string())
+        .map(|r| {
+            serde_json::from_str::<EventHeader>(r.payload.as_deref().unwrap())
+                .unwrap()
+                .event_id
+                .to_string()
+        })
         .collect();
     assert_eq!(
         on_wire, journal,

@@ -64,6 +64,37 @@ pub struct SaleCompleted {
     pub member_id: Option<String>,
 }
 
+impl SaleCompleted {
+    /// The sale as priced and settled.
+    pub fn new(
+        sale_id: Uuid,
+        receipt_no: String,
+        currency: &str,
+        cart_discount: Option<Discount>,
+        priced: crate::cart::PricedCart,
+        settlement: crate::tender::Settlement,
+        member_id: Option<String>,
+    ) -> SaleCompleted {
+        SaleCompleted {
+            sale_id,
+            receipt_no,
+            currency: currency.to_string(),
+            tax_mode: priced.tax_mode,
+            lines: priced.lines,
+            cart_discount,
+            subtotal: priced.subtotal,
+            discount_total: priced.discount_total,
+            tax_total: priced.tax_total,
+            taxes: priced.taxes,
+            total: priced.total,
+            cash_rounding: settlement.cash_rounding,
+            tenders: settlement.tenders,
+            change: settlement.change,
+            member_id,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SaleRefunded {
     pub refund_id: Uuid,

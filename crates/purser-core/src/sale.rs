@@ -18,6 +18,20 @@ pub struct SoldLine {
     pub tax_class: String,
 }
 
+impl From<&crate::cart::PricedLine> for SoldLine {
+    fn from(l: &crate::cart::PricedLine) -> SoldLine {
+        SoldLine {
+            line_no: l.line_no,
+            sku: l.sku.clone(),
+            name: l.name.clone(),
+            quantity: l.quantity,
+            total: l.total,
+            tax: l.tax,
+            tax_class: l.tax_class.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RefundRequestLine {
     pub line_no: u32,
@@ -154,19 +168,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn sold_from(priced: &crate::cart::PricedCart) -> Vec<SoldLine> {
-        priced
-            .lines
-            .iter()
-            .map(|l| SoldLine {
-                line_no: l.line_no,
-                sku: l.sku.clone(),
-                name: l.name.clone(),
-                quantity: l.quantity,
-                total: l.total,
-                tax: l.tax,
-                tax_class: l.tax_class.clone(),
-            })
-            .collect()
+        priced.lines.iter().map(SoldLine::from).collect()
     }
 
     #[test]

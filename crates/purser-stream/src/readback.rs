@@ -19,6 +19,29 @@ pub struct ConsumedRecord {
     pub headers: Vec<(String, String)>,
 }
 
+/// Audits records read back (in arrival order) by the consumer rule: deduplicate on
+/// `event_id`, find gaps and disorder by `till_seq`. A value that is not an event is an error.
+pub fn audit(records: &[ConsumedRecord]) -> Result<purser_core::events::SequenceAudit, String> {
+    let mut parsed = Vec::with_capacity(records.len());
+    for r in records {
+        let payload = r
+            .payload
+            .as_deref()
+            .ok_or_else(|| format!("{}/{}@{} has no value", r.topic, r.partition, r.offset))?;
+        let header: purser_core::events::EventHeader =
+            serde_json::from_str(payload).map_err(|e| {
+                format!(
+                    "{}/{}@{} is not a Purser event: {e}",
+                    r.topic, r.partition, r.offset
+                )
+            })?;
+        parsed.push((format!("{}/{}", r.topic, r.partition), header, payload));
+    }
+    Ok(purser_core::events::audit_sequence(
+        parsed.iter().map(|(k, h, p)| (k.as_str(), h, *p)),
+    ))
+}
+
 pub fn read_all(
     cfg: &KafkaConfig,
     topics: &[&str],

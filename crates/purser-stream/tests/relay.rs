@@ -90,23 +90,15 @@ fn sale_body(n: u64) -> SaleCompleted {
         .unwrap();
     let priced = cart.price(&taxes, TaxMode::Inclusive).unwrap();
     let s = settle(priced.total, &[TenderInput::Cash { tendered: None }], 1).unwrap();
-    SaleCompleted {
-        sale_id: uuid::Uuid::now_v7(),
-        receipt_no: format!("T1-{n:06}"),
-        currency: "EUR".into(),
-        tax_mode: TaxMode::Inclusive,
-        lines: priced.lines,
-        cart_discount: None,
-        subtotal: priced.subtotal,
-        discount_total: priced.discount_total,
-        tax_total: priced.tax_total,
-        taxes: priced.taxes,
-        total: priced.total,
-        cash_rounding: s.cash_rounding,
-        tenders: s.tenders,
-        change: s.change,
-        member_id: None,
-    }
+    SaleCompleted::new(
+        uuid::Uuid::now_v7(),
+        format!("T1-{n:06}"),
+        "EUR",
+        None,
+        priced,
+        s,
+        None,
+    )
 }
 
 /// Records `n` business events (sales, every tenth a drawer open) as the till would.
