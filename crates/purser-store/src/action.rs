@@ -9,7 +9,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
-use purser_core::cart::Quantity;
 use purser_core::events::{Event, EventBody, EventContext, SaleCompleted, SaleRefunded};
 use purser_core::tender::Tender;
 use purser_core::Money;
@@ -42,11 +41,10 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
         let (next_till_seq, next_receipt_no, head_seq, head_hash) = tx
-            .query_row(
-                "SELECT next_till_seq, next_receipt_no, journal_head_seq, journal_head_hash FROM till WHERE id = 1",
-                [],
-                |r| Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?, r.get::<_, u64>(2)?, r.get::<_, String>(3)?)),
-            )
+            .prepare_cached("SELECT next_till_seq, next_receipt_no, journal_head_seq, journal_head_hash FROM till WHERE id = 1")
+            .and_then(|mut stmt| {
+                stmt.query_row([], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?, r.get::<_, u64>(2)?, r.get::<_, String>(3)?)))
+            })
             .map_err(StoreError::from)?;
         let mut action = Action {
             tx,
@@ -60,13 +58,6 @@ impl Store {
         let out = f(&mut action)?;
         action.commit()?;
         Ok(out)
-    }
-}
-
-fn qty_parts(q: Quantity) -> (&'static str, i64) {
-    match q {
-        Quantity::Units(n) => ("units", n),
-        Quantity::Grams(g) => ("grams", g),
     }
 }
 
@@ -227,25 +218,6 @@ impl Action<'_> {
                 sale.change.0,
                 h.till_seq
             ])?;
-        {
-            let mut stmt = self.tx.prepare_cached(
-                "INSERT INTO sale_lines (sale_id, line_no, sku, name, qty_kind, qty, total, tax, tax_class) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for l in &sale.lines {
-                let (kind, q) = qty_parts(l.quantity);
-                stmt.execute(params![
-                    sale_id,
-                    l.line_no,
-                    l.sku,
-                    l.name,
-                    kind,
-                    q,
-                    l.total.0,
-                    l.tax.0,
-                    l.tax_class
-                ])?;
-            }
-        }
         self.insert_tenders(&sale_id, "sale", &shift, &sale.tenders)
     }
 

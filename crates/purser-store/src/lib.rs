@@ -8,6 +8,7 @@
 //! * The relay opens its own connection (`Store::open_for_relay`) with
 //!   `synchronous=NORMAL`: losing a "published" mark in a power cut only means the event is
 //!   sent again, which consumers deduplicate; it keeps the relay's commits off the sale path.
+//!   The relay's connection also runs the WAL checkpoints, so a sale never waits for one.
 
 mod action;
 mod catalog;
@@ -53,6 +54,8 @@ pub enum Durability {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The till's identity never changes once set: read once, then kept.
+    identity: std::cell::OnceCell<TillIdentity>,
 }
 
 impl std::fmt::Debug for Store {
@@ -107,11 +110,18 @@ impl Store {
             },
         )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        if durability == Durability::Full {
+            // Checkpoints are the relay's job (`Store::checkpoint`, on its own thread), so
+            // a sale's commit never pays for one; this is only a backstop for a till that
+            // runs without a relay for a long time.
+            conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+        }
         conn.set_prepared_statement_cache_capacity(64);
         migrations::migrate(&mut conn, path)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            identity: std::cell::OnceCell::new(),
         })
     }
 
@@ -167,6 +177,9 @@ impl Store {
     }
 
     pub fn identity(&self) -> Result<Option<TillIdentity>> {
+        if let Some(id) = self.identity.get() {
+            return Ok(Some(id.clone()));
+        }
         let row = self
             .conn
             .query_row(
@@ -185,13 +198,16 @@ impl Store {
             .optional()?;
         match row {
             None => Ok(None),
-            Some((store_id, till_id, code, exponent, mode)) => Ok(Some(TillIdentity {
-                store_id,
-                till_id,
-                currency: Currency { code, exponent },
-                tax_mode: TaxMode::parse(&mode)
-                    .ok_or_else(|| StoreError::Corrupt(format!("unknown tax mode '{mode}'")))?,
-            })),
+            Some((store_id, till_id, code, exponent, mode)) => {
+                let id = TillIdentity {
+                    store_id,
+                    till_id,
+                    currency: Currency { code, exponent },
+                    tax_mode: TaxMode::parse(&mode)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown tax mode '{mode}'")))?,
+                };
+                Ok(Some(self.identity.get_or_init(|| id).clone()))
+            }
         }
     }
 
@@ -209,6 +225,14 @@ impl Store {
 
     pub fn page_count(&self) -> Result<u64> {
         Ok(self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?)
+    }
+
+    /// Copies committed WAL frames into the database file without blocking the seller
+    /// (a PASSIVE checkpoint). The relay calls it about once a second.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// SQLite's own integrity check ("ok" when healthy).

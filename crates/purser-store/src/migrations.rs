@@ -20,7 +20,11 @@ pub const MIGRATIONS: &[&str] = &[
         next_till_seq INTEGER NOT NULL DEFAULT 1,
         next_receipt_no INTEGER NOT NULL DEFAULT 1,
         journal_head_seq INTEGER NOT NULL DEFAULT 0,
-        journal_head_hash TEXT NOT NULL DEFAULT ''
+        journal_head_hash TEXT NOT NULL DEFAULT '',
+        -- every outbox row up to here is acknowledged (see outbox_acks)
+        outbox_acked_through INTEGER NOT NULL DEFAULT 0,
+        -- the relay's last delivery error, cleared by the next acknowledgement
+        outbox_last_error TEXT
     );
     CREATE TABLE products (
         sku TEXT PRIMARY KEY,
@@ -66,20 +70,10 @@ pub const MIGRATIONS: &[&str] = &[
         voided_at TEXT,
         void_reason TEXT,
         voided_by TEXT
-    );
-    CREATE INDEX sales_shift ON sales(shift_id);
-    CREATE TABLE sale_lines (
-        sale_id TEXT NOT NULL REFERENCES sales(sale_id),
-        line_no INTEGER NOT NULL,
-        sku TEXT NOT NULL,
-        name TEXT NOT NULL,
-        qty_kind TEXT NOT NULL CHECK (qty_kind IN ('units', 'grams')),
-        qty INTEGER NOT NULL CHECK (qty > 0),
-        total INTEGER NOT NULL,
-        tax INTEGER NOT NULL,
-        tax_class TEXT NOT NULL,
-        PRIMARY KEY (sale_id, line_no)
     ) WITHOUT ROWID;
+    CREATE INDEX sales_shift ON sales(shift_id);
+    -- A sale's lines and tenders are read from its journal entry (the till's record);
+    -- `sales` and `tenders` are the indexes reports and refunds query.
     CREATE TABLE refunds (
         refund_id TEXT PRIMARY KEY,
         receipt_no TEXT NOT NULL UNIQUE,
@@ -114,9 +108,8 @@ pub const MIGRATIONS: &[&str] = &[
         amount INTEGER NOT NULL,
         offline_card INTEGER NOT NULL DEFAULT 0,
         detail TEXT NOT NULL,
-        PRIMARY KEY (owner_id, idx)
+        PRIMARY KEY (shift_id, owner_id, idx)
     ) WITHOUT ROWID;
-    CREATE INDEX tenders_shift ON tenders(shift_id, kind);
     CREATE TABLE drawer_opens (
         event_id TEXT PRIMARY KEY,
         shift_id TEXT NOT NULL,
@@ -133,23 +126,32 @@ pub const MIGRATIONS: &[&str] = &[
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL
     );
+    -- event_id is unique through the journal row written in the same transaction.
     CREATE TABLE outbox (
         till_seq INTEGER PRIMARY KEY,
-        event_id TEXT NOT NULL UNIQUE,
+        event_id TEXT NOT NULL,
         topic TEXT NOT NULL,
         key TEXT NOT NULL,
         event_type TEXT NOT NULL,
         payload TEXT NOT NULL,
         headers TEXT NOT NULL,
         created_at TEXT NOT NULL,
-        published_at TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        partition INTEGER,
-        "offset" INTEGER
+        last_error TEXT
     );
-    CREATE INDEX outbox_unpublished ON outbox(till_seq) WHERE published_at IS NULL;
-    CREATE INDEX outbox_published_at ON outbox(published_at) WHERE published_at IS NOT NULL;
+    -- One narrow row per event the broker acknowledged as persisted. Kept apart from the
+    -- wide outbox rows so that marking an event published is an append, not a rewrite.
+    -- Every till_seq up to till.outbox_acked_through is acknowledged.
+    CREATE TABLE outbox_acks (
+        till_seq INTEGER PRIMARY KEY REFERENCES outbox(till_seq) ON DELETE CASCADE,
+        published_at TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        "offset" INTEGER NOT NULL
+    );
+    -- The outbox as the design brief describes it: published_at is null until acknowledged.
+    CREATE VIEW outbox_rows AS
+        SELECT o.*, a.published_at, a.partition, a."offset"
+        FROM outbox o LEFT JOIN outbox_acks a ON a.till_seq = o.till_seq;
     "#,
 ];
 

@@ -1,4 +1,11 @@
 //! The transactional outbox, as the relay sees it.
+//!
+//! Outbox rows are written once, with the business action (`Action::emit`), and never
+//! rewritten on success: an acknowledgement is a narrow row appended to `outbox_acks`, and
+//! `till.outbox_acked_through` is the low-water mark below which every row is
+//! acknowledged. So marking is cheap, and the pending rows are found from that mark on,
+//! however long the till's history. The view `outbox_rows` shows the outbox with its
+//! `published_at` (null until acknowledged), as the design brief describes it.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
@@ -17,6 +24,7 @@ pub struct OutboxRow {
     pub payload: String,
     pub headers: Vec<(String, String)>,
     pub created_at: DateTime<Utc>,
+    /// Failed delivery attempts so far.
     pub attempts: u32,
 }
 
@@ -36,19 +44,22 @@ pub struct OutboxStatus {
     pub first_pending_seq: Option<u64>,
     pub last_published_at: Option<DateTime<Utc>>,
     pub last_published_seq: Option<u64>,
-    /// Last error recorded on a pending row.
+    /// The relay's last delivery error, while rows are pending.
     pub last_error: Option<String>,
     /// Every row the till ever wrote (= the last till_seq).
     pub total_written: u64,
 }
 
+const PENDING: &str = "SELECT o.till_seq, o.event_id, o.topic, o.key, o.event_type, o.payload, o.headers, o.created_at, o.attempts
+     FROM outbox o
+     WHERE o.till_seq > max(?1, (SELECT outbox_acked_through FROM till WHERE id = 1))
+       AND NOT EXISTS (SELECT 1 FROM outbox_acks a WHERE a.till_seq = o.till_seq)
+     ORDER BY o.till_seq LIMIT ?2";
+
 impl Store {
-    /// Unpublished rows after `after_seq`, in `till_seq` order.
+    /// Unacknowledged rows after `after_seq`, in `till_seq` order.
     pub fn outbox_pending(&self, after_seq: u64, limit: usize) -> Result<Vec<OutboxRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT till_seq, event_id, topic, key, event_type, payload, headers, created_at, attempts
-             FROM outbox WHERE published_at IS NULL AND till_seq > ?1 ORDER BY till_seq LIMIT ?2",
-        )?;
+        let mut stmt = self.conn.prepare_cached(PENDING)?;
         let rows = stmt.query_map(
             params![after_seq, i64::try_from(limit).unwrap_or(i64::MAX)],
             |r| {
@@ -93,7 +104,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Marks rows published, in one transaction.
+    /// Records acknowledgements and moves the low-water mark, in one transaction.
     pub fn mark_published(&mut self, acks: &[Ack], at: DateTime<Utc>) -> Result<()> {
         if acks.is_empty() {
             return Ok(());
@@ -101,13 +112,39 @@ impl Store {
         let at = format_ts(at);
         let tx = self.conn.transaction()?;
         {
-            let mut stmt = tx.prepare_cached(
-                "UPDATE outbox SET published_at = ?2, partition = ?3, \"offset\" = ?4, attempts = attempts + 1, last_error = NULL
-                 WHERE till_seq = ?1 AND published_at IS NULL",
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO outbox_acks (till_seq, published_at, partition, \"offset\") VALUES (?1, ?2, ?3, ?4)",
             )?;
             for a in acks {
-                stmt.execute(params![a.till_seq, at, a.partition, a.offset])?;
+                insert.execute(params![a.till_seq, at, a.partition, a.offset])?;
             }
+            let mut seqs: Vec<u64> = acks.iter().map(|a| a.till_seq).collect();
+            seqs.sort_unstable();
+            let mut mark: u64 = tx.query_row(
+                "SELECT outbox_acked_through FROM till WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )?;
+            let mut acked_earlier =
+                tx.prepare_cached("SELECT 1 FROM outbox_acks WHERE till_seq = ?1")?;
+            let mut i = 0;
+            loop {
+                while i < seqs.len() && seqs[i] <= mark {
+                    i += 1;
+                }
+                if i < seqs.len() && seqs[i] == mark + 1 {
+                    mark += 1;
+                } else if acked_earlier.exists(params![mark + 1])? {
+                    // Acknowledged in an earlier batch, beyond a gap that is now filled.
+                    mark += 1;
+                } else {
+                    break;
+                }
+            }
+            tx.prepare_cached(
+                "UPDATE till SET outbox_acked_through = ?1, outbox_last_error = NULL WHERE id = 1",
+            )?
+            .execute(params![mark])?;
         }
         tx.commit()?;
         Ok(())
@@ -115,69 +152,74 @@ impl Store {
 
     /// Records failed delivery attempts; the rows stay pending and are sent again.
     pub fn mark_failed(&mut self, failures: &[(u64, String)]) -> Result<()> {
-        if failures.is_empty() {
+        let Some((_, last)) = failures.last() else {
             return Ok(());
-        }
+        };
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE till_seq = ?1 AND published_at IS NULL",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE till_seq = ?1",
             )?;
             for (seq, err) in failures {
                 stmt.execute(params![seq, err])?;
             }
+            tx.execute(
+                "UPDATE till SET outbox_last_error = ?1 WHERE id = 1",
+                params![last],
+            )?;
         }
         tx.commit()?;
         Ok(())
     }
 
     pub fn outbox_status(&self) -> Result<OutboxStatus> {
-        let (pending, first_pending_seq, oldest): (u64, Option<u64>, Option<String>) = self.conn.query_row(
-            "SELECT count(*), min(till_seq), min(created_at) FROM outbox WHERE published_at IS NULL",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        let last_published: Option<(u64, String)> = self
+        let Some((next, mark, last_error)) = self
             .conn
-            .query_row(
-                "SELECT till_seq, published_at FROM outbox WHERE published_at IS NOT NULL ORDER BY published_at DESC, till_seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let last_error: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT last_error FROM outbox WHERE published_at IS NULL AND last_error IS NOT NULL ORDER BY till_seq LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let total_written: u64 = self
-            .conn
-            .query_row("SELECT next_till_seq - 1 FROM till WHERE id = 1", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT next_till_seq, outbox_acked_through, outbox_last_error FROM till WHERE id = 1")?
+            .query_row([], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, u64>(1)?, r.get::<_, Option<String>>(2)?)))
             .optional()?
-            .unwrap_or(0);
+        else {
+            return Ok(OutboxStatus::default());
+        };
+        let total_written = next - 1;
+        let acked_beyond: u64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM outbox_acks WHERE till_seq > ?1")?
+            .query_row(params![mark], |r| r.get(0))?;
+        let pending = total_written.saturating_sub(mark + acked_beyond);
+        let first: Option<(u64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT o.till_seq, o.created_at FROM outbox o WHERE o.till_seq > ?1
+                   AND NOT EXISTS (SELECT 1 FROM outbox_acks a WHERE a.till_seq = o.till_seq)
+                 ORDER BY o.till_seq LIMIT 1",
+            )?
+            .query_row(params![mark], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let last: Option<(u64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT till_seq, published_at FROM outbox_acks ORDER BY till_seq DESC LIMIT 1",
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
         Ok(OutboxStatus {
             pending,
-            oldest_pending_at: oldest.as_deref().map(parse_ts).transpose()?,
-            first_pending_seq,
-            last_published_at: last_published
-                .as_ref()
-                .map(|(_, t)| parse_ts(t))
-                .transpose()?,
-            last_published_seq: last_published.map(|(s, _)| s),
-            last_error,
+            oldest_pending_at: first.as_ref().map(|(_, t)| parse_ts(t)).transpose()?,
+            first_pending_seq: first.map(|(s, _)| s),
+            last_published_at: last.as_ref().map(|(_, t)| parse_ts(t)).transpose()?,
+            last_published_seq: last.map(|(s, _)| s),
+            last_error: if pending > 0 { last_error } else { None },
             total_written,
         })
     }
 
-    /// Deletes published rows older than `before` (the journal keeps the till's copy).
+    /// Deletes acknowledged rows published before `before` (the journal keeps the till's
+    /// copy). Only rows below the low-water mark go, so the counts above stay exact.
     pub fn prune_published(&mut self, before: DateTime<Utc>) -> Result<usize> {
         Ok(self.conn.execute(
-            "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < ?1",
+            "DELETE FROM outbox WHERE till_seq <= (SELECT outbox_acked_through FROM till WHERE id = 1)
+               AND till_seq IN (SELECT till_seq FROM outbox_acks WHERE published_at < ?1)",
             params![format_ts(before)],
         )?)
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use purser_core::cart::Quantity;
+use purser_core::events::{Envelope, SaleCompleted};
 use purser_core::sale::SoldLine;
 use purser_core::tender::Tender;
 use purser_core::Money;
@@ -73,8 +73,8 @@ impl Store {
     pub fn open_shift(&self) -> Result<Option<ShiftRow>> {
         let row = self
             .conn
+            .prepare_cached("SELECT shift_id, cashier_id, business_date, opened_at, opening_float, closed_at FROM shifts WHERE closed_at IS NULL")?
             .query_row(
-                "SELECT shift_id, cashier_id, business_date, opened_at, opening_float, closed_at FROM shifts WHERE closed_at IS NULL",
                 [],
                 |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, Option<String>>(5)?)),
             )
@@ -96,53 +96,28 @@ impl Store {
 }
 
 pub(crate) fn sale_by_receipt(conn: &Connection, receipt_no: &str) -> Result<Option<StoredSale>> {
-    let head = conn
-            .query_row(
-                "SELECT sale_id, receipt_no, shift_id, total, tax_total, voided_at IS NOT NULL FROM sales WHERE receipt_no = ?1",
-                params![receipt_no.trim()],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?, r.get::<_, bool>(5)?)),
-            )
-            .optional()?;
-    let Some((sale_id, receipt_no, shift_id, total, tax_total, voided)) = head else {
+    let row = conn
+        .prepare_cached(
+            "SELECT s.voided_at IS NOT NULL, j.body FROM sales s JOIN journal j ON j.till_seq = s.till_seq WHERE s.receipt_no = ?1",
+        )?
+        .query_row(params![receipt_no.trim()], |r| Ok((r.get::<_, bool>(0)?, r.get::<_, String>(1)?)))
+        .optional()?;
+    let Some((voided, body)) = row else {
         return Ok(None);
     };
-    let mut stmt = conn.prepare_cached(
-            "SELECT line_no, sku, name, qty_kind, qty, total, tax, tax_class FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no",
-        )?;
-    let lines = stmt
-        .query_map(params![sale_id], |r| {
-            let kind: String = r.get(3)?;
-            let q: i64 = r.get(4)?;
-            Ok(SoldLine {
-                line_no: r.get(0)?,
-                sku: r.get(1)?,
-                name: r.get(2)?,
-                quantity: if kind == "grams" {
-                    Quantity::Grams(q)
-                } else {
-                    Quantity::Units(q)
-                },
-                total: Money(r.get(5)?),
-                tax: Money(r.get(6)?),
-                tax_class: r.get(7)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt =
-        conn.prepare_cached("SELECT detail FROM tenders WHERE owner_id = ?1 ORDER BY idx")?;
-    let tenders = stmt
-        .query_map(params![sale_id], |r| r.get::<_, String>(0))?
-        .map(|d| Ok(serde_json::from_str::<Tender>(&d?)?))
-        .collect::<Result<Vec<_>>>()?;
+    let sale: Envelope<SaleCompleted> = serde_json::from_str(&body)?;
+    let shift_id = sale.header.shift_id.ok_or_else(|| {
+        StoreError::Corrupt(format!("sale {} has no shift", sale.body.receipt_no))
+    })?;
     Ok(Some(StoredSale {
-        sale_id: uuid(&sale_id)?,
-        receipt_no,
-        shift_id: uuid(&shift_id)?,
-        total: Money(total),
-        tax_total: Money(tax_total),
+        sale_id: sale.body.sale_id,
+        receipt_no: sale.body.receipt_no,
+        shift_id,
+        total: sale.body.total,
+        tax_total: sale.body.tax_total,
         voided,
-        lines,
-        tenders,
+        lines: sale.body.lines.iter().map(SoldLine::from).collect(),
+        tenders: sale.body.tenders,
     }))
 }
 

@@ -316,3 +316,62 @@ fn outbox_marks_failures_and_prunes() {
     // The journal keeps everything.
     assert_eq!(s.verify_journal().unwrap().entries, 4);
 }
+
+#[test]
+fn acknowledgements_out_of_order_move_the_mark_only_when_the_gap_fills() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(&dir);
+    emit_n(&mut s, 5);
+    let ack = |seq| Ack {
+        till_seq: seq,
+        partition: 0,
+        offset: i64::try_from(seq).unwrap(),
+    };
+    s.mark_published(&[ack(2), ack(3), ack(5)], Utc::now())
+        .unwrap();
+    let st = s.outbox_status().unwrap();
+    assert_eq!((st.pending, st.first_pending_seq), (2, Some(1)));
+    assert_eq!(
+        s.outbox_pending(0, 10)
+            .unwrap()
+            .iter()
+            .map(|r| r.till_seq)
+            .collect::<Vec<_>>(),
+        vec![1, 4]
+    );
+    // Nothing above the gap can be pruned: the mark is still at 0.
+    assert_eq!(
+        s.prune_published(Utc::now() + chrono::Duration::days(1))
+            .unwrap(),
+        0
+    );
+    s.mark_published(&[ack(1)], Utc::now()).unwrap();
+    let mark: u64 = raw(&dir)
+        .query_row("SELECT outbox_acked_through FROM till", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        mark, 3,
+        "1 fills the gap; 2 and 3 were acknowledged earlier"
+    );
+    s.mark_published(&[ack(4), ack(4)], Utc::now()).unwrap();
+    let st = s.outbox_status().unwrap();
+    assert_eq!(
+        (st.pending, st.first_pending_seq, st.last_published_seq),
+        (0, None, Some(5))
+    );
+    // The brief's view of the outbox: published_at is set on every row now.
+    let unpublished: i64 = raw(&dir)
+        .query_row(
+            "SELECT count(*) FROM outbox_rows WHERE published_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unpublished, 0);
+    assert_eq!(
+        s.prune_published(Utc::now() + chrono::Duration::days(1))
+            .unwrap(),
+        5
+    );
+    assert_eq!(s.outbox_status().unwrap().total_written, 5);
+}

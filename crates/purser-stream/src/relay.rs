@@ -269,6 +269,7 @@ impl Relay {
         let mut backoff = self.opts.backoff_min;
         let mut published = 0u64;
         let mut stopping_since: Option<Instant> = None;
+        let mut last_checkpoint = Instant::now();
 
         loop {
             if stop.load(Ordering::Relaxed) && stopping_since.is_none() {
@@ -324,6 +325,14 @@ impl Relay {
                 }
                 continue;
             };
+
+            // WAL checkpoints run here, off the sale path (see purser-store).
+            if last_checkpoint.elapsed() >= Duration::from_secs(1) {
+                if let Err(e) = self.store.checkpoint() {
+                    tracing::debug!("checkpoint skipped: {e}");
+                }
+                last_checkpoint = Instant::now();
+            }
 
             // Dispatch the next rows in till_seq order.
             let mut dispatched = 0usize;
