@@ -140,7 +140,17 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
                 .map(|b| b.set_down(false))
                 .transpose()
                 .map_err(err)?;
-            println!("       --- Kafka is back: the relay sends the backlog, in order ---");
+            let backlog = till.outbox_status()?.pending;
+            println!("       --- Kafka is back with {backlog} events waiting ---");
+            let back = Instant::now();
+            while till.outbox_status()?.pending > 0 && back.elapsed() < Duration::from_secs(30) {
+                relay.wake();
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            println!(
+                "       --- the relay reconnected and sent the backlog in order, in {} ms ---",
+                back.elapsed().as_millis()
+            );
         }
         let req = demo_sale(&catalog, &mut rng, n, |r| {
             till.build_cart(r)

@@ -26,7 +26,6 @@ use rdkafka::client::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
-use rdkafka::statistics::Statistics;
 use rdkafka::ClientConfig;
 use serde::Serialize;
 
@@ -139,9 +138,24 @@ struct RelayContext {
 }
 
 impl ClientContext for RelayContext {
-    fn stats(&self, s: Statistics) {
-        let up = s.brokers.values().any(|b| b.nodeid >= 0 && b.state == "UP");
-        self.shared.connected.store(up, Ordering::Relaxed);
+    /// librdkafka's statistics, read for one thing: is any broker connection up?
+    fn stats_raw(&self, json: &[u8]) {
+        #[derive(serde::Deserialize)]
+        struct Broker {
+            nodeid: i32,
+            state: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Stats {
+            brokers: std::collections::HashMap<String, Broker>,
+        }
+        match serde_json::from_slice::<Stats>(json) {
+            Ok(s) => {
+                let up = s.brokers.values().any(|b| b.nodeid >= 0 && b.state == "UP");
+                self.shared.connected.store(up, Ordering::Relaxed);
+            }
+            Err(e) => tracing::debug!("unreadable librdkafka statistics: {e}"),
+        }
     }
     fn error(&self, error: KafkaError, reason: &str) {
         if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
@@ -154,10 +168,10 @@ impl ClientContext for RelayContext {
     }
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
         use rdkafka::config::RDKafkaLogLevel as L;
+        // A broker that cannot be reached is an expected state for a till, reported through
+        // RelayStatus; only librdkafka's own severe problems are warnings.
         match level {
-            L::Emerg | L::Alert | L::Critical | L::Error => {
-                tracing::warn!(target: "librdkafka", fac, "{msg}")
-            }
+            L::Emerg | L::Alert | L::Critical => tracing::warn!(target: "librdkafka", fac, "{msg}"),
             _ => tracing::debug!(target: "librdkafka", fac, "{msg}"),
         }
     }
@@ -193,8 +207,11 @@ pub fn producer_config(kafka: &KafkaConfig, max_in_flight: usize) -> ClientConfi
             "queue.buffering.max.messages",
             (max_in_flight * 2).max(100_000).to_string(),
         ),
-        ("statistics.interval.ms", "1000".to_string()),
+        ("statistics.interval.ms", "500".to_string()),
         ("retry.backoff.max.ms", "2000".to_string()),
+        // Notice a returning broker within a couple of seconds (default backoff reaches 10 s).
+        ("reconnect.backoff.ms", "100".to_string()),
+        ("reconnect.backoff.max.ms", "2000".to_string()),
     ];
     for (k, v) in defaults {
         if c.get(k).is_none() {
@@ -389,11 +406,13 @@ impl Relay {
                             offset,
                         });
                         last_progress = Instant::now();
+                        // A persisted row proves a live connection; statistics take it away.
+                        shared.connected.store(true, Ordering::Relaxed);
                     }
                     Err(e) => failures.push((seq, e)),
                 }
             }
-            let connected = shared.connected.load(Ordering::Relaxed) || !acks.is_empty();
+            let connected = shared.connected.load(Ordering::Relaxed);
             if !acks.is_empty()
                 && (last_mark.elapsed() >= self.opts.mark_interval
                     || acks.len() >= 10_000
