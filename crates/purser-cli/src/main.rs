@@ -38,6 +38,9 @@ struct Cli {
     /// Output format
     #[arg(long, global = true, value_enum, default_value = "text")]
     format: Format,
+    /// Shorthand for --format json
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -732,7 +735,10 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if cli.json {
+        cli.format = Format::Json;
+    }
     match run(&cli) {
         Ok(code) => code,
         Err(e) => {

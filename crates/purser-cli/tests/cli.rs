@@ -123,7 +123,8 @@ fn a_day_at_the_till() {
     // Every action is one journal entry and one outbox row, till_seq 1..7 without gaps
     // (an X report is a read, not an event).
     assert_eq!(t.events_written(), 7);
-    let status = t.json(&["outbox", "status"]);
+    let status: serde_json::Value =
+        serde_json::from_str(&t.ok(&["outbox", "status", "--json"])).unwrap();
     assert_eq!(status["pending"], 7);
     assert_eq!(status["first_pending_seq"], 1);
     assert!(t
