@@ -54,8 +54,58 @@ fn schema_of<T: JsonSchema>(
     v
 }
 
-/// (file name, schema) for every event type.
+fn record_schema<T: JsonSchema>(
+    name: &str,
+    topic: &str,
+    key: &str,
+    description: &str,
+) -> (String, Value) {
+    let mut v = serde_json::to_value(schemars::schema_for!(T)).unwrap_or(Value::Null);
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "$id".into(),
+            json!(format!(
+                "https://schemas.purser.invalid/{name}.v1.schema.json"
+            )),
+        );
+        obj.insert("title".into(), json!(format!("{name} v1")));
+        obj.insert("description".into(), json!(description));
+        obj.insert("x-topic".into(), json!(topic));
+        obj.insert("x-key".into(), json!(key));
+        obj.insert(
+            "x-tombstone".into(),
+            json!("a record with this key and no value deletes it"),
+        );
+        if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+            props.insert(
+                "schema_version".into(),
+                json!({"const": 1, "description": "Version of this record's schema."}),
+            );
+        }
+    }
+    (format!("{name}.v1.schema.json"), v)
+}
+
+/// (file name, schema) for every event type and inbound record type.
 pub fn schemas() -> Vec<(String, Value)> {
+    let mut all = event_schemas();
+    all.push(record_schema::<crate::inbound::CatalogRecord>(
+        "catalog.product",
+        "pos.catalog.v1",
+        "sku",
+        "A product as the store's catalog publishes it (compacted, keyed by SKU).",
+    ));
+    all.push(record_schema::<crate::inbound::InventoryRecord>(
+        "inventory.level",
+        "pos.inventory.v1",
+        "store_id:sku",
+        "Stock on hand of one SKU in one store (compacted).",
+    ));
+    all.push(record_schema::<crate::inbound::LoyaltyAccountRecord>("loyalty.account", "pos.loyalty-accounts.v1", "member_id", "A loyalty member, with cards, balance, tier and an optional cabin/room charge account (compacted)."));
+    all
+}
+
+fn event_schemas() -> Vec<(String, Value)> {
     let doc =
         |t: &str, s: Stream, v: u32, d: &str, schema: fn(&str, Stream, u32, &str) -> Value| {
             (format!("{t}.v{v}.schema.json"), schema(t, s, v, d))
@@ -464,7 +514,132 @@ pub fn examples() -> Vec<(String, String, Value)> {
             ),
         ),
     ];
+    out.extend(record_examples());
     out.drain(..)
         .map(|(t, n, v)| (t.to_string(), n.to_string(), v))
         .collect()
+}
+
+fn record_examples() -> Vec<(&'static str, &'static str, Value)> {
+    use crate::inbound::*;
+    let v = |r: &dyn Fn() -> serde_json::Result<Value>| r().unwrap_or(Value::Null);
+    let catalog = |sku: &str,
+                   name: &str,
+                   code: &str,
+                   price: i64,
+                   class: &str,
+                   sold_by: SoldBy,
+                   category: &str,
+                   active: bool| CatalogRecord {
+        schema_version: 1,
+        sku: sku.into(),
+        name: name.into(),
+        barcodes: vec![code.to_string()],
+        price: Money(price),
+        currency: "EUR".into(),
+        tax_class: class.into(),
+        sold_by,
+        category: Some(category.into()),
+        active,
+        updated_at: at(6, 0),
+    };
+    let espresso = catalog(
+        "D0101",
+        "Espresso",
+        "4006381333931",
+        220,
+        "standard",
+        SoldBy::Unit,
+        "Coffee bar",
+        true,
+    );
+    let grapes = catalog(
+        "D1003",
+        "Grapes red",
+        "96385074",
+        549,
+        "reduced",
+        SoldBy::Weight,
+        "Fruit & deli",
+        true,
+    );
+    let croissant = catalog(
+        "D0701",
+        "Croissant",
+        "036000291452",
+        180,
+        "reduced",
+        SoldBy::Unit,
+        "Bakery",
+        false,
+    );
+    let stock = InventoryRecord {
+        schema_version: 1,
+        store_id: "S042".into(),
+        sku: "D0101".into(),
+        on_hand: 3,
+        low_stock_at: 5,
+        updated_at: at(6, 30),
+    };
+    let gold = LoyaltyAccountRecord {
+        schema_version: 1,
+        member_id: "M-000417".into(),
+        name: "Ada Lovelace".into(),
+        card_ids: vec!["LC-000417".into()],
+        phone: Some("+44 20 7946 0958".into()),
+        email: Some("ada@example.org".into()),
+        tier: "gold".into(),
+        points_balance: 12_480,
+        status: MemberStatus::Active,
+        charge_account: Some(ChargeAccount {
+            account_kind: AccountKind::Cabin,
+            account_id: "CABIN-7012".into(),
+            offline_limit: Money(50_000),
+        }),
+        updated_at: at(5, 45),
+    };
+    let closed = LoyaltyAccountRecord {
+        member_id: "M-000012".into(),
+        name: "Charles Babbage".into(),
+        card_ids: vec!["LC-000012".into()],
+        phone: None,
+        email: None,
+        tier: "silver".into(),
+        points_balance: 0,
+        status: MemberStatus::Closed,
+        charge_account: None,
+        ..gold.clone()
+    };
+    vec![
+        (
+            "catalog.product.v1",
+            "espresso",
+            v(&|| serde_json::to_value(&espresso)),
+        ),
+        (
+            "catalog.product.v1",
+            "weighed-grapes",
+            v(&|| serde_json::to_value(&grapes)),
+        ),
+        (
+            "catalog.product.v1",
+            "delisted-but-kept",
+            v(&|| serde_json::to_value(&croissant)),
+        ),
+        (
+            "inventory.level.v1",
+            "low-stock",
+            v(&|| serde_json::to_value(&stock)),
+        ),
+        (
+            "loyalty.account.v1",
+            "gold-member-with-cabin-folio",
+            v(&|| serde_json::to_value(&gold)),
+        ),
+        (
+            "loyalty.account.v1",
+            "closed-member",
+            v(&|| serde_json::to_value(&closed)),
+        ),
+    ]
 }

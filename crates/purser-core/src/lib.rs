@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod clock;
 pub mod contract;
 pub mod events;
+pub mod inbound;
 pub mod money;
 pub mod sale;
 pub mod shift;

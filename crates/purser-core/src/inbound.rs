@@ -1,0 +1,469 @@
+//! Records the till reads from the store's cluster: catalog, inventory and loyalty
+//! accounts (compacted topics), and the decoder that turns a Kafka record into one of
+//! them — or into a quarantine reason. Decoding never panics and never stops a till.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::barcode::Gtin;
+use crate::catalog::{validate_sku, Product, SoldBy};
+use crate::money::{Money, MAX_INPUT_MINOR};
+use crate::tender::AccountKind;
+
+/// Largest record value accepted (bytes); anything bigger is quarantined.
+pub const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// `pos.catalog.v1`, key = SKU. A tombstone (no value) delists the product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogRecord {
+    pub schema_version: u32,
+    pub sku: String,
+    pub name: String,
+    /// EAN-8, UPC-A, EAN-13 or GTIN-14, check digits valid.
+    pub barcodes: Vec<String>,
+    /// Minor units of `currency`; per kilogram for weighed products.
+    pub price: Money,
+    pub currency: String,
+    pub tax_class: String,
+    pub sold_by: SoldBy,
+    pub category: Option<String>,
+    /// false = delisted but kept (a tombstone removes it).
+    pub active: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `pos.inventory.v1`, key = `store_id:sku`. Stock level of one SKU in one store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryRecord {
+    pub schema_version: u32,
+    pub store_id: String,
+    pub sku: String,
+    /// Units, or grams for weighed products. May be negative (oversold).
+    pub on_hand: i64,
+    /// At or below this, the till shows "low stock".
+    pub low_stock_at: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    Active,
+    Closed,
+}
+
+/// A guest account that purchases can be charged to (a cruise cabin's folio, a hotel room).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChargeAccount {
+    pub account_kind: AccountKind,
+    pub account_id: String,
+    /// Most that tills may charge to it while offline, in minor units.
+    pub offline_limit: Money,
+}
+
+/// `pos.loyalty-accounts.v1`, key = member id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoyaltyAccountRecord {
+    pub schema_version: u32,
+    pub member_id: String,
+    pub name: String,
+    /// Card numbers or QR codes that identify the member (not payment cards).
+    pub card_ids: Vec<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub tier: String,
+    pub points_balance: i64,
+    pub status: MemberStatus,
+    pub charge_account: Option<ChargeAccount>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which inbound topic a record came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboundKind {
+    Catalog,
+    Inventory,
+    LoyaltyAccounts,
+}
+
+impl InboundKind {
+    pub const ALL: [InboundKind; 3] = [
+        InboundKind::Catalog,
+        InboundKind::Inventory,
+        InboundKind::LoyaltyAccounts,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboundKind::Catalog => "catalog",
+            InboundKind::Inventory => "inventory",
+            InboundKind::LoyaltyAccounts => "loyalty_accounts",
+        }
+    }
+}
+
+/// What a record means for the till's local view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    Product(Product),
+    /// Tombstone on the catalog: remove the product.
+    Delist {
+        sku: String,
+    },
+    Stock(InventoryRecord),
+    /// Tombstone on inventory: forget the stock level.
+    StockRemoved {
+        sku: String,
+    },
+    /// Another store's inventory: skipped, offset still advances.
+    OtherStore,
+    Member(LoyaltyAccountRecord),
+    /// Tombstone on accounts: the member is gone.
+    MemberRemoved {
+        member_id: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuarantineReason {
+    #[error("record has no key")]
+    MissingKey,
+    #[error("key is not UTF-8")]
+    BadKey,
+    #[error("record is {0} bytes, above the {MAX_RECORD_BYTES}-byte limit")]
+    Oversized(usize),
+    #[error("value is not JSON: {0}")]
+    Malformed(String),
+    #[error("unknown schema version {0} (this till reads version 1)")]
+    UnknownVersion(i64),
+    #[error("value does not match the schema: {0}")]
+    SchemaViolation(String),
+    #[error("key '{key}' does not match the record ('{expected}')")]
+    KeyMismatch { key: String, expected: String },
+    #[error("invalid record: {0}")]
+    Invalid(String),
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(value: &[u8]) -> Result<T, QuarantineReason> {
+    if value.len() > MAX_RECORD_BYTES {
+        return Err(QuarantineReason::Oversized(value.len()));
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(value).map_err(|e| QuarantineReason::Malformed(e.to_string()))?;
+    match json
+        .get("schema_version")
+        .and_then(serde_json::Value::as_i64)
+    {
+        Some(1) => {}
+        Some(v) => return Err(QuarantineReason::UnknownVersion(v)),
+        None => {
+            return Err(QuarantineReason::SchemaViolation(
+                "missing schema_version".into(),
+            ))
+        }
+    }
+    serde_json::from_value(json).map_err(|e| QuarantineReason::SchemaViolation(e.to_string()))
+}
+
+/// Decodes one record of `kind`. `store_id` is this till's store (inventory filter);
+/// `currency` is the store's (a catalog price in another currency is refused).
+pub fn decode(
+    kind: InboundKind,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    store_id: &str,
+    currency: &str,
+) -> Result<Inbound, QuarantineReason> {
+    let key = std::str::from_utf8(key.ok_or(QuarantineReason::MissingKey)?)
+        .map_err(|_| QuarantineReason::BadKey)?;
+    if key.is_empty() {
+        return Err(QuarantineReason::MissingKey);
+    }
+    match kind {
+        InboundKind::Catalog => {
+            let Some(v) = value else {
+                return Ok(Inbound::Delist {
+                    sku: key.to_string(),
+                });
+            };
+            let r: CatalogRecord = parse(v)?;
+            if r.sku != key {
+                return Err(QuarantineReason::KeyMismatch {
+                    key: key.into(),
+                    expected: r.sku,
+                });
+            }
+            if r.currency != currency {
+                return Err(QuarantineReason::Invalid(format!(
+                    "price in {}, but this store sells in {currency}",
+                    r.currency
+                )));
+            }
+            let codes: Vec<&str> = r.barcodes.iter().map(String::as_str).collect();
+            let p = Product::new(
+                &r.sku,
+                &r.name,
+                &codes,
+                r.price,
+                &r.tax_class,
+                r.sold_by,
+                r.category.as_deref(),
+                r.active,
+            )
+            .map_err(|e| QuarantineReason::Invalid(e.to_string()))?;
+            Ok(Inbound::Product(p))
+        }
+        InboundKind::Inventory => {
+            let (store, sku) = key.split_once(':').ok_or_else(|| {
+                QuarantineReason::Invalid(format!("inventory key '{key}' is not store_id:sku"))
+            })?;
+            if store != store_id {
+                return Ok(Inbound::OtherStore);
+            }
+            let Some(v) = value else {
+                return Ok(Inbound::StockRemoved {
+                    sku: sku.to_string(),
+                });
+            };
+            let r: InventoryRecord = parse(v)?;
+            if r.store_id != store || r.sku != sku {
+                return Err(QuarantineReason::KeyMismatch {
+                    key: key.into(),
+                    expected: format!("{}:{}", r.store_id, r.sku),
+                });
+            }
+            validate_sku(&r.sku).map_err(|e| QuarantineReason::Invalid(e.to_string()))?;
+            if r.on_hand.abs() > MAX_INPUT_MINOR || r.low_stock_at < 0 {
+                return Err(QuarantineReason::Invalid("stock level out of range".into()));
+            }
+            Ok(Inbound::Stock(r))
+        }
+        InboundKind::LoyaltyAccounts => {
+            let Some(v) = value else {
+                return Ok(Inbound::MemberRemoved {
+                    member_id: key.to_string(),
+                });
+            };
+            let r: LoyaltyAccountRecord = parse(v)?;
+            if r.member_id != key {
+                return Err(QuarantineReason::KeyMismatch {
+                    key: key.into(),
+                    expected: r.member_id,
+                });
+            }
+            if r.name.trim().is_empty() || r.member_id.len() > 64 {
+                return Err(QuarantineReason::Invalid(
+                    "member needs an id of at most 64 characters and a name".into(),
+                ));
+            }
+            if r.points_balance < 0 {
+                return Err(QuarantineReason::Invalid(
+                    "points balance cannot be negative".into(),
+                ));
+            }
+            if let Some(c) = &r.charge_account {
+                crate::tender::validate_account_id(&c.account_id)
+                    .map_err(|e| QuarantineReason::Invalid(e.to_string()))?;
+            }
+            for card in &r.card_ids {
+                if crate::tender::looks_like_card_number(card) && Gtin::parse(card).is_err() {
+                    return Err(QuarantineReason::Invalid(
+                        "a card id looks like a payment card number".into(),
+                    ));
+                }
+            }
+            Ok(Inbound::Member(r))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn catalog_json(sku: &str) -> String {
+        format!(
+            r#"{{"schema_version":1,"sku":"{sku}","name":"Espresso","barcodes":["4006381333931"],"price":220,"currency":"EUR","tax_class":"standard","sold_by":"unit","category":"Coffee","active":true,"updated_at":"2026-11-25T08:00:00Z"}}"#
+        )
+    }
+
+    #[test]
+    fn decodes_and_refuses() {
+        let ok = decode(
+            InboundKind::Catalog,
+            Some(b"ESP"),
+            Some(catalog_json("ESP").as_bytes()),
+            "S1",
+            "EUR",
+        )
+        .unwrap();
+        assert!(
+            matches!(ok, Inbound::Product(ref p) if p.barcodes == vec!["04006381333931".to_string()])
+        );
+        assert_eq!(
+            decode(InboundKind::Catalog, Some(b"ESP"), None, "S1", "EUR").unwrap(),
+            Inbound::Delist { sku: "ESP".into() }
+        );
+        assert_eq!(
+            decode(InboundKind::Catalog, None, Some(b"{}"), "S1", "EUR"),
+            Err(QuarantineReason::MissingKey)
+        );
+        assert!(matches!(
+            decode(
+                InboundKind::Catalog,
+                Some(b"ESP"),
+                Some(b"{not json"),
+                "S1",
+                "EUR"
+            ),
+            Err(QuarantineReason::Malformed(_))
+        ));
+        let v2 = catalog_json("ESP").replace("\"schema_version\":1", "\"schema_version\":2");
+        assert_eq!(
+            decode(
+                InboundKind::Catalog,
+                Some(b"ESP"),
+                Some(v2.as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Err(QuarantineReason::UnknownVersion(2))
+        );
+        assert!(matches!(
+            decode(
+                InboundKind::Catalog,
+                Some(b"OTHER"),
+                Some(catalog_json("ESP").as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Err(QuarantineReason::KeyMismatch { .. })
+        ));
+        let bad_code = catalog_json("ESP").replace("4006381333931", "4006381333932");
+        assert!(matches!(
+            decode(
+                InboundKind::Catalog,
+                Some(b"ESP"),
+                Some(bad_code.as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Err(QuarantineReason::Invalid(_))
+        ));
+        let usd = catalog_json("ESP").replace("EUR", "USD");
+        assert!(matches!(
+            decode(
+                InboundKind::Catalog,
+                Some(b"ESP"),
+                Some(usd.as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Err(QuarantineReason::Invalid(_))
+        ));
+        let extra =
+            catalog_json("ESP").replace("\"active\":true", "\"active\":true,\"colour\":\"red\"");
+        assert!(matches!(
+            decode(
+                InboundKind::Catalog,
+                Some(b"ESP"),
+                Some(extra.as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Err(QuarantineReason::SchemaViolation(_))
+        ));
+        let big = vec![b' '; MAX_RECORD_BYTES + 1];
+        assert!(matches!(
+            decode(InboundKind::Catalog, Some(b"ESP"), Some(&big), "S1", "EUR"),
+            Err(QuarantineReason::Oversized(_))
+        ));
+        let inv = r#"{"schema_version":1,"store_id":"S1","sku":"ESP","on_hand":12,"low_stock_at":3,"updated_at":"2026-11-25T08:00:00Z"}"#;
+        assert!(matches!(
+            decode(
+                InboundKind::Inventory,
+                Some(b"S1:ESP"),
+                Some(inv.as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Ok(Inbound::Stock(_))
+        ));
+        assert_eq!(
+            decode(
+                InboundKind::Inventory,
+                Some(b"S2:ESP"),
+                Some(inv.as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Ok(Inbound::OtherStore)
+        );
+        assert!(matches!(
+            decode(
+                InboundKind::Inventory,
+                Some(b"S1-ESP"),
+                Some(inv.as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Err(QuarantineReason::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn published_examples_decode() {
+        let mut n = 0;
+        for (stem, name, value) in crate::contract::examples() {
+            let (kind, key) = match stem.as_str() {
+                "catalog.product.v1" => (
+                    InboundKind::Catalog,
+                    value["sku"].as_str().unwrap().to_string(),
+                ),
+                "inventory.level.v1" => (
+                    InboundKind::Inventory,
+                    format!(
+                        "{}:{}",
+                        value["store_id"].as_str().unwrap(),
+                        value["sku"].as_str().unwrap()
+                    ),
+                ),
+                "loyalty.account.v1" => (
+                    InboundKind::LoyaltyAccounts,
+                    value["member_id"].as_str().unwrap().to_string(),
+                ),
+                _ => continue,
+            };
+            let bytes = serde_json::to_vec(&value).unwrap();
+            let r = decode(kind, Some(key.as_bytes()), Some(&bytes), "S042", "EUR");
+            assert!(r.is_ok(), "{stem}/{name}: {r:?}");
+            n += 1;
+        }
+        assert_eq!(n, 6);
+    }
+
+    proptest! {
+        /// The decoders take arbitrary bytes for key and value and never panic.
+        #[test]
+        fn decoders_never_panic(key in prop::option::of(prop::collection::vec(any::<u8>(), 0..40)),
+                                value in prop::option::of(prop::collection::vec(any::<u8>(), 0..400)),
+                                k in 0usize..3) {
+            let _ = decode(InboundKind::ALL[k], key.as_deref(), value.as_deref(), "S1", "EUR");
+        }
+
+        /// Structured JSON mutations of a valid record never panic either.
+        #[test]
+        fn mutated_json_never_panics(field in "[a-z_]{1,12}", v in prop_oneof![Just(serde_json::json!(null)), Just(serde_json::json!(-1)), Just(serde_json::json!("x")), Just(serde_json::json!([1,2])), Just(serde_json::json!({"a":1})), Just(serde_json::json!(1e300))], k in 0usize..3) {
+            let mut base: serde_json::Value = serde_json::from_str(&catalog_json("ESP")).unwrap();
+            base[field] = v;
+            let bytes = serde_json::to_vec(&base).unwrap();
+            let _ = decode(InboundKind::ALL[k], Some(b"ESP"), Some(&bytes), "S1", "EUR");
+        }
+    }
+}
