@@ -78,6 +78,23 @@ impl Default for OutboxSection {
     }
 }
 
+/// What the till does when an item is out of stock by its local count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutOfStock {
+    /// Ask the cashier to confirm, then sell.
+    #[default]
+    Warn,
+    /// Refuse to sell it.
+    Block,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StockSection {
+    pub out_of_stock: OutOfStock,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     pub database: PathBuf,
@@ -90,6 +107,8 @@ pub struct Config {
     pub topics: Topics,
     #[serde(default)]
     pub outbox: OutboxSection,
+    #[serde(default)]
+    pub stock: StockSection,
 }
 
 /// The validated, ready-to-use form of `Config`.
@@ -310,6 +329,7 @@ impl Config {
             kafka: KafkaConfig::default(),
             topics: Topics::default(),
             outbox: OutboxSection::default(),
+            stock: StockSection::default(),
         }
     }
 }

@@ -26,6 +26,8 @@ pub enum ErrorCode {
     PaymentRefused,
     /// A business rule refused the action (refund beyond what was sold, void of another shift…).
     NotAllowed,
+    /// An item is out of stock: the cashier may confirm and sell it anyway.
+    OutOfStock,
     /// Selling needs an open shift.
     NoOpenShift,
     /// A shift is already open.

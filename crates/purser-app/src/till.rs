@@ -41,6 +41,8 @@ pub struct SaleRequest {
     pub discount: Option<Discount>,
     pub tenders: Vec<TenderInput>,
     pub member_id: Option<String>,
+    /// The cashier confirmed selling items the till believes are out of stock.
+    pub confirm_out_of_stock: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -306,10 +308,33 @@ impl Till {
         let currency = self.settings.currency.code.clone();
         let topic = self.settings.config.topics.payments.clone();
         let member_id = req.member_id.clone();
+        let block_out_of_stock = self.settings.config.stock.out_of_stock == crate::config::OutOfStock::Block;
+        let confirm_out_of_stock = req.confirm_out_of_stock;
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleCompleted)> {
-                if !offline_cards.is_zero() {
+                // Local stock as this transaction sees it (the sale below decrements it).
+            let mut wanted: Vec<(String, String, i64)> = Vec::new();
+            for l in &cart.lines {
+                match wanted.iter_mut().find(|(sku, _, _)| *sku == l.sku) {
+                    Some(w) => w.2 += l.quantity.amount(),
+                    None => wanted.push((l.sku.clone(), l.name.clone(), l.quantity.amount())),
+                }
+            }
+            for (sku, name, qty) in &wanted {
+                if let Some((on_hand, _)) = a.stock(sku)? {
+                    if on_hand < *qty {
+                        let left = on_hand.max(0);
+                        if block_out_of_stock {
+                            return Err(AppError::new(ErrorCode::NotAllowed, format!("{name} is out of stock ({left} left); this store does not sell beyond its stock")));
+                        }
+                        if !confirm_out_of_stock {
+                            return Err(AppError::new(ErrorCode::OutOfStock, format!("{name} is out of stock ({left} left): confirm to sell it anyway")));
+                        }
+                    }
+                }
+            }
+            if !offline_cards.is_zero() {
                     let mut so_far = a.shift_figures(shift.shift_id)?.offline_card_total;
                     for t in settlement
                         .tenders
@@ -465,6 +490,9 @@ impl Till {
                     approved_by: approved_by.map(str::to_string),
                 };
                 a.mark_voided(sale.sale_id, now, &body.reason, approved_by)?;
+            for l in &sale.lines {
+                a.adjust_stock(&l.sku, l.quantity.amount())?;
+            }
                 let event = a.emit(&ctx, event_id, EventBody::SaleVoided(body.clone()), &topic)?;
                 Ok((event, body))
             },
@@ -585,6 +613,11 @@ impl Till {
             .act(now, |a: &mut Action<'_>| -> AppResult<Event> {
                 Ok(a.emit(&ctx, event_id, EventBody::TillHeartbeat(body), &topic)?)
             })
+    }
+
+    /// The till's local stock of a SKU, if the inventory stream describes it.
+    pub fn stock(&self, sku: &str) -> AppResult<Option<purser_store::StockLevel>> {
+        Ok(self.store.stock_of(sku)?)
     }
 
     /// Active products whose name or SKU contains `text`; a barcode finds its product.

@@ -122,6 +122,7 @@ fn three_item_sale(rng: &mut Lcg, codes: &[String], n: usize) -> SaleRequest {
             amount: None,
         }],
         member_id: None,
+        confirm_out_of_stock: false,
     }
 }
 

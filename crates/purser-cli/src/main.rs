@@ -67,6 +67,11 @@ enum Command {
     Refund(RefundArgs),
     /// Post-void a sale of the open shift.
     Void(VoidArgs),
+    /// What the sell screen shows for one product: price, tax class, stock, delisted or not.
+    Stock {
+        /// SKU or barcode
+        code: String,
+    },
     /// The cash drawer.
     #[command(subcommand)]
     Drawer(DrawerCmd),
@@ -176,6 +181,9 @@ struct SellArgs {
     discount: Option<String>,
     #[arg(long)]
     member: Option<String>,
+    /// Sell items the till's count says are out of stock (when the store only warns)
+    #[arg(long)]
+    confirm_out_of_stock: bool,
 }
 
 #[derive(Args, Debug)]
@@ -442,6 +450,7 @@ fn sell(cli: &Cli, a: &SellArgs) -> AppResult<()> {
     let s = t.settings().clone();
     let mut req = SaleRequest {
         member_id: a.member.clone(),
+        confirm_out_of_stock: a.confirm_out_of_stock,
         ..Default::default()
     };
     for i in &a.items {
@@ -520,6 +529,37 @@ fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
     print_event(cli.format, &r.event, || {
         receipt::refund_text(&s, &r.event, &r.body)
     })
+}
+
+fn stock(cli: &Cli, code: &str) -> AppResult<()> {
+    let t = till(cli)?;
+    let p = t.lookup(code)?;
+    let level = t.stock(&p.sku)?;
+    let state = match &level {
+        None => "not tracked",
+        Some(l) if l.on_hand <= 0 => "out of stock",
+        Some(l) if l.on_hand <= l.low_stock_at => "low stock",
+        Some(_) => "in stock",
+    };
+    match cli.format {
+        Format::Json => {
+            let mut v = product_json(&t, &p);
+            v["stock"] = serde_json::json!(level.as_ref().map(|l| serde_json::json!({
+                "on_hand": l.on_hand, "low_stock_at": l.low_stock_at, "updated_at": l.updated_at,
+            })));
+            v["stock_state"] = serde_json::json!(state);
+            print_json(&v)?;
+        }
+        Format::Text => {
+            let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight { " g" } else { "" };
+            println!("{} {}  {} {}  tax {}{}", p.sku, p.name, t.settings().currency.code, t.settings().money(p.price), p.tax_class, if p.active { "" } else { "  (delisted)" });
+            match level {
+                Some(l) => println!("  {state}: {}{unit} on hand (low at {}), as of {}", l.on_hand, l.low_stock_at, l.updated_at.format("%Y-%m-%d %H:%M UTC")),
+                None => println!("  stock {state}"),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
@@ -716,6 +756,7 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
             })?;
         }
         Command::Outbox(c) => outbox(cli, c)?,
+        Command::Stock { code } => stock(cli, code)?,
         Command::Relay(a) => relay(cli, a)?,
         Command::Journal(JournalCmd::Verify) => {
             if !journal(cli)? {

@@ -195,6 +195,25 @@ impl Action<'_> {
         Ok(())
     }
 
+    /// Moves local stock by `delta` (negative for a sale). A SKU the inventory stream has
+    /// not described has no stock row and is left alone; the stream's next value wins.
+    pub fn adjust_stock(&mut self, sku: &str, delta: i64) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE stock SET on_hand = on_hand + ?2 WHERE sku = ?1")?
+            .execute(params![sku, delta])?;
+        Ok(())
+    }
+
+    /// Current stock of a SKU as this action sees it: (on hand, low-stock threshold).
+    pub fn stock(&self, sku: &str) -> Result<Option<(i64, i64)>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .tx
+            .prepare_cached("SELECT on_hand, low_stock_at FROM stock WHERE sku = ?1")?
+            .query_row(params![sku], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
     pub fn insert_sale(&mut self, event: &Event, sale: &SaleCompleted) -> Result<()> {
         let h = &event.header;
         let shift = h.shift_id.map(|s| s.to_string()).unwrap_or_default();
@@ -218,6 +237,9 @@ impl Action<'_> {
                 sale.change.0,
                 h.till_seq
             ])?;
+        for l in &sale.lines {
+            self.adjust_stock(&l.sku, -l.quantity.amount())?;
+        }
         self.insert_tenders(&sale_id, "sale", &shift, &sale.tenders)
     }
 
@@ -257,6 +279,9 @@ impl Action<'_> {
                     l.tax.0
                 ])?;
             }
+        }
+        for l in &refund.lines {
+            self.adjust_stock(&l.sku, l.quantity.amount())?;
         }
         self.insert_tenders(&refund_id, "refund", &shift, &refund.tenders)
     }

@@ -34,39 +34,31 @@ fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
 const SELECT_PRODUCT: &str = "SELECT p.sku, p.name, p.price, p.tax_class, p.sold_by, p.category, p.active,
         (SELECT group_concat(gtin, ',') FROM product_barcodes b WHERE b.sku = p.sku) FROM products p";
 
+pub(crate) fn upsert_products_in(tx: &rusqlite::Transaction<'_>, products: &[Product], now: DateTime<Utc>) -> Result<()> {
+    let at = format_ts(now);
+    let mut up = tx.prepare_cached(
+        "INSERT INTO products (sku, name, price, tax_class, sold_by, category, active, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(sku) DO UPDATE SET name = excluded.name, price = excluded.price, tax_class = excluded.tax_class,
+           sold_by = excluded.sold_by, category = excluded.category, active = excluded.active, updated_at = excluded.updated_at",
+    )?;
+    let mut del = tx.prepare_cached("DELETE FROM product_barcodes WHERE sku = ?1")?;
+    let mut bc = tx.prepare_cached("INSERT OR REPLACE INTO product_barcodes (gtin, sku) VALUES (?1, ?2)")?;
+    for p in products {
+        up.execute(params![p.sku, p.name, p.price.0, p.tax_class, p.sold_by.as_str(), p.category, p.active, at])?;
+        del.execute(params![p.sku])?;
+        for g in &p.barcodes {
+            bc.execute(params![g, p.sku])?;
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Inserts or replaces products (and their barcodes) in one transaction.
     pub fn upsert_products(&mut self, products: &[Product], now: DateTime<Utc>) -> Result<usize> {
         let tx = self.conn.transaction()?;
-        let at = format_ts(now);
-        {
-            let mut up = tx.prepare_cached(
-                "INSERT INTO products (sku, name, price, tax_class, sold_by, category, active, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT(sku) DO UPDATE SET name = excluded.name, price = excluded.price, tax_class = excluded.tax_class,
-                   sold_by = excluded.sold_by, category = excluded.category, active = excluded.active, updated_at = excluded.updated_at",
-            )?;
-            let mut del = tx.prepare_cached("DELETE FROM product_barcodes WHERE sku = ?1")?;
-            let mut bc = tx.prepare_cached(
-                "INSERT OR REPLACE INTO product_barcodes (gtin, sku) VALUES (?1, ?2)",
-            )?;
-            for p in products {
-                up.execute(params![
-                    p.sku,
-                    p.name,
-                    p.price.0,
-                    p.tax_class,
-                    p.sold_by.as_str(),
-                    p.category,
-                    p.active,
-                    at
-                ])?;
-                del.execute(params![p.sku])?;
-                for g in &p.barcodes {
-                    bc.execute(params![g, p.sku])?;
-                }
-            }
-        }
+        upsert_products_in(&tx, products, now)?;
         tx.commit()?;
         Ok(products.len())
     }

@@ -13,6 +13,7 @@
 mod action;
 mod catalog;
 mod error;
+mod inbound;
 mod journal;
 pub mod migrations;
 mod outbox;
@@ -26,6 +27,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use action::Action;
 pub use error::{Result, StoreError};
+pub use inbound::{Applied, Consumed, Quarantined, StockLevel, StreamState};
 pub use journal::{JournalProblem, JournalReport};
 pub use outbox::{Ack, OutboxRow, OutboxStatus};
 pub use queries::{ShiftFigures, ShiftRow, StoredSale};

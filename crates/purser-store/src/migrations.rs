@@ -153,6 +153,61 @@ pub const MIGRATIONS: &[&str] = &[
         SELECT o.*, a.published_at, a.partition, a."offset"
         FROM outbox o LEFT JOIN outbox_acks a ON a.till_seq = o.till_seq;
     "#,
+    // v2: what the till reads from the store's cluster (catalog goes into `products`).
+    r#"
+    CREATE TABLE stock (
+        sku TEXT PRIMARY KEY,
+        on_hand INTEGER NOT NULL,
+        low_stock_at INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE members (
+        member_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        phone TEXT,
+        email TEXT,
+        tier TEXT NOT NULL,
+        points_balance INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        account_kind TEXT,
+        account_id TEXT,
+        offline_limit INTEGER,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX members_account ON members(account_id) WHERE account_id IS NOT NULL;
+    CREATE INDEX members_phone ON members(phone) WHERE phone IS NOT NULL;
+    CREATE INDEX members_email ON members(email COLLATE NOCASE) WHERE email IS NOT NULL;
+    CREATE TABLE member_cards (
+        card_id TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL REFERENCES members(member_id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX member_cards_member ON member_cards(member_id);
+    -- Consumed positions, written in the same transaction as the rows they produced.
+    CREATE TABLE stream_offsets (
+        topic TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        next_offset INTEGER NOT NULL,
+        PRIMARY KEY (topic, partition)
+    ) WITHOUT ROWID;
+    CREATE TABLE stream_state (
+        topic TEXT PRIMARY KEY,
+        applied_total INTEGER NOT NULL DEFAULT 0,
+        last_applied_at TEXT,
+        rebuilds INTEGER NOT NULL DEFAULT 0,
+        last_rebuild_at TEXT
+    ) WITHOUT ROWID;
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        topic TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        "offset" INTEGER NOT NULL,
+        key TEXT,
+        reason TEXT NOT NULL,
+        excerpt TEXT,
+        received_at TEXT NOT NULL,
+        UNIQUE (topic, partition, "offset")
+    );
+    "#,
 ];
 
 pub fn latest_version() -> i64 {
