@@ -304,7 +304,11 @@ pub fn demo_sale(
         });
     }
     // A bar keeps serving when its count says a bottle is gone: the cashier confirms.
-    let mut req = SaleRequest { lines, confirm_out_of_stock: true, ..Default::default() };
+    let mut req = SaleRequest {
+        lines,
+        confirm_out_of_stock: true,
+        ..Default::default()
+    };
     if rng.below(15) == 0 {
         req.discount = Some(Discount::Amount { amount: Money(100) });
     }

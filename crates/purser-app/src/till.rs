@@ -308,7 +308,8 @@ impl Till {
         let currency = self.settings.currency.code.clone();
         let topic = self.settings.config.topics.payments.clone();
         let member_id = req.member_id.clone();
-        let block_out_of_stock = self.settings.config.stock.out_of_stock == crate::config::OutOfStock::Block;
+        let block_out_of_stock =
+            self.settings.config.stock.out_of_stock == crate::config::OutOfStock::Block;
         let confirm_out_of_stock = req.confirm_out_of_stock;
         let (event, body) = self.store.act(
             now,
@@ -490,9 +491,9 @@ impl Till {
                     approved_by: approved_by.map(str::to_string),
                 };
                 a.mark_voided(sale.sale_id, now, &body.reason, approved_by)?;
-            for l in &sale.lines {
-                a.adjust_stock(&l.sku, l.quantity.amount())?;
-            }
+                for l in &sale.lines {
+                    a.adjust_stock(&l.sku, l.quantity.amount())?;
+                }
                 let event = a.emit(&ctx, event_id, EventBody::SaleVoided(body.clone()), &topic)?;
                 Ok((event, body))
             },

@@ -551,10 +551,27 @@ fn stock(cli: &Cli, code: &str) -> AppResult<()> {
             print_json(&v)?;
         }
         Format::Text => {
-            let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight { " g" } else { "" };
-            println!("{} {}  {} {}  tax {}{}", p.sku, p.name, t.settings().currency.code, t.settings().money(p.price), p.tax_class, if p.active { "" } else { "  (delisted)" });
+            let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight {
+                " g"
+            } else {
+                ""
+            };
+            println!(
+                "{} {}  {} {}  tax {}{}",
+                p.sku,
+                p.name,
+                t.settings().currency.code,
+                t.settings().money(p.price),
+                p.tax_class,
+                if p.active { "" } else { "  (delisted)" }
+            );
             match level {
-                Some(l) => println!("  {state}: {}{unit} on hand (low at {}), as of {}", l.on_hand, l.low_stock_at, l.updated_at.format("%Y-%m-%d %H:%M UTC")),
+                Some(l) => println!(
+                    "  {state}: {}{unit} on hand (low at {}), as of {}",
+                    l.on_hand,
+                    l.low_stock_at,
+                    l.updated_at.format("%Y-%m-%d %H:%M UTC")
+                ),
                 None => println!("  stock {state}"),
             }
         }

@@ -34,7 +34,11 @@ fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
 const SELECT_PRODUCT: &str = "SELECT p.sku, p.name, p.price, p.tax_class, p.sold_by, p.category, p.active,
         (SELECT group_concat(gtin, ',') FROM product_barcodes b WHERE b.sku = p.sku) FROM products p";
 
-pub(crate) fn upsert_products_in(tx: &rusqlite::Transaction<'_>, products: &[Product], now: DateTime<Utc>) -> Result<()> {
+pub(crate) fn upsert_products_in(
+    tx: &rusqlite::Transaction<'_>,
+    products: &[Product],
+    now: DateTime<Utc>,
+) -> Result<()> {
     let at = format_ts(now);
     let mut up = tx.prepare_cached(
         "INSERT INTO products (sku, name, price, tax_class, sold_by, category, active, updated_at)
@@ -43,9 +47,19 @@ pub(crate) fn upsert_products_in(tx: &rusqlite::Transaction<'_>, products: &[Pro
            sold_by = excluded.sold_by, category = excluded.category, active = excluded.active, updated_at = excluded.updated_at",
     )?;
     let mut del = tx.prepare_cached("DELETE FROM product_barcodes WHERE sku = ?1")?;
-    let mut bc = tx.prepare_cached("INSERT OR REPLACE INTO product_barcodes (gtin, sku) VALUES (?1, ?2)")?;
+    let mut bc =
+        tx.prepare_cached("INSERT OR REPLACE INTO product_barcodes (gtin, sku) VALUES (?1, ?2)")?;
     for p in products {
-        up.execute(params![p.sku, p.name, p.price.0, p.tax_class, p.sold_by.as_str(), p.category, p.active, at])?;
+        up.execute(params![
+            p.sku,
+            p.name,
+            p.price.0,
+            p.tax_class,
+            p.sold_by.as_str(),
+            p.category,
+            p.active,
+            at
+        ])?;
         del.execute(params![p.sku])?;
         for g in &p.barcodes {
             bc.execute(params![g, p.sku])?;

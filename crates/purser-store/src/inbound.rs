@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use purser_core::inbound::{Inbound, InboundKind, LoyaltyAccountRecord, MemberStatus, QuarantineReason};
+use purser_core::inbound::{
+    Inbound, InboundKind, LoyaltyAccountRecord, MemberStatus, QuarantineReason,
+};
 
 use crate::catalog::upsert_products_in;
 use crate::error::Result;
@@ -62,16 +64,24 @@ pub struct Quarantined {
 
 fn clear_view(tx: &Transaction<'_>, kind: InboundKind) -> Result<()> {
     match kind {
-        InboundKind::Catalog => tx.execute_batch("DELETE FROM product_barcodes; DELETE FROM products;")?,
+        InboundKind::Catalog => {
+            tx.execute_batch("DELETE FROM product_barcodes; DELETE FROM products;")?
+        }
         InboundKind::Inventory => tx.execute_batch("DELETE FROM stock;")?,
-        InboundKind::LoyaltyAccounts => tx.execute_batch("DELETE FROM member_cards; DELETE FROM members;")?,
+        InboundKind::LoyaltyAccounts => {
+            tx.execute_batch("DELETE FROM member_cards; DELETE FROM members;")?
+        }
     }
     Ok(())
 }
 
 fn upsert_member(tx: &Transaction<'_>, m: &LoyaltyAccountRecord) -> Result<()> {
     let (kind, account, limit) = match &m.charge_account {
-        Some(c) => (Some(format!("{:?}", c.account_kind).to_lowercase()), Some(c.account_id.clone()), Some(c.offline_limit.0)),
+        Some(c) => (
+            Some(format!("{:?}", c.account_kind).to_lowercase()),
+            Some(c.account_id.clone()),
+            Some(c.offline_limit.0),
+        ),
         None => (None, None, None),
     };
     tx.prepare_cached(
@@ -95,15 +105,25 @@ fn upsert_member(tx: &Transaction<'_>, m: &LoyaltyAccountRecord) -> Result<()> {
         limit,
         format_ts(m.updated_at)
     ])?;
-    tx.prepare_cached("DELETE FROM member_cards WHERE member_id = ?1")?.execute(params![m.member_id])?;
-    let mut card = tx.prepare_cached("INSERT OR REPLACE INTO member_cards (card_id, member_id) VALUES (?1, ?2)")?;
+    tx.prepare_cached("DELETE FROM member_cards WHERE member_id = ?1")?
+        .execute(params![m.member_id])?;
+    let mut card = tx.prepare_cached(
+        "INSERT OR REPLACE INTO member_cards (card_id, member_id) VALUES (?1, ?2)",
+    )?;
     for c in &m.card_ids {
         card.execute(params![c, m.member_id])?;
     }
     Ok(())
 }
 
-fn apply_one(tx: &Transaction<'_>, topic: &str, c: &Consumed, at: &str, now: DateTime<Utc>, stats: &mut Applied) -> Result<()> {
+fn apply_one(
+    tx: &Transaction<'_>,
+    topic: &str,
+    c: &Consumed,
+    at: &str,
+    now: DateTime<Utc>,
+    stats: &mut Applied,
+) -> Result<()> {
     match &c.outcome {
         Err(reason) => {
             tx.prepare_cached(
@@ -111,14 +131,20 @@ fn apply_one(tx: &Transaction<'_>, topic: &str, c: &Consumed, at: &str, now: Dat
             )?
             .execute(params![topic, c.partition, c.offset, c.key, reason.to_string(), c.excerpt, at])?;
             stats.quarantined += 1;
-            tracing::warn!(topic, partition = c.partition, offset = c.offset, "quarantined: {reason}");
+            tracing::warn!(
+                topic,
+                partition = c.partition,
+                offset = c.offset,
+                "quarantined: {reason}"
+            );
         }
         Ok(Inbound::Product(p)) => {
             upsert_products_in(tx, std::slice::from_ref(p), now)?;
             stats.applied += 1;
         }
         Ok(Inbound::Delist { sku }) => {
-            tx.prepare_cached("DELETE FROM products WHERE sku = ?1")?.execute(params![sku])?;
+            tx.prepare_cached("DELETE FROM products WHERE sku = ?1")?
+                .execute(params![sku])?;
             stats.applied += 1;
         }
         Ok(Inbound::Stock(s)) => {
@@ -130,7 +156,8 @@ fn apply_one(tx: &Transaction<'_>, topic: &str, c: &Consumed, at: &str, now: Dat
             stats.applied += 1;
         }
         Ok(Inbound::StockRemoved { sku }) => {
-            tx.prepare_cached("DELETE FROM stock WHERE sku = ?1")?.execute(params![sku])?;
+            tx.prepare_cached("DELETE FROM stock WHERE sku = ?1")?
+                .execute(params![sku])?;
             stats.applied += 1;
         }
         Ok(Inbound::OtherStore) => stats.skipped += 1,
@@ -139,14 +166,20 @@ fn apply_one(tx: &Transaction<'_>, topic: &str, c: &Consumed, at: &str, now: Dat
             stats.applied += 1;
         }
         Ok(Inbound::MemberRemoved { member_id }) => {
-            tx.prepare_cached("DELETE FROM members WHERE member_id = ?1")?.execute(params![member_id])?;
+            tx.prepare_cached("DELETE FROM members WHERE member_id = ?1")?
+                .execute(params![member_id])?;
             stats.applied += 1;
         }
     }
     Ok(())
 }
 
-fn save_offsets(tx: &Transaction<'_>, topic: &str, records: &[Consumed], extra: &[(i32, i64)]) -> Result<()> {
+fn save_offsets(
+    tx: &Transaction<'_>,
+    topic: &str,
+    records: &[Consumed],
+    extra: &[(i32, i64)],
+) -> Result<()> {
     let mut next: Vec<(i32, i64)> = extra.to_vec();
     for c in records {
         match next.iter_mut().find(|(p, _)| *p == c.partition) {
@@ -166,7 +199,12 @@ fn save_offsets(tx: &Transaction<'_>, topic: &str, records: &[Consumed], extra: 
 
 impl Store {
     /// Applies consumed records and their offsets in one transaction.
-    pub fn apply_inbound(&mut self, topic: &str, records: &[Consumed], now: DateTime<Utc>) -> Result<Applied> {
+    pub fn apply_inbound(
+        &mut self,
+        topic: &str,
+        records: &[Consumed],
+        now: DateTime<Utc>,
+    ) -> Result<Applied> {
         let mut stats = Applied::default();
         if records.is_empty() {
             return Ok(stats);
@@ -188,12 +226,22 @@ impl Store {
 
     /// Replaces a whole view with a complete read of its topic, in one transaction, so the
     /// till never serves a half-built view. `ends` are the high watermarks read up to.
-    pub fn rebuild_inbound(&mut self, kind: InboundKind, topic: &str, records: &[Consumed], ends: &[(i32, i64)], now: DateTime<Utc>) -> Result<Applied> {
+    pub fn rebuild_inbound(
+        &mut self,
+        kind: InboundKind,
+        topic: &str,
+        records: &[Consumed],
+        ends: &[(i32, i64)],
+        now: DateTime<Utc>,
+    ) -> Result<Applied> {
         let mut stats = Applied::default();
         let at = format_ts(now);
         let tx = self.conn.transaction()?;
         clear_view(&tx, kind)?;
-        tx.execute("DELETE FROM stream_offsets WHERE topic = ?1", params![topic])?;
+        tx.execute(
+            "DELETE FROM stream_offsets WHERE topic = ?1",
+            params![topic],
+        )?;
         for c in records {
             apply_one(&tx, topic, c, &at, now, &mut stats)?;
         }
@@ -210,7 +258,9 @@ impl Store {
 
     /// (partition, next offset) stored for a topic.
     pub fn stream_offsets(&self, topic: &str) -> Result<Vec<(i32, i64)>> {
-        let mut stmt = self.conn.prepare_cached("SELECT partition, next_offset FROM stream_offsets WHERE topic = ?1 ORDER BY partition")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT partition, next_offset FROM stream_offsets WHERE topic = ?1 ORDER BY partition",
+        )?;
         let rows = stmt.query_map(params![topic], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -223,7 +273,11 @@ impl Store {
             })
             .optional()?
             .unwrap_or((0, None, 0));
-        let quarantined: u64 = self.conn.query_row("SELECT count(*) FROM quarantine WHERE topic = ?1", params![topic], |r| r.get(0))?;
+        let quarantined: u64 = self.conn.query_row(
+            "SELECT count(*) FROM quarantine WHERE topic = ?1",
+            params![topic],
+            |r| r.get(0),
+        )?;
         Ok(StreamState {
             topic: topic.to_string(),
             applied_total,
@@ -239,12 +293,28 @@ impl Store {
             "SELECT topic, partition, \"offset\", key, reason, excerpt, received_at FROM quarantine ORDER BY id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![i64::try_from(limit).unwrap_or(100)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get::<_, String>(6)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get::<_, String>(6)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (topic, partition, offset, key, reason, excerpt, at) = row?;
-            out.push(Quarantined { topic, partition, offset, key, reason, excerpt, received_at: parse_ts(&at)? });
+            out.push(Quarantined {
+                topic,
+                partition,
+                offset,
+                key,
+                reason,
+                excerpt,
+                received_at: parse_ts(&at)?,
+            });
         }
         Ok(out)
     }
@@ -252,14 +322,27 @@ impl Store {
     pub fn stock_of(&self, sku: &str) -> Result<Option<StockLevel>> {
         let row = self
             .conn
-            .prepare_cached("SELECT sku, on_hand, low_stock_at, updated_at FROM stock WHERE sku = ?1")?
-            .query_row(params![sku], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?)))
+            .prepare_cached(
+                "SELECT sku, on_hand, low_stock_at, updated_at FROM stock WHERE sku = ?1",
+            )?
+            .query_row(params![sku], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+            })
             .optional()?;
-        row.map(|(sku, on_hand, low_stock_at, at)| Ok(StockLevel { sku, on_hand, low_stock_at, updated_at: parse_ts(&at)? }))
-            .transpose()
+        row.map(|(sku, on_hand, low_stock_at, at)| {
+            Ok(StockLevel {
+                sku,
+                on_hand,
+                low_stock_at,
+                updated_at: parse_ts(&at)?,
+            })
+        })
+        .transpose()
     }
 
     pub fn member_count(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM members", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM members", [], |r| r.get(0))?)
     }
 }

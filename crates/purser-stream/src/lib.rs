@@ -4,7 +4,9 @@
 pub mod admin;
 pub mod config;
 pub mod embedded;
+pub mod inbound;
 pub mod probe;
+pub mod publish;
 pub mod readback;
 pub mod relay;
 

@@ -1,0 +1,448 @@
+//! Streams in: the catalog, inventory and loyalty-account topics, read into the till's
+//! SQLite views.
+//!
+//! * Partitions are assigned explicitly; the consumed offsets live in SQLite and are
+//!   written in the same transaction as the rows they produced (exactly-once
+//!   application; no consumer group commits).
+//! * A first load, an out-of-range stored offset (`auto.offset.reset=error`), or a till
+//!   that has been away longer than `rebuild_after` (the topic's tombstone retention, so
+//!   deletions may have been compacted away) rebuilds the view from the start of the
+//!   topic: everything up to the high watermark is read first, then swapped in with one
+//!   transaction, so a half-built view is never served.
+//! * A record that cannot be decoded is quarantined with its reason; consumption goes on.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::{Offset, TopicPartitionList};
+use serde::Serialize;
+
+use purser_core::inbound::{decode, InboundKind};
+use purser_store::{Consumed, Store, StoreError};
+
+use crate::config::{KafkaConfig, Topics};
+
+#[derive(Clone, Debug)]
+pub struct InboundOptions {
+    /// Records applied per SQLite transaction at most.
+    pub batch: usize,
+    /// A till away longer than this rebuilds its views (Kafka's default
+    /// `delete.retention.ms` is 24 hours).
+    pub rebuild_after: chrono::Duration,
+    /// How long to wait for metadata and watermarks.
+    pub timeout: Duration,
+}
+
+impl Default for InboundOptions {
+    fn default() -> InboundOptions {
+        InboundOptions {
+            batch: 5_000,
+            rebuild_after: chrono::Duration::hours(24),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TopicStatus {
+    pub topic: String,
+    pub kind: String,
+    pub applied: u64,
+    pub quarantined: u64,
+    pub rebuilds: u64,
+    /// Records on the broker not yet applied (None while the broker cannot be asked).
+    pub lag: Option<i64>,
+    pub last_applied_at: Option<chrono::DateTime<Utc>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InboundError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("Kafka: {0}")]
+    Kafka(String),
+    #[error("not caught up after {0:?}: the store's cluster did not answer in time")]
+    Timeout(Duration),
+}
+
+impl From<KafkaError> for InboundError {
+    fn from(e: KafkaError) -> InboundError {
+        InboundError::Kafka(e.to_string())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InboundMode {
+    Forever,
+    /// Return once every partition has reached the high watermark seen at start.
+    CatchUp {
+        deadline: Duration,
+    },
+}
+
+pub struct InboundConsumer {
+    store: Store,
+    kafka: KafkaConfig,
+    topics: Vec<(InboundKind, String)>,
+    store_id: String,
+    currency: String,
+    opts: InboundOptions,
+    status: Arc<Mutex<Vec<TopicStatus>>>,
+    changes: Option<mpsc::Sender<InboundKind>>,
+}
+
+impl std::fmt::Debug for InboundConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboundConsumer")
+            .field("topics", &self.topics)
+            .finish()
+    }
+}
+
+fn excerpt(v: Option<&[u8]>) -> Option<String> {
+    v.map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned())
+}
+
+impl InboundConsumer {
+    pub fn new(
+        db: &Path,
+        kafka: KafkaConfig,
+        topics: &Topics,
+        store_id: &str,
+        currency: &str,
+        opts: InboundOptions,
+    ) -> Result<InboundConsumer, InboundError> {
+        kafka
+            .validate()
+            .map_err(|e| InboundError::Kafka(e.to_string()))?;
+        Ok(InboundConsumer {
+            store: Store::open_for_relay(db)?,
+            kafka,
+            topics: vec![
+                (InboundKind::Catalog, topics.catalog.clone()),
+                (InboundKind::Inventory, topics.inventory.clone()),
+                (
+                    InboundKind::LoyaltyAccounts,
+                    topics.loyalty_accounts.clone(),
+                ),
+            ],
+            store_id: store_id.to_string(),
+            currency: currency.to_string(),
+            opts,
+            status: Arc::default(),
+            changes: None,
+        })
+    }
+
+    /// Each applied batch sends its kind here (for live updates of a window).
+    pub fn notify(&mut self, tx: mpsc::Sender<InboundKind>) {
+        self.changes = Some(tx);
+    }
+
+    pub fn status(&self) -> Arc<Mutex<Vec<TopicStatus>>> {
+        self.status.clone()
+    }
+
+    fn consumer(&self) -> Result<BaseConsumer, InboundError> {
+        Ok(self
+            .kafka
+            .client_config()
+            .set("group.id", format!("purser-till-{}", self.store_id))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "error")
+            .set("enable.partition.eof", "false")
+            .set("reconnect.backoff.max.ms", "2000")
+            .create()?)
+    }
+
+    fn partitions(&self, c: &BaseConsumer, topic: &str) -> Result<Vec<i32>, InboundError> {
+        let md = c.fetch_metadata(Some(topic), self.opts.timeout)?;
+        let t = md
+            .topics()
+            .first()
+            .ok_or_else(|| InboundError::Kafka(format!("no metadata for {topic}")))?;
+        if let Some(e) = t.error() {
+            return Err(InboundError::Kafka(format!(
+                "topic {topic}: {e:?} (run `purser topics ensure`)"
+            )));
+        }
+        Ok(t.partitions().iter().map(|p| p.id()).collect())
+    }
+
+    fn decode(&self, kind: InboundKind, m: &BorrowedMessage<'_>) -> Consumed {
+        let outcome = decode(kind, m.key(), m.payload(), &self.store_id, &self.currency);
+        Consumed {
+            partition: m.partition(),
+            offset: m.offset(),
+            key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+            excerpt: if outcome.is_err() {
+                excerpt(m.payload())
+            } else {
+                None
+            },
+            outcome,
+        }
+    }
+
+    /// Reads a whole topic up to its high watermarks and swaps it in as the new view.
+    fn rebuild(
+        &mut self,
+        kind: InboundKind,
+        topic: &str,
+        deadline: Instant,
+    ) -> Result<u64, InboundError> {
+        let c = self.consumer()?;
+        let mut ends = Vec::new();
+        let mut tpl = TopicPartitionList::new();
+        for p in self.partitions(&c, topic)? {
+            let (low, high) = c.fetch_watermarks(topic, p, self.opts.timeout)?;
+            ends.push((p, high));
+            if high > low {
+                tpl.add_partition_offset(topic, p, Offset::Beginning)?;
+            }
+        }
+        let mut records = Vec::new();
+        let mut remaining: Vec<(i32, i64)> = ends.iter().copied().filter(|(_, h)| *h > 0).collect();
+        if tpl.count() > 0 {
+            c.assign(&tpl)?;
+        }
+        while !remaining.is_empty() {
+            if Instant::now() > deadline {
+                return Err(InboundError::Timeout(self.opts.timeout));
+            }
+            let Some(r) = c.poll(Duration::from_millis(200)) else {
+                continue;
+            };
+            let m = r?;
+            records.push(self.decode(kind, &m));
+            remaining.retain(|(p, high)| !(*p == m.partition() && m.offset() + 1 >= *high));
+        }
+        let applied = self
+            .store
+            .rebuild_inbound(kind, topic, &records, &ends, Utc::now())?;
+        tracing::info!(
+            topic,
+            records = records.len(),
+            quarantined = applied.quarantined,
+            "view rebuilt from the start of the topic"
+        );
+        if let Some(tx) = &self.changes {
+            let _ = tx.send(kind);
+        }
+        Ok(applied.applied)
+    }
+
+    /// A first load, a till away longer than tombstones are kept, or a stored offset
+    /// outside what the broker holds (the topic was recreated, or the log start moved on).
+    fn needs_rebuild(&self, c: &BaseConsumer, topic: &str) -> Result<bool, InboundError> {
+        let st = self.store.stream_state(topic)?;
+        if st.offsets.is_empty()
+            || st
+                .last_applied_at
+                .is_none_or(|t| Utc::now() - t > self.opts.rebuild_after)
+        {
+            return Ok(true);
+        }
+        for (p, next) in &st.offsets {
+            let (low, high) = c.fetch_watermarks(topic, *p, self.opts.timeout)?;
+            if *next < low || *next > high {
+                tracing::warn!(
+                    topic,
+                    partition = p,
+                    next,
+                    low,
+                    high,
+                    "stored offset is outside the topic: rebuilding"
+                );
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn refresh_status(&self, c: &BaseConsumer, with_lag: bool) {
+        let mut out = Vec::new();
+        for (kind, topic) in &self.topics {
+            let Ok(st) = self.store.stream_state(topic) else {
+                continue;
+            };
+            let lag = if with_lag {
+                let mut total = 0i64;
+                let mut ok = true;
+                for (p, next) in &st.offsets {
+                    match c.fetch_watermarks(topic, *p, Duration::from_millis(500)) {
+                        Ok((_, high)) => total += (high - next).max(0),
+                        Err(_) => ok = false,
+                    }
+                }
+                ok.then_some(total)
+            } else {
+                self.status
+                    .lock()
+                    .ok()
+                    .and_then(|s| s.iter().find(|t| t.topic == *topic).and_then(|t| t.lag))
+            };
+            out.push(TopicStatus {
+                topic: topic.clone(),
+                kind: kind.as_str().to_string(),
+                applied: st.applied_total,
+                quarantined: st.quarantined,
+                rebuilds: st.rebuilds,
+                lag,
+                last_applied_at: st.last_applied_at,
+            });
+        }
+        if let Ok(mut s) = self.status.lock() {
+            *s = out;
+        }
+    }
+
+    /// Assigns every partition at its stored offset; in catch-up mode returns the
+    /// (topic, partition, high watermark) still to reach.
+    fn assign(
+        &self,
+        c: &BaseConsumer,
+        topics: &[(InboundKind, String)],
+        mode: InboundMode,
+    ) -> Result<Vec<(String, i32, i64)>, InboundError> {
+        let mut tpl = TopicPartitionList::new();
+        let mut targets = Vec::new();
+        for (_, topic) in topics {
+            let stored = self.store.stream_offsets(topic)?;
+            for p in self.partitions(c, topic)? {
+                let next = stored
+                    .iter()
+                    .find(|(sp, _)| *sp == p)
+                    .map(|(_, o)| *o)
+                    .unwrap_or(0);
+                tpl.add_partition_offset(topic, p, Offset::Offset(next))?;
+                if matches!(mode, InboundMode::CatchUp { .. }) {
+                    let (_, high) = c.fetch_watermarks(topic, p, self.opts.timeout)?;
+                    if high > next {
+                        targets.push((topic.clone(), p, high));
+                    }
+                }
+            }
+        }
+        c.assign(&tpl)?;
+        Ok(targets)
+    }
+
+    /// Runs the consumers; see the module docs. Returns the records applied.
+    pub fn run(&mut self, stop: &AtomicBool, mode: InboundMode) -> Result<u64, InboundError> {
+        let started = Instant::now();
+        let deadline = match mode {
+            InboundMode::CatchUp { deadline } => started + deadline,
+            InboundMode::Forever => started + Duration::from_secs(365 * 86_400),
+        };
+        let mut total = 0u64;
+        let topics = self.topics.clone();
+        let probe = self.consumer()?;
+        for (kind, topic) in &topics {
+            if self.needs_rebuild(&probe, topic)? {
+                total += self.rebuild(*kind, topic, deadline)?;
+            }
+        }
+        let c = self.consumer()?;
+        let kind_of: HashMap<String, InboundKind> =
+            topics.iter().map(|(k, t)| (t.clone(), *k)).collect();
+        let mut targets = self.assign(&c, &topics, mode)?;
+        let mut last_status = Instant::now() - Duration::from_secs(10);
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(total);
+            }
+            if let InboundMode::CatchUp { deadline: d } = mode {
+                if targets.is_empty() {
+                    self.refresh_status(&c, true);
+                    return Ok(total);
+                }
+                if started.elapsed() > d {
+                    return Err(InboundError::Timeout(d));
+                }
+            }
+            // Gather a batch per topic.
+            let mut batches: HashMap<String, Vec<Consumed>> = HashMap::new();
+            let mut n = 0;
+            let mut rebuild: Option<String> = None;
+            let batch_started = Instant::now();
+            while n < self.opts.batch && batch_started.elapsed() < Duration::from_millis(50) {
+                match c.poll(Duration::from_millis(if n == 0 { 100 } else { 5 })) {
+                    None => {
+                        if n > 0 {
+                            break;
+                        }
+                        if batch_started.elapsed() >= Duration::from_millis(100) {
+                            break;
+                        }
+                    }
+                    Some(Ok(m)) => {
+                        let topic = m.topic().to_string();
+                        let Some(kind) = kind_of.get(&topic) else {
+                            continue;
+                        };
+                        let d = self.decode(*kind, &m);
+                        targets.retain(|(t, p, high)| {
+                            !(*t == topic && *p == m.partition() && m.offset() + 1 >= *high)
+                        });
+                        batches.entry(topic).or_default().push(d);
+                        n += 1;
+                    }
+                    Some(Err(KafkaError::MessageConsumption(
+                        RDKafkaErrorCode::AutoOffsetReset,
+                    )))
+                    | Some(Err(KafkaError::MessageConsumption(
+                        RDKafkaErrorCode::OffsetOutOfRange,
+                    ))) => {
+                        // Which topic is not in the error; find the partition whose stored
+                        // offset is outside the broker's range.
+                        for (_, topic) in &topics {
+                            for (p, next) in self.store.stream_offsets(topic)? {
+                                if let Ok((low, high)) =
+                                    c.fetch_watermarks(topic, p, self.opts.timeout)
+                                {
+                                    if next < low || next > high {
+                                        rebuild = Some(topic.clone());
+                                    }
+                                }
+                            }
+                        }
+                        break;
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!("consumer: {e}");
+                        break;
+                    }
+                }
+            }
+            for (topic, records) in batches {
+                let applied = self.store.apply_inbound(&topic, &records, Utc::now())?;
+                total += applied.applied;
+                if let (Some(tx), Some(kind)) = (&self.changes, kind_of.get(&topic)) {
+                    let _ = tx.send(*kind);
+                }
+            }
+            if let Some(topic) = rebuild {
+                let kind = kind_of[&topic];
+                tracing::warn!(
+                    topic,
+                    "stored offset is out of the topic's range: rebuilding the view"
+                );
+                total += self.rebuild(kind, &topic, deadline)?;
+                targets = self.assign(&c, &topics, mode)?;
+            }
+            if last_status.elapsed() > Duration::from_secs(2) {
+                self.refresh_status(&c, true);
+                last_status = Instant::now();
+            }
+        }
+    }
+}
