@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod input;
 pub mod receipt;
+pub mod reference;
 pub mod runtime;
 pub mod till;
 

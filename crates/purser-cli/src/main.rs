@@ -80,6 +80,14 @@ enum Command {
     Outbox(OutboxCmd),
     /// Send the outbox to Kafka (runs until stopped, or until empty).
     Relay(RelayArgs),
+    /// Publish reference data to the store's cluster (catalog, stock or loyalty accounts).
+    Publish(PublishArgs),
+    /// Create the store's topics with their cleanup policies and retention (idempotent).
+    #[command(subcommand)]
+    Topics(TopicsCmd),
+    /// Read the catalog, inventory and loyalty-account topics into the till.
+    #[command(subcommand)]
+    Streams(StreamsCmd),
     /// The hash-chained journal.
     #[command(subcommand)]
     Journal(JournalCmd),
@@ -243,6 +251,57 @@ struct RelayArgs {
     /// With --until-empty: give up (exit 1) after this many seconds
     #[arg(long)]
     timeout: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum PublishKind {
+    Catalog,
+    Inventory,
+    Accounts,
+}
+
+#[derive(Args, Debug)]
+struct PublishArgs {
+    #[arg(value_enum)]
+    kind: PublishKind,
+    /// CSV or JSON file (catalog: as `catalog import`; inventory: sku,on_hand,low_stock_at; accounts: JSON array)
+    file: Option<PathBuf>,
+    /// Publish a tombstone for this SKU or member id (delist, forget)
+    #[arg(long = "delete")]
+    delete: Vec<String>,
+    /// Store whose stock this is (inventory; default: this till's store)
+    #[arg(long)]
+    store: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum TopicsCmd {
+    /// Create missing topics: till topics (delete policy) and reference topics (compacted).
+    Ensure {
+        #[arg(long, default_value_t = 3)]
+        partitions: i32,
+        #[arg(long, default_value_t = 1)]
+        replication: i32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum StreamsCmd {
+    /// Consume into the till's views (runs until stopped, or --until-caught-up).
+    Run {
+        #[arg(long)]
+        until_caught_up: bool,
+        /// With --until-caught-up: give up after this many seconds
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Per topic: records applied, lag, last update, quarantined, rebuilds.
+    Status,
+    /// Records that could not be applied, newest first, with why.
+    Quarantine {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -531,6 +590,195 @@ fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
     })
 }
 
+fn kafka_err(e: impl std::fmt::Display) -> AppError {
+    AppError::new(ErrorCode::KafkaUnreachable, e.to_string())
+}
+
+fn publish(cli: &Cli, a: &PublishArgs) -> AppResult<()> {
+    use purser_app::reference;
+    use purser_core::inbound::InboundKind;
+    let s = load_settings(cli)?;
+    let now = SystemClock.now();
+    let store_id = a
+        .store
+        .clone()
+        .unwrap_or_else(|| s.config.store.store_id.clone());
+    let (kind, topic) = match a.kind {
+        PublishKind::Catalog => (InboundKind::Catalog, s.config.topics.catalog.clone()),
+        PublishKind::Inventory => (InboundKind::Inventory, s.config.topics.inventory.clone()),
+        PublishKind::Accounts => (
+            InboundKind::LoyaltyAccounts,
+            s.config.topics.loyalty_accounts.clone(),
+        ),
+    };
+    let mut records = match (&a.file, a.kind) {
+        (None, _) => Vec::new(),
+        (Some(f), PublishKind::Catalog) => {
+            let classes: Vec<String> = s.taxes.classes.iter().map(|c| c.code.clone()).collect();
+            reference::catalog_records(
+                &purser_app::catalog_io::read_catalog(f, &s.currency, &classes)?,
+                &s,
+                now,
+            )?
+        }
+        (Some(f), PublishKind::Inventory) => reference::inventory_records(f, &store_id, now)?,
+        (Some(f), PublishKind::Accounts) => reference::account_records(f, now)?,
+    };
+    for key in &a.delete {
+        let key = if a.kind == PublishKind::Inventory {
+            format!("{store_id}:{key}")
+        } else {
+            key.clone()
+        };
+        records.push((key, None));
+    }
+    if records.is_empty() {
+        return Err(AppError::invalid(
+            "nothing to publish: give a file or --delete KEY",
+        ));
+    }
+    reference::check(kind, &records, &store_id, &s.currency.code)?;
+    let n =
+        purser_stream::publish::publish(&s.config.kafka, &topic, &records, Duration::from_secs(30))
+            .map_err(kafka_err)?;
+    match cli.format {
+        Format::Json => print_json(&serde_json::json!({"topic": topic, "published": n}))?,
+        Format::Text => println!("Published {n} records to {topic}."),
+    }
+    Ok(())
+}
+
+fn topics_ensure(cli: &Cli, partitions: i32, replication: i32) -> AppResult<()> {
+    let s = load_settings(cli)?;
+    let mut specs =
+        purser_stream::admin::till_topic_specs(&s.config.topics, partitions, replication);
+    specs.extend(purser_stream::admin::inbound_topic_specs(
+        &s.config.topics,
+        partitions,
+        replication,
+    ));
+    let created =
+        purser_stream::admin::ensure_topics(&s.config.kafka, &specs, Duration::from_secs(15))
+            .map_err(kafka_err)?;
+    match cli.format {
+        Format::Json => print_json(
+            &serde_json::json!({"created": created, "topics": specs.iter().map(|t| &t.name).collect::<Vec<_>>()}),
+        )?,
+        Format::Text => {
+            for t in &specs {
+                let policy = t
+                    .config
+                    .iter()
+                    .find(|(k, _)| k == "cleanup.policy")
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("delete");
+                let state = if created.contains(&t.name) {
+                    "created"
+                } else {
+                    "exists"
+                };
+                println!(
+                    "{:<28} {:<8} {} partitions  {state}",
+                    t.name, policy, t.partitions
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn inbound_consumer(s: &Settings) -> AppResult<purser_stream::inbound::InboundConsumer> {
+    purser_stream::inbound::InboundConsumer::new(
+        &s.config.database,
+        s.config.kafka.clone(),
+        &s.config.topics,
+        &s.config.store.store_id,
+        &s.currency.code,
+        purser_stream::inbound::InboundOptions::default(),
+    )
+    .map_err(kafka_err)
+}
+
+fn streams(cli: &Cli, cmd: &StreamsCmd) -> AppResult<()> {
+    let s = load_settings(cli)?;
+    // Make sure the database is this till's and migrated before a consumer touches it.
+    drop(open_till(s.clone())?);
+    match cmd {
+        StreamsCmd::Run {
+            until_caught_up,
+            timeout,
+        } => {
+            let mut c = inbound_consumer(&s)?;
+            let stop = Arc::new(AtomicBool::new(false));
+            register_signals(&stop);
+            let mode = if *until_caught_up {
+                purser_stream::inbound::InboundMode::CatchUp {
+                    deadline: Duration::from_secs(*timeout),
+                }
+            } else {
+                eprintln!(
+                    "Reading {}, {}, {} into {} (Ctrl-C to stop)",
+                    s.config.topics.catalog,
+                    s.config.topics.inventory,
+                    s.config.topics.loyalty_accounts,
+                    s.config.database.display()
+                );
+                purser_stream::inbound::InboundMode::Forever
+            };
+            let n = c.run(&stop, mode).map_err(kafka_err)?;
+            match cli.format {
+                Format::Json => {
+                    print_json(&serde_json::json!({"applied": n, "topics": c.snapshot()}))?
+                }
+                Format::Text => println!("{n} records applied; the till's views are up to date."),
+            }
+        }
+        StreamsCmd::Status => {
+            let st = inbound_consumer(&s)?.snapshot();
+            match cli.format {
+                Format::Json => print_json(&st)?,
+                Format::Text => {
+                    for t in &st {
+                        println!(
+                            "{:<26} applied {:>7}  lag {:>6}  last update {:<20} quarantined {:>4}  rebuilds {}",
+                            t.topic,
+                            t.applied,
+                            t.lag.map(|l| l.to_string()).unwrap_or_else(|| "?".into()),
+                            t.last_applied_at.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "never".into()),
+                            t.quarantined,
+                            t.rebuilds
+                        );
+                    }
+                }
+            }
+        }
+        StreamsCmd::Quarantine { limit } => {
+            let store = purser_store::Store::open(&s.config.database)?;
+            let q = store.quarantined(*limit)?;
+            match cli.format {
+                Format::Json => print_json(&q)?,
+                Format::Text => {
+                    if q.is_empty() {
+                        println!("Nothing quarantined.");
+                    }
+                    for r in &q {
+                        println!(
+                            "{} {}/{}@{} key {:?}: {}",
+                            r.received_at.format("%Y-%m-%d %H:%M"),
+                            r.topic,
+                            r.partition,
+                            r.offset,
+                            r.key.as_deref().unwrap_or("-"),
+                            r.reason
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn stock(cli: &Cli, code: &str) -> AppResult<()> {
     let t = till(cli)?;
     let p = t.lookup(code)?;
@@ -773,6 +1021,12 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
             })?;
         }
         Command::Outbox(c) => outbox(cli, c)?,
+        Command::Publish(a) => publish(cli, a)?,
+        Command::Topics(TopicsCmd::Ensure {
+            partitions,
+            replication,
+        }) => topics_ensure(cli, *partitions, *replication)?,
+        Command::Streams(c) => streams(cli, c)?,
         Command::Stock { code } => stock(cli, code)?,
         Command::Relay(a) => relay(cli, a)?,
         Command::Journal(JournalCmd::Verify) => {
@@ -786,7 +1040,19 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Output piped into `head` or `less` that closes early ends the process quietly, as
+/// with any Unix tool, instead of a panic on the broken pipe.
+#[allow(unsafe_code)]
+fn default_sigpipe() {
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    default_sigpipe();
     let filter = tracing_subscriber::EnvFilter::try_from_env("PURSER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::KafkaConfig;
@@ -24,8 +23,10 @@ pub fn ensure_topics(
     topics: &[TopicSpec],
     timeout: Duration,
 ) -> Result<Vec<String>, String> {
-    let admin: AdminClient<DefaultClientContext> =
-        cfg.client_config().create().map_err(|e| e.to_string())?;
+    let admin: AdminClient<crate::context::QuietContext> = cfg
+        .client_config()
+        .create_with_context(crate::context::QuietContext)
+        .map_err(|e| e.to_string())?;
     let new: Vec<NewTopic<'_>> = topics
         .iter()
         .map(|t| {
@@ -84,4 +85,26 @@ pub fn till_topic_specs(
         delete(&topics.tills, 90),
         delete(&topics.loyalty, 400),
     ]
+}
+
+/// The reference topics the till reads: compacted, tombstones kept for a day (a till away
+/// longer rebuilds its views from the start; see `inbound`).
+pub fn inbound_topic_specs(
+    topics: &crate::config::Topics,
+    partitions: i32,
+    replication: i32,
+) -> Vec<TopicSpec> {
+    [&topics.catalog, &topics.inventory, &topics.loyalty_accounts]
+        .iter()
+        .map(|name| TopicSpec {
+            name: (*name).clone(),
+            partitions,
+            replication,
+            config: vec![
+                ("cleanup.policy".into(), "compact".into()),
+                ("delete.retention.ms".into(), "86400000".into()),
+                ("min.compaction.lag.ms".into(), "3600000".into()),
+            ],
+        })
+        .collect()
 }

@@ -28,6 +28,7 @@ use purser_core::inbound::{decode, InboundKind};
 use purser_store::{Consumed, Store, StoreError};
 
 use crate::config::{KafkaConfig, Topics};
+use crate::context::QuietContext;
 
 #[derive(Clone, Debug)]
 pub struct InboundOptions {
@@ -150,7 +151,7 @@ impl InboundConsumer {
         self.status.clone()
     }
 
-    fn consumer(&self) -> Result<BaseConsumer, InboundError> {
+    fn consumer(&self) -> Result<BaseConsumer<QuietContext>, InboundError> {
         Ok(self
             .kafka
             .client_config()
@@ -160,10 +161,14 @@ impl InboundConsumer {
             .set("auto.offset.reset", "error")
             .set("enable.partition.eof", "false")
             .set("reconnect.backoff.max.ms", "2000")
-            .create()?)
+            .create_with_context(QuietContext)?)
     }
 
-    fn partitions(&self, c: &BaseConsumer, topic: &str) -> Result<Vec<i32>, InboundError> {
+    fn partitions(
+        &self,
+        c: &BaseConsumer<QuietContext>,
+        topic: &str,
+    ) -> Result<Vec<i32>, InboundError> {
         let md = c.fetch_metadata(Some(topic), self.opts.timeout)?;
         let t = md
             .topics()
@@ -242,7 +247,11 @@ impl InboundConsumer {
 
     /// A first load, a till away longer than tombstones are kept, or a stored offset
     /// outside what the broker holds (the topic was recreated, or the log start moved on).
-    fn needs_rebuild(&self, c: &BaseConsumer, topic: &str) -> Result<bool, InboundError> {
+    fn needs_rebuild(
+        &self,
+        c: &BaseConsumer<QuietContext>,
+        topic: &str,
+    ) -> Result<bool, InboundError> {
         let st = self.store.stream_state(topic)?;
         if st.offsets.is_empty()
             || st
@@ -268,7 +277,7 @@ impl InboundConsumer {
         Ok(false)
     }
 
-    fn refresh_status(&self, c: &BaseConsumer, with_lag: bool) {
+    fn refresh_status(&self, c: &BaseConsumer<QuietContext>, with_lag: bool) {
         let mut out = Vec::new();
         for (kind, topic) in &self.topics {
             let Ok(st) = self.store.stream_state(topic) else {
@@ -305,11 +314,21 @@ impl InboundConsumer {
         }
     }
 
+    /// The status of every inbound topic now, with lag asked of the broker (None when it
+    /// cannot be reached).
+    pub fn snapshot(&self) -> Vec<TopicStatus> {
+        match self.consumer() {
+            Ok(c) => self.refresh_status(&c, true),
+            Err(_) => return Vec::new(),
+        }
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
     /// Assigns every partition at its stored offset; in catch-up mode returns the
     /// (topic, partition, high watermark) still to reach.
     fn assign(
         &self,
-        c: &BaseConsumer,
+        c: &BaseConsumer<QuietContext>,
         topics: &[(InboundKind, String)],
         mode: InboundMode,
     ) -> Result<Vec<(String, i32, i64)>, InboundError> {

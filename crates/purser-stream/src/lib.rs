@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod context;
 pub mod embedded;
 pub mod inbound;
 pub mod probe;

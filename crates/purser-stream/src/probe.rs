@@ -17,10 +17,10 @@ pub struct ClusterInfo {
 /// Connects, authenticates and reads metadata within `timeout`.
 pub fn probe(cfg: &KafkaConfig, topics: &[&str], timeout: Duration) -> Result<ClusterInfo, String> {
     cfg.validate().map_err(|e| e.to_string())?;
-    let consumer: BaseConsumer = cfg
+    let consumer: BaseConsumer<crate::context::QuietContext> = cfg
         .client_config()
         .set("allow.auto.create.topics", "false")
-        .create()
+        .create_with_context(crate::context::QuietContext)
         .map_err(|e| format!("cannot create a Kafka client: {e}"))?;
     let md = consumer
         .fetch_metadata(None, timeout)

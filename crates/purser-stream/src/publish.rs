@@ -17,14 +17,14 @@ pub fn publish(
     timeout: Duration,
 ) -> Result<usize, String> {
     cfg.validate().map_err(|e| e.to_string())?;
-    let producer: BaseProducer = cfg
+    let producer: BaseProducer<crate::context::QuietContext> = cfg
         .client_config()
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("partitioner", "murmur2_random")
         .set("linger.ms", "5")
         .set("message.timeout.ms", timeout.as_millis().to_string())
-        .create()
+        .create_with_context(crate::context::QuietContext)
         .map_err(|e| format!("cannot create a Kafka producer: {e}"))?;
     for (key, value) in records {
         let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(topic).key(key.as_bytes());

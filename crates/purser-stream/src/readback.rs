@@ -47,12 +47,12 @@ pub fn read_all(
     topics: &[&str],
     timeout: Duration,
 ) -> Result<Vec<ConsumedRecord>, String> {
-    let consumer: BaseConsumer = cfg
+    let consumer: BaseConsumer<crate::context::QuietContext> = cfg
         .client_config()
         .set("group.id", "purser-readback")
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
-        .create()
+        .create_with_context(crate::context::QuietContext)
         .map_err(|e| e.to_string())?;
     let deadline = Instant::now() + timeout;
     let mut assignment = TopicPartitionList::new();

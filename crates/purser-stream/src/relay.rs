@@ -167,13 +167,7 @@ impl ClientContext for RelayContext {
         }
     }
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
-        use rdkafka::config::RDKafkaLogLevel as L;
-        // A broker that cannot be reached is an expected state for a till, reported through
-        // RelayStatus; only librdkafka's own severe problems are warnings.
-        match level {
-            L::Emerg | L::Alert | L::Critical => tracing::warn!(target: "librdkafka", fac, "{msg}"),
-            _ => tracing::debug!(target: "librdkafka", fac, "{msg}"),
-        }
+        crate::context::log_librdkafka(level, fac, msg);
     }
 }
 
