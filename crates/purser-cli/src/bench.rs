@@ -33,6 +33,8 @@ pub enum BenchCmd {
     Sale(SaleBench),
     /// Relay drain rate of an outbox backlog vs the raw idempotent producer.
     Relay(RelayBench),
+    /// Catalog load from scratch and records/s applied vs a raw consumer.
+    Streams(StreamsBench),
 }
 
 #[derive(Args, Debug)]
@@ -40,6 +42,18 @@ pub struct SaleBench {
     #[arg(long, default_value_t = 2000)]
     sales: usize,
     /// Folder for the databases (default: a temporary folder on the same disk as /tmp)
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct StreamsBench {
+    /// Catalog size. The embedded (mock) broker keeps only about 48,000 messages per
+    /// partition set; use --bootstrap with a real broker for 100,000.
+    #[arg(long, default_value_t = 40_000)]
+    products: usize,
+    #[arg(long, env = "PURSER_BENCH_BOOTSTRAP")]
+    bootstrap: Option<String>,
     #[arg(long)]
     dir: Option<PathBuf>,
 }
@@ -415,8 +429,171 @@ fn relay_bench(a: &RelayBench) -> AppResult<()> {
     Ok(())
 }
 
+/// Reads `topic` from the beginning to its high watermarks with a plain consumer.
+fn raw_read(kafka: &purser_stream::KafkaConfig, topic: &str) -> AppResult<(usize, Duration)> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let t0 = Instant::now();
+    let c: BaseConsumer<purser_stream::context::QuietContext> = kafka
+        .client_config()
+        .set("group.id", "bench-raw")
+        .set("enable.auto.commit", "false")
+        .set("fetch.wait.max.ms", "100")
+        .create_with_context(purser_stream::context::QuietContext)
+        .map_err(err)?;
+    let md = c
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .map_err(err)?;
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    let mut remaining = Vec::new();
+    for p in md.topics()[0].partitions() {
+        let (_, high) = c
+            .fetch_watermarks(topic, p.id(), Duration::from_secs(10))
+            .map_err(err)?;
+        if high > 0 {
+            tpl.add_partition_offset(topic, p.id(), rdkafka::Offset::Beginning)
+                .map_err(err)?;
+            remaining.push((p.id(), high));
+        }
+    }
+    c.assign(&tpl).map_err(err)?;
+    let mut n = 0;
+    while !remaining.is_empty() {
+        if let Some(m) = c.poll(Duration::from_millis(200)) {
+            let m = m.map_err(err)?;
+            use rdkafka::Message;
+            n += 1;
+            remaining.retain(|(p, high)| !(*p == m.partition() && m.offset() + 1 >= *high));
+        }
+    }
+    Ok((n, t0.elapsed()))
+}
+
+fn streams_bench(a: &StreamsBench) -> AppResult<()> {
+    let dir = work_dir(&a.dir)?;
+    let suffix = std::process::id();
+    let topics = purser_stream::Topics {
+        catalog: format!("bench.catalog.{suffix}"),
+        inventory: format!("bench.inventory.{suffix}"),
+        loyalty_accounts: format!("bench.accounts.{suffix}"),
+        ..Default::default()
+    };
+    let embedded = match &a.bootstrap {
+        Some(_) => None,
+        None => Some(EmbeddedBroker::start(&topics).map_err(err)?),
+    };
+    let bootstrap = a
+        .bootstrap
+        .clone()
+        .or_else(|| embedded.as_ref().map(EmbeddedBroker::bootstrap_servers))
+        .unwrap_or_default();
+    let kafka = purser_stream::KafkaConfig {
+        bootstrap_servers: bootstrap.clone(),
+        ..Default::default()
+    };
+    if embedded.is_none() {
+        purser_stream::admin::ensure_topics(
+            &kafka,
+            &purser_stream::admin::inbound_topic_specs(&topics, 3, 1),
+            Duration::from_secs(15),
+        )
+        .map_err(err)?;
+    }
+    let now = SystemClock.now();
+    let record = |i: usize, price: i64| -> (String, Option<Vec<u8>>) {
+        let body = format!("2{:011}", i);
+        let code = purser_core::barcode::ean13_from_body(&body).unwrap_or_default();
+        let rec = purser_core::inbound::CatalogRecord {
+            schema_version: 1,
+            sku: format!("SKU{i:06}"),
+            name: format!("Product number {i} of the big catalog"),
+            barcodes: vec![code],
+            price: Money(price),
+            currency: "EUR".into(),
+            tax_class: "standard".into(),
+            sold_by: SoldBy::Unit,
+            category: Some(format!("Category {}", i % 40)),
+            active: true,
+            updated_at: now,
+        };
+        (rec.sku.clone(), serde_json::to_vec(&rec).ok())
+    };
+    let first: Vec<_> = (0..a.products)
+        .map(|i| record(i, 100 + (i as i64 % 900)))
+        .collect();
+    purser_stream::publish::publish(&kafka, &topics.catalog, &first, Duration::from_secs(120))
+        .map_err(err)?;
+    println!(
+        "streams in: {} catalog records on {} at {bootstrap}",
+        a.products, topics.catalog
+    );
+
+    let (raw_n, raw_t) = raw_read(&kafka, &topics.catalog)?;
+    let (mut cfg, _) = bench_till(&dir, "S1", &bootstrap)?;
+    cfg.store.store_id = "BENCH".into();
+    let mut c = purser_stream::inbound::InboundConsumer::new(
+        &cfg.database,
+        kafka.clone(),
+        &topics,
+        "BENCH",
+        "EUR",
+        Default::default(),
+    )
+    .map_err(err)?;
+    let t0 = Instant::now();
+    c.run(
+        &AtomicBool::new(false),
+        purser_stream::inbound::InboundMode::CatchUp {
+            deadline: Duration::from_secs(300),
+        },
+    )
+    .map_err(err)?;
+    let load = t0.elapsed();
+    let count = Store::open(&cfg.database)?.product_count()?;
+    println!(
+        "  load from scratch:  {count} products in {:.2} s ({:.0} records/s)",
+        load.as_secs_f64(),
+        count as f64 / load.as_secs_f64()
+    );
+    println!(
+        "  raw consumer:       {raw_n} records read in {:.2} s ({:.0} records/s)",
+        raw_t.as_secs_f64(),
+        raw_n as f64 / raw_t.as_secs_f64()
+    );
+
+    // Steady state: a full price update of every product, applied incrementally.
+    let second: Vec<_> = (0..a.products)
+        .map(|i| record(i, 200 + (i as i64 % 900)))
+        .collect();
+    purser_stream::publish::publish(&kafka, &topics.catalog, &second, Duration::from_secs(120))
+        .map_err(err)?;
+    let (raw2_n, raw2_t) = raw_read(&kafka, &topics.catalog)?;
+    let t1 = Instant::now();
+    let applied = c
+        .run(
+            &AtomicBool::new(false),
+            purser_stream::inbound::InboundMode::CatchUp {
+                deadline: Duration::from_secs(300),
+            },
+        )
+        .map_err(err)?;
+    let upd = t1.elapsed();
+    let rate = applied as f64 / upd.as_secs_f64();
+    let raw_rate = raw2_n as f64 / raw2_t.as_secs_f64();
+    println!(
+        "  updates applied:    {applied} in {:.2} s ({rate:.0} records/s)",
+        upd.as_secs_f64()
+    );
+    println!(
+        "  raw consumer:       {raw2_n} records read in {:.2} s ({raw_rate:.0} records/s)",
+        raw2_t.as_secs_f64()
+    );
+    println!("  applied / raw: {:.2}", rate / raw_rate);
+    Ok(())
+}
+
 pub fn run(cmd: &BenchCmd) -> AppResult<()> {
     match cmd {
+        BenchCmd::Streams(a) => streams_bench(a),
         BenchCmd::Sale(a) => sale_bench(a),
         BenchCmd::Relay(a) => relay_bench(a),
     }

@@ -75,7 +75,8 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
     let broker = match &a.bootstrap {
         Some(b) => {
             cfg.kafka.bootstrap_servers = b.clone();
-            let specs = purser_stream::admin::till_topic_specs(&cfg.topics, 3, 1);
+            let mut specs = purser_stream::admin::till_topic_specs(&cfg.topics, 3, 1);
+            specs.extend(purser_stream::admin::inbound_topic_specs(&cfg.topics, 3, 1));
             purser_stream::admin::ensure_topics(&cfg.kafka, &specs, Duration::from_secs(10))
                 .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
             None
@@ -92,11 +93,7 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
     Till::init(&settings, SystemClock.now())?;
     let mut till = open_till(settings.clone())?;
     let catalog = demo_catalog();
-    till.import_products(&catalog)?;
-    println!(
-        "Purser demo: store DEMO-STORE, till TILL-1, {} products",
-        catalog.len()
-    );
+    println!("Purser demo: store DEMO-STORE, till TILL-1");
     println!("  files:  {}", dir.display());
     println!(
         "  broker: {} ({})",
@@ -109,6 +106,89 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
     );
     println!();
 
+    // Headquarters publishes the catalog, stock and members; the till reads them from the
+    // store's cluster like any other till would.
+    let now = SystemClock.now();
+    let mut rng = Lcg::new(a.seed);
+    let stock: Vec<(String, Option<Vec<u8>>)> = catalog
+        .iter()
+        .map(|p| {
+            let on_hand = match p.sold_by {
+                purser_core::catalog::SoldBy::Weight => {
+                    i64::try_from(2_000 + rng.below(20_000)).unwrap_or(5_000)
+                }
+                purser_core::catalog::SoldBy::Unit => i64::try_from(rng.below(60)).unwrap_or(10),
+            };
+            let low = if p.sold_by == purser_core::catalog::SoldBy::Weight {
+                1_000
+            } else {
+                5
+            };
+            let rec = purser_core::inbound::InventoryRecord {
+                schema_version: 1,
+                store_id: cfg.store.store_id.clone(),
+                sku: p.sku.clone(),
+                on_hand,
+                low_stock_at: low,
+                updated_at: now,
+            };
+            (
+                format!("{}:{}", cfg.store.store_id, p.sku),
+                serde_json::to_vec(&rec).ok(),
+            )
+        })
+        .collect();
+    let members: Vec<(String, Option<Vec<u8>>)> = purser_app::reference::demo_members(now)
+        .iter()
+        .map(|m| (m.member_id.clone(), serde_json::to_vec(m).ok()))
+        .collect();
+    let t = Duration::from_secs(30);
+    let publish = |topic: &str, records: &[(String, Option<Vec<u8>>)]| {
+        purser_stream::publish::publish(&cfg.kafka, topic, records, t)
+            .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))
+    };
+    publish(
+        &cfg.topics.catalog,
+        &purser_app::reference::catalog_records(&catalog, &settings, now)?,
+    )?;
+    publish(&cfg.topics.inventory, &stock)?;
+    publish(&cfg.topics.loyalty_accounts, &members)?;
+    let mut inbound = purser_stream::inbound::InboundConsumer::new(
+        &cfg.database,
+        cfg.kafka.clone(),
+        &cfg.topics,
+        &cfg.store.store_id,
+        &cfg.currency_code(),
+        purser_stream::inbound::InboundOptions::default(),
+    )
+    .map_err(err)?;
+    let (changes_tx, changes) = std::sync::mpsc::channel();
+    inbound.notify(changes_tx);
+    let loaded = Instant::now();
+    inbound
+        .run(
+            &std::sync::atomic::AtomicBool::new(false),
+            purser_stream::inbound::InboundMode::CatchUp { deadline: t },
+        )
+        .map_err(err)?;
+    println!(
+        "  {} products, stock for {} SKUs and {} members arrived through {}, {} and {} in {} ms",
+        catalog.len(),
+        stock.len(),
+        members.len(),
+        cfg.topics.catalog,
+        cfg.topics.inventory,
+        cfg.topics.loyalty_accounts,
+        loaded.elapsed().as_millis()
+    );
+    let inbound_stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let inbound_thread = {
+        let stop = inbound_stop.clone();
+        std::thread::spawn(move || inbound.run(&stop, purser_stream::inbound::InboundMode::Forever))
+    };
+    while changes.try_recv().is_ok() {}
+    println!();
+
     let relay = RelayHandle::start(&settings, RelayOptions::default())?;
     let opened = till.open_shift("alice", Money(15_000))?;
     println!(
@@ -116,7 +196,6 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
         opened.event.header.till_seq
     );
 
-    let mut rng = Lcg::new(a.seed);
     let pause = if a.fast {
         Duration::ZERO
     } else {
@@ -150,6 +229,29 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
             println!(
                 "       --- the relay reconnected and sent the backlog in order, in {} ms ---",
                 back.elapsed().as_millis()
+            );
+        }
+        if n == a.sales * 4 / 5 {
+            // Headquarters changes a price mid-day; the till picks it up within a second.
+            let mut p = catalog[0].clone();
+            p.price += Money(30);
+            let published = Instant::now();
+            publish(
+                &cfg.topics.catalog,
+                &purser_app::reference::catalog_records(
+                    std::slice::from_ref(&p),
+                    &settings,
+                    SystemClock.now(),
+                )?,
+            )?;
+            let applied = changes.recv_timeout(Duration::from_secs(10)).is_ok();
+            let seen = till.lookup(&p.sku)?.price;
+            println!(
+                "       --- price of {} changed to {} at headquarters: {} at the till {} ms later ---",
+                p.name,
+                settings.money(p.price),
+                if applied && seen == p.price { "live" } else { "NOT yet" },
+                published.elapsed().as_millis()
             );
         }
         let req = demo_sale(&catalog, &mut rng, n, |r| {
@@ -251,6 +353,11 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
         relay.wake();
         std::thread::sleep(Duration::from_millis(100));
     }
+    inbound_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    inbound_thread
+        .join()
+        .map_err(|_| err("the stream consumer stopped unexpectedly"))?
+        .map_err(err)?;
     let relay_stats = relay.status();
     drop(relay);
     let st = till.outbox_status()?;

@@ -155,12 +155,17 @@ impl InboundConsumer {
         Ok(self
             .kafka
             .client_config()
+            // librdkafka needs a group id to assign partitions; the group is never joined and
+            // nothing is committed to it.
             .set("group.id", format!("purser-till-{}", self.store_id))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "error")
             .set("enable.partition.eof", "false")
             .set("reconnect.backoff.max.ms", "2000")
+            // Short long-polls: live changes arrive sooner, and the lag queries that
+            // share the connection are not held behind a waiting fetch.
+            .set("fetch.wait.max.ms", "100")
             .create_with_context(QuietContext)?)
     }
 
@@ -200,14 +205,15 @@ impl InboundConsumer {
     /// Reads a whole topic up to its high watermarks and swaps it in as the new view.
     fn rebuild(
         &mut self,
+        c: &BaseConsumer<QuietContext>,
         kind: InboundKind,
         topic: &str,
         deadline: Instant,
     ) -> Result<u64, InboundError> {
-        let c = self.consumer()?;
+        let started = Instant::now();
         let mut ends = Vec::new();
         let mut tpl = TopicPartitionList::new();
-        for p in self.partitions(&c, topic)? {
+        for p in self.partitions(c, topic)? {
             let (low, high) = c.fetch_watermarks(topic, p, self.opts.timeout)?;
             ends.push((p, high));
             if high > low {
@@ -230,6 +236,12 @@ impl InboundConsumer {
             records.push(self.decode(kind, &m));
             remaining.retain(|(p, high)| !(*p == m.partition() && m.offset() + 1 >= *high));
         }
+        tracing::debug!(
+            topic,
+            records = records.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "topic read for rebuild"
+        );
         let applied = self
             .store
             .rebuild_inbound(kind, topic, &records, &ends, Utc::now())?;
@@ -287,7 +299,7 @@ impl InboundConsumer {
                 let mut total = 0i64;
                 let mut ok = true;
                 for (p, next) in &st.offsets {
-                    match c.fetch_watermarks(topic, *p, Duration::from_millis(500)) {
+                    match c.fetch_watermarks(topic, *p, Duration::from_secs(2)) {
                         Ok((_, high)) => total += (high - next).max(0),
                         Err(_) => ok = false,
                     }
@@ -364,13 +376,14 @@ impl InboundConsumer {
         };
         let mut total = 0u64;
         let topics = self.topics.clone();
-        let probe = self.consumer()?;
+        // One consumer for the whole run: each librdkafka consumer's close costs a round of
+        // group coordination.
+        let c = self.consumer()?;
         for (kind, topic) in &topics {
-            if self.needs_rebuild(&probe, topic)? {
-                total += self.rebuild(*kind, topic, deadline)?;
+            if self.needs_rebuild(&c, topic)? {
+                total += self.rebuild(&c, *kind, topic, deadline)?;
             }
         }
-        let c = self.consumer()?;
         let kind_of: HashMap<String, InboundKind> =
             topics.iter().map(|(k, t)| (t.clone(), *k)).collect();
         let mut targets = self.assign(&c, &topics, mode)?;
@@ -455,7 +468,7 @@ impl InboundConsumer {
                     topic,
                     "stored offset is out of the topic's range: rebuilding the view"
                 );
-                total += self.rebuild(kind, &topic, deadline)?;
+                total += self.rebuild(&c, kind, &topic, deadline)?;
                 targets = self.assign(&c, &topics, mode)?;
             }
             if last_status.elapsed() > Duration::from_secs(2) {
