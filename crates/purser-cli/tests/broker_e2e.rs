@@ -192,3 +192,137 @@ fn outbox_status_probe_tells_reachable_from_unreachable() {
         .unwrap()
         .contains("cannot reach Kafka"));
 }
+
+fn publish_with_kafka_python(bootstrap: &str, topic: &str, lines: &[serde_json::Value]) {
+    use std::io::Write;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/kafka_publish.py");
+    let mut child =
+        Command::new(std::env::var("PURSER_PYTHON").unwrap_or_else(|_| "python3".into()))
+            .arg(script)
+            .args(["--bootstrap", bootstrap, "--topic", topic])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 with kafka-python");
+    let mut stdin = child.stdin.take().unwrap();
+    for l in lines {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "kafka_publish.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn reference_data_from_any_client_reaches_the_till_and_poison_is_quarantined() {
+    let broker = Broker::start();
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let t = TestTill::new(broker.bootstrap());
+    let cfg = std::fs::read_to_string(&t.config).unwrap();
+    let names = [
+        "payments.v1",
+        "tills.v1",
+        "loyalty.v1",
+        "catalog.v1",
+        "inventory.v1",
+        "loyalty-accounts.v1",
+    ];
+    let mut cfg = cfg;
+    for n in names {
+        cfg = cfg.replace(&format!("\"pos.{n}\""), &format!("\"e2e-{run}.{n}\""));
+    }
+    std::fs::write(&t.config, cfg).unwrap();
+    let topic = |n: &str| format!("e2e-{run}.{n}");
+    let ensured = t.ok(&["topics", "ensure", "--partitions", "2"]);
+    assert!(
+        ensured.contains("compact") && ensured.contains("created"),
+        "{ensured}"
+    );
+
+    // Headquarters' ERP (kafka-python): two products, a poison record, stock.
+    let product = |sku: &str, name: &str, code: &str, price: i64| {
+        serde_json::json!({"key": sku, "value": {"schema_version": 1, "sku": sku, "name": name, "barcodes": [code], "price": price,
+            "currency": "EUR", "tax_class": "standard", "sold_by": "unit", "category": "Bar", "active": true, "updated_at": "2026-11-25T06:00:00Z"}})
+    };
+    publish_with_kafka_python(
+        broker.bootstrap(),
+        &topic("catalog.v1"),
+        &[
+            product("GIN", "Gin and tonic", "5000267024004", 850),
+            product("RUM", "Rum and cola", "5010677850100", 820),
+            serde_json::json!({"key": "BROKEN", "value": "{\"schema_version\": 1, \"sku\": ", "raw": true}),
+        ],
+    );
+    publish_with_kafka_python(
+        broker.bootstrap(),
+        &topic("inventory.v1"),
+        &[
+            serde_json::json!({"key": "S1:GIN", "value": {"schema_version": 1, "store_id": "S1", "sku": "GIN", "on_hand": 2, "low_stock_at": 3, "updated_at": "2026-11-25T06:00:00Z"}}),
+        ],
+    );
+    // And `purser publish` from a CSV.
+    let csv = t.path().join("more.csv");
+    std::fs::write(
+        &csv,
+        "sku,name,barcodes,price,tax_class\nTONIC,Tonic water,5000112637922,2.20,standard\n",
+    )
+    .unwrap();
+    t.ok(&["publish", "catalog", csv.to_str().unwrap()]);
+
+    let out = t.ok(&["streams", "run", "--until-caught-up", "--timeout", "60"]);
+    assert!(out.contains("records applied"), "{out}");
+    let gin = t.json(&["stock", "5000267024004"]);
+    assert_eq!(gin["sku"], "GIN");
+    assert_eq!(gin["price"], "8.50");
+    assert_eq!(gin["stock_state"], "low stock");
+    let found = t.json(&["catalog", "search", "tonic"]);
+    assert!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["sku"] == "TONIC"),
+        "{found}"
+    );
+    let status = t.json(&["streams", "status"]);
+    let catalog = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "catalog")
+        .unwrap();
+    assert_eq!(catalog["quarantined"], 1, "{status}");
+    assert_eq!(catalog["lag"], 0, "{status}");
+    let q = t.json(&["streams", "quarantine"]);
+    assert!(q[0]["reason"].as_str().unwrap().contains("not JSON"), "{q}");
+
+    // Delisting by tombstone, and a sale moving local stock until the stream's next value.
+    t.ok(&["publish", "catalog", "--delete", "RUM"]);
+    t.ok(&["shift", "open", "--cashier", "C1", "--float", "20"]);
+    t.ok(&["sell", "--item", "GIN", "--tender", "cash:10"]);
+    assert_eq!(t.json(&["stock", "GIN"])["stock"]["on_hand"], 1);
+    let err = t.fails(&["sell", "--item", "GIN*2", "--tender", "cash:20"]);
+    assert!(err.contains("out of stock (1 left)"), "{err}");
+    t.ok(&["streams", "run", "--until-caught-up"]);
+    assert!(t
+        .fails(&["stock", "RUM"])
+        .contains("no product with SKU 'RUM'"));
+    t.ok(&["publish", "inventory", csv_stock(&t).to_str().unwrap()]);
+    t.ok(&["streams", "run", "--until-caught-up"]);
+    assert_eq!(
+        t.json(&["stock", "GIN"])["stock"]["on_hand"],
+        48,
+        "the stream's newer value wins"
+    );
+}
+
+fn csv_stock(t: &TestTill) -> std::path::PathBuf {
+    let p = t.path().join("stock.csv");
+    std::fs::write(&p, "sku,on_hand,low_stock_at\nGIN,48,3\n").unwrap();
+    p
+}
