@@ -47,6 +47,8 @@ pub(crate) fn upsert_products_in(
            sold_by = excluded.sold_by, category = excluded.category, active = excluded.active, updated_at = excluded.updated_at",
     )?;
     let mut del = tx.prepare_cached("DELETE FROM product_barcodes WHERE sku = ?1")?;
+    let mut have =
+        tx.prepare_cached("SELECT gtin FROM product_barcodes WHERE sku = ?1 ORDER BY gtin")?;
     let mut bc =
         tx.prepare_cached("INSERT OR REPLACE INTO product_barcodes (gtin, sku) VALUES (?1, ?2)")?;
     for p in products {
@@ -60,9 +62,17 @@ pub(crate) fn upsert_products_in(
             p.active,
             at
         ])?;
-        del.execute(params![p.sku])?;
-        for g in &p.barcodes {
-            bc.execute(params![g, p.sku])?;
+        // Most updates change a price, not the barcodes: touch them only when they differ.
+        let current: Vec<String> = have
+            .query_map(params![p.sku], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut wanted = p.barcodes.clone();
+        wanted.sort_unstable();
+        if current != wanted {
+            del.execute(params![p.sku])?;
+            for g in &p.barcodes {
+                bc.execute(params![g, p.sku])?;
+            }
         }
     }
     Ok(())

@@ -211,6 +211,9 @@ impl InboundConsumer {
         deadline: Instant,
     ) -> Result<u64, InboundError> {
         let started = Instant::now();
+        // Stop fetching whatever was assigned before, so the watermark queries below are
+        // not queued behind its fetches.
+        c.unassign()?;
         let mut ends = Vec::new();
         let mut tpl = TopicPartitionList::new();
         for p in self.partitions(c, topic)? {
@@ -384,9 +387,11 @@ impl InboundConsumer {
                 total += self.rebuild(&c, *kind, topic, deadline)?;
             }
         }
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "views checked");
         let kind_of: HashMap<String, InboundKind> =
             topics.iter().map(|(k, t)| (t.clone(), *k)).collect();
         let mut targets = self.assign(&c, &topics, mode)?;
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "assigned");
         let mut last_status = Instant::now() - Duration::from_secs(10);
         loop {
             if stop.load(Ordering::Relaxed) {
@@ -394,7 +399,17 @@ impl InboundConsumer {
             }
             if let InboundMode::CatchUp { deadline: d } = mode {
                 if targets.is_empty() {
-                    self.refresh_status(&c, true);
+                    // Caught up: the lag is zero by construction, no need to ask.
+                    self.refresh_status(&c, false);
+                    if let Ok(mut st) = self.status.lock() {
+                        st.iter_mut().for_each(|t| t.lag = Some(0));
+                    }
+                    c.unassign()?;
+                    tracing::debug!(
+                        total,
+                        ms = started.elapsed().as_millis() as u64,
+                        "caught up"
+                    );
                     return Ok(total);
                 }
                 if started.elapsed() > d {
@@ -408,14 +423,10 @@ impl InboundConsumer {
             let batch_started = Instant::now();
             while n < self.opts.batch && batch_started.elapsed() < Duration::from_millis(50) {
                 match c.poll(Duration::from_millis(if n == 0 { 100 } else { 5 })) {
-                    None => {
-                        if n > 0 {
-                            break;
-                        }
-                        if batch_started.elapsed() >= Duration::from_millis(100) {
-                            break;
-                        }
-                    }
+                    // Idle: nothing arrived in 100 ms. Otherwise keep filling the batch until
+                    // its window closes, so one transaction carries many records.
+                    None if n == 0 => break,
+                    None => {}
                     Some(Ok(m)) => {
                         let topic = m.topic().to_string();
                         let Some(kind) = kind_of.get(&topic) else {
@@ -455,8 +466,17 @@ impl InboundConsumer {
                     }
                 }
             }
+            let gathered = batch_started.elapsed();
             for (topic, records) in batches {
+                let t_apply = Instant::now();
                 let applied = self.store.apply_inbound(&topic, &records, Utc::now())?;
+                tracing::trace!(
+                    topic,
+                    n = records.len(),
+                    gather_ms = gathered.as_millis() as u64,
+                    apply_ms = t_apply.elapsed().as_millis() as u64,
+                    "batch"
+                );
                 total += applied.applied;
                 if let (Some(tx), Some(kind)) = (&self.changes, kind_of.get(&topic)) {
                     let _ = tx.send(*kind);
