@@ -9,6 +9,7 @@
 pub mod catalog_io;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod error;
 pub mod input;
 pub mod receipt;

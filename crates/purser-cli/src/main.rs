@@ -88,6 +88,13 @@ enum Command {
     /// Read the catalog, inventory and loyalty-account topics into the till.
     #[command(subcommand)]
     Streams(StreamsCmd),
+    /// Check this till: configuration, database, journal, disk, clock, outbox, Kafka,
+    /// topics and their policies, streams. Exit 1 if anything fails.
+    Doctor {
+        /// Seconds to wait for the cluster
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
+    },
     /// The hash-chained journal.
     #[command(subcommand)]
     Journal(JournalCmd),
@@ -1021,6 +1028,34 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
             })?;
         }
         Command::Outbox(c) => outbox(cli, c)?,
+        Command::Doctor { timeout } => {
+            let checks =
+                purser_app::doctor::doctor(&config_path(cli), Duration::from_secs(*timeout));
+            let failed = checks
+                .iter()
+                .any(|c| c.verdict == purser_app::doctor::Verdict::Fail);
+            match cli.format {
+                Format::Json => print_json(&checks)?,
+                Format::Text => {
+                    for c in &checks {
+                        let mark = match c.verdict {
+                            purser_app::doctor::Verdict::Pass => "PASS",
+                            purser_app::doctor::Verdict::Warn => "WARN",
+                            purser_app::doctor::Verdict::Fail => "FAIL",
+                        };
+                        println!("{mark}  {:<30} {}", c.name, c.detail);
+                        if let Some(fix) = &c.fix {
+                            if c.verdict != purser_app::doctor::Verdict::Pass {
+                                println!("      {:<30} fix: {fix}", "");
+                            }
+                        }
+                    }
+                }
+            }
+            if failed {
+                return Ok(ExitCode::from(1));
+            }
+        }
         Command::Publish(a) => publish(cli, a)?,
         Command::Topics(TopicsCmd::Ensure {
             partitions,

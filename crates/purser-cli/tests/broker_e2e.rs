@@ -326,3 +326,110 @@ fn csv_stock(t: &TestTill) -> std::path::PathBuf {
     std::fs::write(&p, "sku,on_hand,low_stock_at\nGIN,48,3\n").unwrap();
     p
 }
+
+fn unique_topics(t: &TestTill, run: &str) {
+    let mut cfg = std::fs::read_to_string(&t.config).unwrap();
+    for n in [
+        "payments.v1",
+        "tills.v1",
+        "loyalty.v1",
+        "catalog.v1",
+        "inventory.v1",
+        "loyalty-accounts.v1",
+    ] {
+        cfg = cfg.replace(&format!("\"pos.{n}\""), &format!("\"{run}.{n}\""));
+    }
+    std::fs::write(&t.config, cfg).unwrap();
+}
+
+fn doctor(t: &TestTill) -> (i32, Vec<serde_json::Value>) {
+    let out = t.run(&["--json", "doctor"]);
+    let checks: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    (out.status.code().unwrap(), checks)
+}
+
+fn verdict(checks: &[serde_json::Value], name: &str) -> String {
+    checks
+        .iter()
+        .find(|c| c["name"] == name)
+        .map(|c| c["verdict"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| format!("no check {name} in {checks:?}"))
+}
+
+#[test]
+fn doctor_tells_a_healthy_till_from_broken_ones() {
+    let broker = Broker::start();
+    let id = uuid::Uuid::now_v7().simple().to_string();
+
+    // Healthy: topics ensured, streams read.
+    let healthy = TestTill::new(broker.bootstrap());
+    unique_topics(&healthy, &format!("ok-{id}"));
+    healthy.ok(&["topics", "ensure"]);
+    healthy.ok(&["streams", "run", "--until-caught-up"]);
+    let (code, checks) = doctor(&healthy);
+    assert_eq!(code, 0, "{checks:#?}");
+    assert!(checks.iter().all(|c| c["verdict"] != "fail"), "{checks:#?}");
+    assert_eq!(
+        verdict(&checks, &format!("topic ok-{id}.catalog.v1")),
+        "pass"
+    );
+
+    // A reference topic created with the wrong cleanup policy.
+    let wrong = TestTill::new(broker.bootstrap());
+    unique_topics(&wrong, &format!("bad-{id}"));
+    let kafka = purser_stream::KafkaConfig {
+        bootstrap_servers: broker.bootstrap().into(),
+        ..Default::default()
+    };
+    let spec = purser_stream::admin::TopicSpec {
+        name: format!("bad-{id}.catalog.v1"),
+        partitions: 1,
+        replication: 1,
+        config: vec![("cleanup.policy".into(), "delete".into())],
+    };
+    purser_stream::admin::ensure_topics(&kafka, &[spec], Duration::from_secs(10)).unwrap();
+    wrong.ok(&["topics", "ensure"]);
+    let (code, checks) = doctor(&wrong);
+    assert_eq!(code, 1);
+    assert_eq!(
+        verdict(&checks, &format!("topic bad-{id}.catalog.v1")),
+        "fail",
+        "{checks:#?}"
+    );
+    assert_eq!(
+        verdict(&checks, &format!("topic bad-{id}.inventory.v1")),
+        "pass"
+    );
+
+    // Topics never created.
+    let bare = TestTill::new(broker.bootstrap());
+    unique_topics(&bare, &format!("none-{id}"));
+    let (code, checks) = doctor(&bare);
+    assert_eq!(code, 1);
+    assert_eq!(
+        verdict(&checks, &format!("topic none-{id}.payments.v1")),
+        "fail",
+        "{checks:#?}"
+    );
+
+    // The broker cannot be reached.
+    let away = TestTill::new("127.0.0.1:1");
+    let (code, checks) = doctor(&away);
+    assert_eq!(code, 1);
+    assert_eq!(verdict(&checks, "kafka"), "fail");
+    assert_eq!(
+        verdict(&checks, "journal"),
+        "pass",
+        "the local checks still run"
+    );
+
+    // A tampered journal.
+    healthy.ok(&["shift", "open", "--cashier", "C1", "--float", "10"]);
+    rusqlite::Connection::open(&healthy.db)
+        .unwrap()
+        .execute("UPDATE journal SET body = replace(body, 'C1', 'C9')", [])
+        .unwrap();
+    let (code, checks) = doctor(&healthy);
+    assert_eq!(code, 1);
+    assert_eq!(verdict(&checks, "journal"), "fail");
+}

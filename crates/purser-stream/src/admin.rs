@@ -108,3 +108,48 @@ pub fn inbound_topic_specs(
         })
         .collect()
 }
+
+/// The broker's configuration of each topic: name → (setting → value), or why it could
+/// not be described.
+pub fn topic_configs(
+    cfg: &KafkaConfig,
+    topics: &[&str],
+    timeout: Duration,
+) -> Result<
+    Vec<(
+        String,
+        Result<std::collections::BTreeMap<String, String>, String>,
+    )>,
+    String,
+> {
+    use rdkafka::admin::ResourceSpecifier;
+    let admin: AdminClient<crate::context::QuietContext> = cfg
+        .client_config()
+        .create_with_context(crate::context::QuietContext)
+        .map_err(|e| e.to_string())?;
+    let specs: Vec<ResourceSpecifier<'_>> =
+        topics.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
+    let opts = AdminOptions::new().request_timeout(Some(timeout));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let results = rt
+        .block_on(admin.describe_configs(specs.iter(), &opts))
+        .map_err(|e| format!("cannot describe topics: {e}"))?;
+    Ok(topics
+        .iter()
+        .zip(results)
+        .map(|(t, r)| {
+            let r = r
+                .map(|res| {
+                    res.entries
+                        .into_iter()
+                        .filter_map(|e| e.value.map(|v| (e.name, v)))
+                        .collect()
+                })
+                .map_err(|code| code.to_string());
+            ((*t).to_string(), r)
+        })
+        .collect())
+}
