@@ -109,19 +109,18 @@ pub fn inbound_topic_specs(
         .collect()
 }
 
-/// The broker's configuration of each topic: name → (setting → value), or why it could
-/// not be described.
+/// Each topic's settings (name → value), or why the broker would not describe it.
+pub type TopicConfigs = Vec<(
+    String,
+    Result<std::collections::BTreeMap<String, String>, String>,
+)>;
+
+/// The broker's configuration of each topic.
 pub fn topic_configs(
     cfg: &KafkaConfig,
     topics: &[&str],
     timeout: Duration,
-) -> Result<
-    Vec<(
-        String,
-        Result<std::collections::BTreeMap<String, String>, String>,
-    )>,
-    String,
-> {
+) -> Result<TopicConfigs, String> {
     use rdkafka::admin::ResourceSpecifier;
     let admin: AdminClient<crate::context::QuietContext> = cfg
         .client_config()
