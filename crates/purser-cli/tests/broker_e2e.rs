@@ -55,12 +55,11 @@ fn sales_reach_a_real_broker_once_in_order_and_valid() {
     let run = uuid::Uuid::now_v7().simple().to_string();
     let t = TestTill::new(broker.bootstrap());
     // Unique topic names, so a shared external Kafka can run this test repeatedly.
-    let cfg = std::fs::read_to_string(&t.config).unwrap();
-    let cfg = cfg
-        .replace("\"pos.payments.v1\"", &format!("\"e2e-{run}.payments\""))
-        .replace("\"pos.tills.v1\"", &format!("\"e2e-{run}.tills\""));
-    std::fs::write(&t.config, cfg).unwrap();
-    let (payments, tills) = (format!("e2e-{run}.payments"), format!("e2e-{run}.tills"));
+    unique_topics(&t, &format!("e2e-{run}"));
+    let (payments, tills) = (
+        format!("e2e-{run}.payments.v1"),
+        format!("e2e-{run}.tills.v1"),
+    );
     let kafka = purser_stream::KafkaConfig {
         bootstrap_servers: broker.bootstrap().to_string(),
         ..Default::default()
@@ -223,20 +222,7 @@ fn reference_data_from_any_client_reaches_the_till_and_poison_is_quarantined() {
     let broker = Broker::start();
     let run = uuid::Uuid::now_v7().simple().to_string();
     let t = TestTill::new(broker.bootstrap());
-    let cfg = std::fs::read_to_string(&t.config).unwrap();
-    let names = [
-        "payments.v1",
-        "tills.v1",
-        "loyalty.v1",
-        "catalog.v1",
-        "inventory.v1",
-        "loyalty-accounts.v1",
-    ];
-    let mut cfg = cfg;
-    for n in names {
-        cfg = cfg.replace(&format!("\"pos.{n}\""), &format!("\"e2e-{run}.{n}\""));
-    }
-    std::fs::write(&t.config, cfg).unwrap();
+    unique_topics(&t, &format!("e2e-{run}"));
     let topic = |n: &str| format!("e2e-{run}.{n}");
     let ensured = t.ok(&["topics", "ensure", "--partitions", "2"]);
     assert!(

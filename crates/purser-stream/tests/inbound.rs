@@ -1,6 +1,8 @@
 //! Streams in against librdkafka's mock cluster: initial load, updates, tombstones,
 //! poison records, restarts, out-of-range offsets and a broker that goes away.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -10,9 +12,7 @@ use chrono::Utc;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 
-use purser_core::tax::TaxMode;
-use purser_core::Currency;
-use purser_store::{Store, TillIdentity};
+use purser_store::Store;
 use purser_stream::inbound::{InboundConsumer, InboundMode, InboundOptions};
 use purser_stream::publish::publish;
 use purser_stream::{KafkaConfig, Topics};
@@ -26,20 +26,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("till.db");
-    Store::open(&db)
-        .unwrap()
-        .init_till(
-            &TillIdentity {
-                store_id: "S1".into(),
-                till_id: "T1".into(),
-                currency: Currency::from_code("EUR").unwrap(),
-                tax_mode: TaxMode::Inclusive,
-            },
-            Utc::now(),
-        )
-        .unwrap();
+    let (dir, db) = common::till_db();
     let mock = MockCluster::new(1).unwrap();
     let topics = Topics::default();
     for t in [&topics.catalog, &topics.inventory, &topics.loyalty_accounts] {

@@ -2,6 +2,8 @@
 //! What arrives is read back with a consumer, audited (`event_id` dedupe, `till_seq`
 //! gaps and order) and every value validated against its JSON Schema.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,8 +25,7 @@ use purser_core::events::{
 use purser_core::money::Money;
 use purser_core::tax::{TaxClass, TaxMode, TaxTable};
 use purser_core::tender::{settle, TenderInput};
-use purser_core::Currency;
-use purser_store::{Store, StoreError, TillIdentity};
+use purser_store::{Store, StoreError};
 use purser_stream::readback::read_all;
 use purser_stream::{KafkaConfig, Relay, RelayOptions, RelayStatus, RunMode};
 
@@ -39,19 +40,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("till.db");
-    let mut s = Store::open(&db).unwrap();
-    s.init_till(
-        &TillIdentity {
-            store_id: "S1".into(),
-            till_id: "T1".into(),
-            currency: Currency::from_code("EUR").unwrap(),
-            tax_mode: TaxMode::Inclusive,
-        },
-        Utc::now(),
-    )
-    .unwrap();
+    let (dir, db) = common::till_db();
     let mock = MockCluster::new(1).unwrap();
     mock.create_topic(TOPIC, 3, 1).unwrap();
     let kafka = KafkaConfig {
