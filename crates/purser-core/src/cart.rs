@@ -544,6 +544,28 @@ pub(crate) mod tests {
         assert_eq!(c, 3);
     }
 
+    #[test]
+    fn a_price_change_mid_sale_keeps_the_lines_already_rung_up() {
+        let mut espresso = product("ESP", 220, "standard", SoldBy::Unit);
+        let mut cart = Cart::new();
+        cart.add(&espresso, Quantity::Units(1)).unwrap();
+        // The catalog stream delivers a new price while the customer is at the till.
+        espresso.price = Money(260);
+        cart.add(&espresso, Quantity::Units(1)).unwrap();
+        let priced = cart.price(&table(), TaxMode::Inclusive).unwrap();
+        assert_eq!(
+            priced.lines[0].unit_price,
+            Money(220),
+            "already rung up: old price"
+        );
+        assert_eq!(
+            priced.lines[1].unit_price,
+            Money(260),
+            "next scan: new price"
+        );
+        assert_eq!(priced.total, Money(480));
+    }
+
     pub(crate) fn arb_cart() -> impl Strategy<Value = (Cart, TaxMode)> {
         let line = (
             1i64..50_000,
