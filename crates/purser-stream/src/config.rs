@@ -211,6 +211,14 @@ impl KafkaConfig {
         for (k, v) in &self.extra {
             c.set(k, v);
         }
+        // librdkafka's own debug contexts (e.g. `broker,fetch,msg`), logged at debug level
+        // with PURSER_LOG=librdkafka=debug.
+        if let Some(contexts) = std::env::var("PURSER_RDKAFKA_DEBUG")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+        {
+            c.set("debug", contexts);
+        }
         c
     }
 }
