@@ -110,7 +110,32 @@ fn bench_till(dir: &Path, name: &str, bootstrap: &str) -> AppResult<(Config, Til
     let settings = cfg.settings()?;
     Till::init(&settings, SystemClock.now())?;
     let mut till = open_till(settings)?;
-    till.import_products(&demo_catalog())?;
+    let catalog = demo_catalog();
+    till.import_products(&catalog)?;
+    // Stock for every product, as the inventory stream gives a real till: each sale then
+    // also moves stock in its transaction.
+    let now = SystemClock.now();
+    let stock: Vec<purser_store::Consumed> = catalog
+        .iter()
+        .enumerate()
+        .map(|(i, p)| purser_store::Consumed {
+            partition: 0,
+            offset: i as i64,
+            key: Some(p.sku.clone()),
+            outcome: Ok(purser_core::inbound::Inbound::Stock(
+                purser_core::inbound::InventoryRecord {
+                    schema_version: 1,
+                    store_id: "BENCH".into(),
+                    sku: p.sku.clone(),
+                    on_hand: 1_000_000,
+                    low_stock_at: 5,
+                    updated_at: now,
+                },
+            )),
+            excerpt: None,
+        })
+        .collect();
+    Store::open(&cfg.database)?.apply_inbound("pos.inventory.v1", &stock, now)?;
     Ok((cfg, till))
 }
 
