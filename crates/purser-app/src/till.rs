@@ -198,9 +198,8 @@ impl Till {
             if let Some(p) = self.store.product_by_sku(code)? {
                 return Ok(p);
             }
-            if !code.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(AppError::not_found(format!("no product with SKU '{code}'")));
-            }
+            // Not barcode-shaped: a SKU that does not exist (numeric SKUs are common).
+            return Err(AppError::not_found(format!("no product with SKU '{code}'")));
         }
         let gtin = Gtin::parse(code)?;
         if let Some(p) = self.store.product_by_gtin(gtin.as_str())? {

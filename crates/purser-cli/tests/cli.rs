@@ -163,6 +163,14 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_is_written() {
             "no product with SKU 'NOPE'",
         ),
         (
+            &["sell", "--item", "999", "--tender", "cash"],
+            "no product with SKU '999'",
+        ),
+        (
+            &["sell", "--item", "5012345678917", "--tender", "cash"],
+            "no product with barcode 5012345678917",
+        ),
+        (
             &["sell", "--item", "OLD", "--tender", "cash"],
             "no longer sold",
         ),
