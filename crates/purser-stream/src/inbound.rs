@@ -205,15 +205,16 @@ impl InboundConsumer {
     /// Reads a whole topic up to its high watermarks and swaps it in as the new view.
     fn rebuild(
         &mut self,
-        c: &BaseConsumer<QuietContext>,
         kind: InboundKind,
         topic: &str,
         deadline: Instant,
     ) -> Result<u64, InboundError> {
         let started = Instant::now();
-        // Stop fetching whatever was assigned before, so the watermark queries below are
-        // not queued behind its fetches.
-        c.unassign()?;
+        // A consumer of its own, assigned once: librdkafka asserts when an assignment is
+        // replaced before all of its partitions have started, so rebuilds never re-point
+        // a consumer.
+        let consumer = self.consumer()?;
+        let c = &consumer;
         let mut ends = Vec::new();
         let mut tpl = TopicPartitionList::new();
         for p in self.partitions(c, topic)? {
@@ -379,12 +380,12 @@ impl InboundConsumer {
         };
         let mut total = 0u64;
         let topics = self.topics.clone();
-        // One consumer for the whole run: each librdkafka consumer's close costs a round of
-        // group coordination.
+        // The run's consumer: watermark queries first, then one assignment after the
+        // rebuilds (see `rebuild`).
         let c = self.consumer()?;
         for (kind, topic) in &topics {
             if self.needs_rebuild(&c, topic)? {
-                total += self.rebuild(&c, *kind, topic, deadline)?;
+                total += self.rebuild(*kind, topic, deadline)?;
             }
         }
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "views checked");
@@ -404,7 +405,6 @@ impl InboundConsumer {
                     if let Ok(mut st) = self.status.lock() {
                         st.iter_mut().for_each(|t| t.lag = Some(0));
                     }
-                    c.unassign()?;
                     tracing::debug!(
                         total,
                         ms = started.elapsed().as_millis() as u64,
@@ -488,7 +488,7 @@ impl InboundConsumer {
                     topic,
                     "stored offset is out of the topic's range: rebuilding the view"
                 );
-                total += self.rebuild(&c, kind, &topic, deadline)?;
+                total += self.rebuild(kind, &topic, deadline)?;
                 targets = self.assign(&c, &topics, mode)?;
             }
             if last_status.elapsed() > Duration::from_secs(2) {
