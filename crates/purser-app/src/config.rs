@@ -146,10 +146,6 @@ fn bad(msg: impl Into<String>) -> AppError {
 }
 
 impl Config {
-    pub fn currency_code(&self) -> String {
-        self.store.currency.trim().to_ascii_uppercase()
-    }
-
     pub fn load(path: &Path) -> AppResult<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             AppError::new(

@@ -17,7 +17,7 @@ use purser_core::events::{
     ShiftClosed, ShiftOpened, TillHeartbeat,
 };
 use purser_core::money::Money;
-use purser_core::sale::{check_void, plan_refund, RefundError, RefundRequestLine};
+use purser_core::sale::{check_void, plan_refund, refundable, RefundError, RefundRequestLine};
 use purser_core::shift::{ReportKind, ShiftReport, TenderTotal};
 use purser_core::tender::{settle, Tender, TenderInput};
 use purser_store::{
@@ -398,18 +398,11 @@ impl Till {
                     RefundScope::All => sale
                         .lines
                         .iter()
-                        .filter_map(|l| {
-                            let before: i64 = done
-                                .iter()
-                                .filter(|(n, _)| *n == l.line_no)
-                                .map(|(_, q)| *q)
-                                .sum();
-                            let left = l.quantity.amount() - before;
-                            (left > 0).then(|| RefundRequestLine {
-                                line_no: l.line_no,
-                                quantity: l.quantity.with_amount(left),
-                            })
+                        .map(|l| RefundRequestLine {
+                            line_no: l.line_no,
+                            quantity: refundable(l, &done),
                         })
+                        .filter(|r| r.quantity.amount() > 0)
                         .collect(),
                 };
                 if wanted.is_empty() {
@@ -479,6 +472,8 @@ impl Till {
                 })?;
                 let has_refunds = !a.refunded_quantities(sale.sale_id)?.is_empty();
                 check_void(sale.voided, has_refunds, sale.shift_id == shift.shift_id)?;
+                let reason = reason.trim();
+                a.void_sale(&sale, now, reason, approved_by)?;
                 let body = SaleVoided {
                     sale_id: sale.sale_id,
                     receipt_no: sale.receipt_no,
@@ -486,13 +481,9 @@ impl Till {
                     total: sale.total,
                     tax_total: sale.tax_total,
                     tenders: sale.tenders,
-                    reason: reason.trim().to_string(),
+                    reason: reason.to_string(),
                     approved_by: approved_by.map(str::to_string),
                 };
-                a.mark_voided(sale.sale_id, now, &body.reason, approved_by)?;
-                for l in &sale.lines {
-                    a.adjust_stock(&l.sku, l.quantity.amount())?;
-                }
                 let event = a.emit(&ctx, event_id, EventBody::SaleVoided(body.clone()), &topic)?;
                 Ok((event, body))
             },

@@ -158,7 +158,7 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
         cfg.kafka.clone(),
         &cfg.topics,
         &cfg.store.store_id,
-        &cfg.currency_code(),
+        &settings.currency.code,
         purser_stream::inbound::InboundOptions::default(),
     )
     .map_err(err)?;

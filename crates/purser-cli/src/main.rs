@@ -567,13 +567,8 @@ fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
             let quantity = match q {
                 Some(q) => q,
                 None => {
-                    let before: i64 = done
-                        .iter()
-                        .filter(|(l, _)| *l == line_no)
-                        .map(|(_, q)| *q)
-                        .sum();
-                    sold.quantity
-                        .with_amount((sold.quantity.amount() - before).max(1))
+                    let left = purser_core::sale::refundable(sold, &done);
+                    left.with_amount(left.amount().max(1))
                 }
             };
             lines.push(RefundRequestLine { line_no, quantity });

@@ -338,19 +338,7 @@ pub fn examples() -> Vec<(String, String, Value)> {
         "T3-000103",
     );
 
-    let sold: Vec<SoldLine> = s1
-        .lines
-        .iter()
-        .map(|l| SoldLine {
-            line_no: l.line_no,
-            sku: l.sku.clone(),
-            name: l.name.clone(),
-            quantity: l.quantity,
-            total: l.total,
-            tax: l.tax,
-            tax_class: l.tax_class.clone(),
-        })
-        .collect();
+    let sold: Vec<SoldLine> = s1.lines.iter().map(SoldLine::from).collect();
     let refund_lines = plan_refund(
         &sold,
         &[],
@@ -520,9 +508,12 @@ pub fn examples() -> Vec<(String, String, Value)> {
         .collect()
 }
 
+fn json(v: &impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
 fn record_examples() -> Vec<(&'static str, &'static str, Value)> {
     use crate::inbound::*;
-    let v = |r: &dyn Fn() -> serde_json::Result<Value>| r().unwrap_or(Value::Null);
     let catalog = |sku: &str,
                    name: &str,
                    code: &str,
@@ -611,35 +602,15 @@ fn record_examples() -> Vec<(&'static str, &'static str, Value)> {
         ..gold.clone()
     };
     vec![
-        (
-            "catalog.product.v1",
-            "espresso",
-            v(&|| serde_json::to_value(&espresso)),
-        ),
-        (
-            "catalog.product.v1",
-            "weighed-grapes",
-            v(&|| serde_json::to_value(&grapes)),
-        ),
-        (
-            "catalog.product.v1",
-            "delisted-but-kept",
-            v(&|| serde_json::to_value(&croissant)),
-        ),
-        (
-            "inventory.level.v1",
-            "low-stock",
-            v(&|| serde_json::to_value(&stock)),
-        ),
+        ("catalog.product.v1", "espresso", json(&espresso)),
+        ("catalog.product.v1", "weighed-grapes", json(&grapes)),
+        ("catalog.product.v1", "delisted-but-kept", json(&croissant)),
+        ("inventory.level.v1", "low-stock", json(&stock)),
         (
             "loyalty.account.v1",
             "gold-member-with-cabin-folio",
-            v(&|| serde_json::to_value(&gold)),
+            json(&gold),
         ),
-        (
-            "loyalty.account.v1",
-            "closed-member",
-            v(&|| serde_json::to_value(&closed)),
-        ),
+        ("loyalty.account.v1", "closed-member", json(&closed)),
     ]
 }

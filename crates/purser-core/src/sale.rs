@@ -75,6 +75,21 @@ pub enum RefundError {
     Voided,
 }
 
+/// How much of `line_no` earlier refunds returned.
+pub fn refunded_so_far(already_refunded: &[(u32, i64)], line_no: u32) -> i64 {
+    already_refunded
+        .iter()
+        .filter(|(l, _)| *l == line_no)
+        .map(|(_, q)| *q)
+        .sum()
+}
+
+/// What is left to refund on a sold line.
+pub fn refundable(line: &SoldLine, already_refunded: &[(u32, i64)]) -> Quantity {
+    line.quantity
+        .with_amount(line.quantity.amount() - refunded_so_far(already_refunded, line.line_no))
+}
+
 /// The refund's lines. Amounts are computed cumulatively — what the refunded quantity so
 /// far is worth, minus what earlier refunds already returned — so refunding a line in
 /// several parts returns exactly its total, never a cent more.
@@ -104,11 +119,7 @@ pub fn plan_refund(
             return Err(RefundError::NonPositive);
         }
         let sold_q = line.quantity.amount();
-        let before: i64 = already_refunded
-            .iter()
-            .filter(|(l, _)| *l == req.line_no)
-            .map(|(_, q)| *q)
-            .sum();
+        let before = refunded_so_far(already_refunded, req.line_no);
         let after = before + req.quantity.amount();
         if after > sold_q {
             return Err(RefundError::Exceeds {

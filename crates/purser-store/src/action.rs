@@ -197,7 +197,7 @@ impl Action<'_> {
 
     /// Moves local stock by `delta` (negative for a sale). A SKU the inventory stream has
     /// not described has no stock row and is left alone; the stream's next value wins.
-    pub fn adjust_stock(&mut self, sku: &str, delta: i64) -> Result<()> {
+    fn adjust_stock(&mut self, sku: &str, delta: i64) -> Result<()> {
         self.tx
             .prepare_cached("UPDATE stock SET on_hand = on_hand + ?2 WHERE sku = ?1")?
             .execute(params![sku, delta])?;
@@ -286,19 +286,23 @@ impl Action<'_> {
         self.insert_tenders(&refund_id, "refund", &shift, &refund.tenders)
     }
 
-    pub fn mark_voided(
+    /// Marks a sale voided and puts what it sold back into local stock.
+    pub fn void_sale(
         &mut self,
-        sale_id: Uuid,
+        sale: &crate::StoredSale,
         at: DateTime<Utc>,
         reason: &str,
         approved_by: Option<&str>,
     ) -> Result<()> {
         let n = self.tx.execute(
             "UPDATE sales SET voided_at = ?2, void_reason = ?3, voided_by = ?4 WHERE sale_id = ?1 AND voided_at IS NULL",
-            params![sale_id.to_string(), format_ts(at), reason, approved_by],
+            params![sale.sale_id.to_string(), format_ts(at), reason, approved_by],
         )?;
         if n != 1 {
             return Err(StoreError::Conflict("that sale is already voided".into()));
+        }
+        for l in &sale.lines {
+            self.adjust_stock(&l.sku, l.quantity.amount())?;
         }
         Ok(())
     }
