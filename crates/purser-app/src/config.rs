@@ -95,6 +95,31 @@ pub struct StockSection {
     pub out_of_stock: OutOfStock,
 }
 
+/// The window at the till: locking, approvals, the receipt printer, the language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TillSection {
+    /// The window locks after this many minutes without a touch or key (0 = never).
+    pub auto_lock_minutes: u32,
+    /// Discounts above this percentage of what they apply to need a supervisor's PIN.
+    pub discount_approval_percent: u32,
+    /// ESC/POS network receipt printer, `host:port` (port 9100 by default).
+    pub printer: Option<String>,
+    /// The window's language: en or de.
+    pub language: String,
+}
+
+impl Default for TillSection {
+    fn default() -> TillSection {
+        TillSection {
+            auto_lock_minutes: 5,
+            discount_approval_percent: 10,
+            printer: None,
+            language: "en".into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     pub database: PathBuf,
@@ -109,6 +134,8 @@ pub struct Config {
     pub outbox: OutboxSection,
     #[serde(default)]
     pub stock: StockSection,
+    #[serde(default)]
+    pub till: TillSection,
 }
 
 /// The validated, ready-to-use form of `Config`.
@@ -264,6 +291,19 @@ impl Config {
                 "tax class {code}: rate {rate} basis points is above 100 %"
             )));
         }
+        if let Some(p) = &self.till.printer {
+            if p.trim().is_empty() || p.contains(char::is_whitespace) {
+                return Err(bad(format!(
+                    "[till] printer '{p}' must be host:port, e.g. 192.168.1.50:9100"
+                )));
+            }
+        }
+        if !matches!(self.till.language.as_str(), "en" | "de") {
+            return Err(bad(format!(
+                "[till] language '{}' must be en or de",
+                self.till.language
+            )));
+        }
         if s.point_value < 0 {
             return Err(bad("point_value must not be negative"));
         }
@@ -330,6 +370,7 @@ impl Config {
             topics: Topics::default(),
             outbox: OutboxSection::default(),
             stock: StockSection::default(),
+            till: TillSection::default(),
         }
     }
 }

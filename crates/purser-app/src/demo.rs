@@ -360,3 +360,87 @@ pub fn demo_sale(
     };
     req
 }
+
+/// The demo store's users: (id, name, role, PIN). Documented in the README.
+pub const DEMO_USERS: &[(&str, &str, crate::users::Role, &str)] = &[
+    ("ana", "Ana Cashier", crate::users::Role::Cashier, "1234"),
+    ("ben", "Ben Supervisor", crate::users::Role::Supervisor, "2468"),
+    ("mia", "Mia Manager", crate::users::Role::Manager, "1357"),
+];
+
+/// Publishes the demo store's reference data as headquarters would: the catalog, this
+/// store's stock (seeded by `seed`) and the loyalty members.
+pub fn publish_demo_reference(
+    settings: &crate::Settings,
+    seed: u64,
+    timeout: std::time::Duration,
+) -> crate::AppResult<usize> {
+    use crate::error::{AppError, ErrorCode};
+    let cfg = &settings.config;
+    let now = chrono::Utc::now();
+    let catalog = demo_catalog();
+    let mut rng = Lcg::new(seed);
+    let stock: Vec<(String, Option<Vec<u8>>)> = catalog
+        .iter()
+        .map(|p| {
+            let (on_hand, low) = match p.sold_by {
+                SoldBy::Weight => (i64::try_from(2_000 + rng.below(20_000)).unwrap_or(5_000), 1_000),
+                // A few items run out, a few run low: the sell screen shows both.
+                SoldBy::Unit => (i64::try_from(rng.below(60)).unwrap_or(10), 5),
+            };
+            let rec = purser_core::inbound::InventoryRecord {
+                schema_version: 1,
+                store_id: cfg.store.store_id.clone(),
+                sku: p.sku.clone(),
+                on_hand,
+                low_stock_at: low,
+                updated_at: now,
+            };
+            (
+                format!("{}:{}", cfg.store.store_id, p.sku),
+                serde_json::to_vec(&rec).ok(),
+            )
+        })
+        .collect();
+    let members: Vec<(String, Option<Vec<u8>>)> = crate::reference::demo_members(now)
+        .iter()
+        .map(|m| (m.member_id.clone(), serde_json::to_vec(m).ok()))
+        .collect();
+    let publish = |topic: &str, records: &[(String, Option<Vec<u8>>)]| {
+        purser_stream::publish::publish(&cfg.kafka, topic, records, timeout)
+            .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))
+    };
+    publish(
+        &cfg.topics.catalog,
+        &crate::reference::catalog_records(&catalog, settings, now)?,
+    )?;
+    publish(&cfg.topics.inventory, &stock)?;
+    publish(&cfg.topics.loyalty_accounts, &members)?;
+    Ok(catalog.len())
+}
+
+/// The demo store's configuration for a till at `dir` talking to `bootstrap`.
+pub fn demo_config(dir: &std::path::Path, till_id: &str, bootstrap: &str) -> crate::Config {
+    let mut cfg = crate::Config::new_till(
+        "DEMO-STORE",
+        till_id,
+        "EUR",
+        "inclusive",
+        "Europe/Paris",
+        dir.join("till.db"),
+    );
+    cfg.outbox.heartbeat_secs = 5;
+    cfg.kafka.bootstrap_servers = bootstrap.to_string();
+    cfg
+}
+
+/// Creates the demo users on a till that has none yet.
+pub fn ensure_demo_users(till: &mut crate::Till) -> crate::AppResult<()> {
+    if !till.users()?.is_empty() {
+        return Ok(());
+    }
+    for (id, name, role, pin) in DEMO_USERS {
+        till.add_user(id, name, *role, pin)?;
+    }
+    Ok(())
+}

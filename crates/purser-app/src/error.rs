@@ -11,7 +11,7 @@ use purser_core::sale::{RefundError, VoidError};
 use purser_core::tender::TenderError;
 use purser_store::StoreError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Malformed input: a bad amount, quantity, barcode or option.
@@ -42,10 +42,23 @@ pub enum ErrorCode {
     Storage,
     /// The store's Kafka cluster could not be reached.
     KafkaUnreachable,
+    /// Nobody is signed in, or the session locked itself after inactivity.
+    SignInRequired,
+    /// A supervisor's PIN is needed (a discount above the limit, a refund, a void…).
+    ApprovalRequired,
+    /// The item is sold by weight: weigh it, then ring it up with its weight.
+    NeedsWeight,
+    /// The receipt printer could not be reached (the sale itself is recorded).
+    PrinterUnavailable,
+    /// Too many wrong PINs in a row: the user is locked out for a while (the message says
+    /// how long).
+    Locked,
+    /// The user id or the PIN is wrong, or the user is disabled (never says which).
+    WrongPin,
     Internal,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[error("{message}")]
 pub struct AppError {
     pub code: ErrorCode,

@@ -6,16 +6,21 @@
 //! * `error` — the `{code, message}` error every caller sees.
 //! * `runtime` — the real clock and ids; the relay thread with heartbeats.
 
+pub mod background;
 pub mod catalog_io;
 pub mod config;
 pub mod demo;
+pub mod desk;
 pub mod doctor;
 pub mod error;
 pub mod input;
+pub mod ipc;
+pub mod printout;
 pub mod receipt;
 pub mod reference;
 pub mod runtime;
 pub mod till;
+pub mod users;
 
 pub use config::{Config, Settings};
 pub use error::{AppError, AppResult, ErrorCode};

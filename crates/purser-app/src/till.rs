@@ -143,6 +143,13 @@ impl Till {
     pub fn database_path(&self) -> &std::path::Path {
         self.store.path()
     }
+    /// The till's store, for use cases kept in other modules (`users.rs`).
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
 
     fn business_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.settings.timezone).date_naive()
@@ -285,12 +292,32 @@ impl Till {
     /// Records a completed sale: the sale, its lines and tenders, the journal entry and
     /// the outbox row, in one transaction. When this returns, the sale is durable.
     pub fn sell(&mut self, req: &SaleRequest) -> AppResult<Recorded<SaleCompleted>> {
-        let shift = self.require_shift()?;
         let cart = self.build_cart(req)?;
+        self.sell_cart(
+            &cart,
+            &req.tenders,
+            req.member_id.clone(),
+            req.confirm_out_of_stock,
+        )
+    }
+
+    /// Records a sale of a cart rung up earlier (the window's ticket): the prices are the
+    /// ones the cart was rung up at, even if the catalog changed since.
+    pub fn sell_cart(
+        &mut self,
+        cart: &Cart,
+        tenders: &[TenderInput],
+        member_id: Option<String>,
+        confirm_out_of_stock: bool,
+    ) -> AppResult<Recorded<SaleCompleted>> {
+        let shift = self.require_shift()?;
+        if cart.lines.is_empty() {
+            return Err(AppError::invalid("a sale needs at least one item"));
+        }
         let priced = cart.price(&self.settings.taxes, self.settings.tax_mode)?;
         let settlement = settle(
             priced.total,
-            &req.tenders,
+            tenders,
             self.settings.config.store.cash_rounding,
         )?;
         let offline_cards: Money = settlement
@@ -306,10 +333,8 @@ impl Till {
         let limits = self.settings.offline_card;
         let currency = self.settings.currency.code.clone();
         let topic = self.settings.config.topics.payments.clone();
-        let member_id = req.member_id.clone();
         let block_out_of_stock =
             self.settings.config.stock.out_of_stock == crate::config::OutOfStock::Block;
-        let confirm_out_of_stock = req.confirm_out_of_stock;
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleCompleted)> {

@@ -35,6 +35,22 @@ pub enum BenchCmd {
     Relay(RelayBench),
     /// Catalog load from scratch and records/s applied vs a raw consumer.
     Streams(StreamsBench),
+    /// Product search (FTS5) latency on a large catalog vs the old LIKE scan.
+    Search(SearchBench),
+}
+
+#[derive(Args, Debug)]
+pub struct SearchBench {
+    #[arg(long, default_value_t = 100_000)]
+    products: usize,
+    /// Queries per run, spread over 1-, 2-, 3-letter prefixes and multi-word queries
+    #[arg(long, default_value_t = 2000)]
+    queries: usize,
+    /// Results asked for, as the search box does
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -616,8 +632,330 @@ fn streams_bench(a: &StreamsBench) -> AppResult<()> {
     Ok(())
 }
 
+const BRANDS: &[&str] = &[
+    "Alpina", "Bergmann", "Cascade", "Dalia", "Edelweiss", "Fjord", "Granja", "Highland",
+    "Isola", "Jardin", "Kestrel", "Lindqvist", "Maison Blanc", "Nordic", "Oakridge", "Provence",
+    "Quinta", "Riviera", "Sierra", "Tuscany", "Umbria", "Valdor", "Westbrook", "Yorkshire",
+    "Zephyr", "Aurora", "Baltic", "Coastal", "Delft", "Emerald", "Fiordo", "Golden Sands",
+    "Harbour", "Iberia", "Juniper", "Kilimanjaro", "Lagoon", "Meridian", "Neptune", "Olympia",
+    "Pacifica", "Queen's", "Royal Crest", "Saint-Émile", "Tivoli", "Unity", "Vesuvio",
+    "Windmill", "Xanadu", "Yarrow", "Zanzibar", "Atlas", "Brisa", "Crème d'Or", "Dolomiti",
+    "Éclair", "Farmhouse", "Glacier", "Hacienda", "Islander",
+];
+const DESCRIPTORS: &[&str] = &[
+    "organic", "smoked", "sparkling", "still", "dark", "milk", "white", "whole", "light",
+    "spicy", "mild", "classic", "premium", "roasted", "salted", "unsalted", "sweet", "sour",
+    "fresh", "frozen", "dried", "crispy", "creamy", "crunchy", "zesty", "aged", "young",
+    "extra virgin", "wholegrain", "gluten-free", "vegan", "low-fat", "sugar-free", "decaf",
+    "double", "single origin", "wild", "free-range", "hand-made", "stone-baked", "slow-cooked",
+    "chilled", "iced", "hot", "mini", "family size", "traditional", "rustic", "artisan",
+    "golden", "red", "green", "black", "rosé", "brut", "dry", "medium", "strong", "pure",
+];
+const GOODS: &[&str] = &[
+    "coffee", "espresso", "tea", "chocolate", "biscuits", "cookies", "crackers", "crisps",
+    "cheddar", "gouda", "brie", "camembert", "parmesan", "mozzarella", "yoghurt", "butter",
+    "milk", "cream", "ice cream", "sorbet", "lemonade", "cola", "tonic", "soda water",
+    "mineral water", "orange juice", "apple juice", "cider", "lager", "ale", "stout", "IPA",
+    "pilsner", "wine", "champagne", "prosecco", "gin", "vodka", "rum", "whisky", "brandy",
+    "liqueur", "olive oil", "vinegar", "mustard", "ketchup", "mayonnaise", "pesto", "pasta",
+    "spaghetti", "penne", "rice", "couscous", "quinoa", "oats", "granola", "muesli", "cereal",
+    "bread", "baguette", "croissant", "brioche", "muffin", "bagel", "pretzel", "cake",
+    "brownie", "tart", "pie", "pizza", "lasagne", "soup", "salad", "sandwich", "wrap",
+    "burger", "sausages", "bacon", "ham", "salami", "chorizo", "chicken", "turkey", "salmon",
+    "tuna", "sardines", "prawns", "mussels", "hummus", "olives", "peanuts", "almonds",
+    "cashews", "pistachios", "walnuts", "raisins", "honey", "jam", "marmalade", "syrup",
+    "sugar", "flour", "salt", "pepper", "paprika", "cinnamon", "vanilla pods", "tomatoes",
+    "potatoes", "carrots", "onions", "garlic", "mushrooms", "bananas", "apples", "pears",
+    "grapes", "strawberries", "blueberries", "lemons", "limes", "oranges", "melon",
+    "pineapple", "mango", "avocado", "sunscreen", "toothpaste", "shampoo", "soap", "tissues",
+    "batteries", "postcard", "playing cards", "sunglasses", "beach towel", "flip-flops",
+];
+const FLAVOURS: &[&str] = &[
+    "", "", "", "", "vanilla", "lemon", "mint", "hazelnut", "caramel", "raspberry", "cherry",
+    "peach", "coconut", "ginger", "chilli", "garlic", "herb", "truffle", "sea salt", "honey",
+    "cinnamon", "orange", "lime", "elderflower", "blackcurrant", "pomegranate", "pistachio",
+    "espresso", "cocoa", "maple", "smoky bbq", "sour cream", "cheese & onion", "jalapeño",
+];
+const SIZES: &[&str] = &[
+    "100 g", "150 g", "200 g", "250 g", "400 g", "500 g", "1 kg", "33 cl", "50 cl", "75 cl",
+    "1 l", "1.5 l", "6 x 33 cl", "4 pack", "12 pack", "single", "large", "small", "each",
+];
+
+fn pick<'a>(rng: &mut Lcg, from: &[&'a str]) -> &'a str {
+    from[rng.below(from.len() as u64) as usize]
+}
+
+/// A plausible shop product name: brand, descriptor, goods, maybe a flavour, a size.
+fn product_name(rng: &mut Lcg) -> String {
+    let flavour = pick(rng, FLAVOURS);
+    let mut name = format!(
+        "{} {} {}",
+        pick(rng, BRANDS),
+        pick(rng, DESCRIPTORS),
+        pick(rng, GOODS)
+    );
+    if !flavour.is_empty() {
+        name.push(' ');
+        name.push_str(flavour);
+    }
+    name.push(' ');
+    name.push_str(pick(rng, SIZES));
+    name
+}
+
+fn search_catalog(n: usize) -> Vec<purser_core::catalog::Product> {
+    let mut rng = Lcg::new(42);
+    (0..n)
+        .map(|i| {
+            let body = format!("3{:011}", i);
+            purser_core::catalog::Product {
+                sku: format!("P{i:06}"),
+                name: product_name(&mut rng),
+                barcodes: vec![format!(
+                    "0{}",
+                    purser_core::barcode::ean13_from_body(&body).unwrap_or_default()
+                )],
+                price: Money(50 + rng.below(5000) as i64),
+                tax_class: if i % 3 == 0 { "reduced" } else { "standard" }.into(),
+                sold_by: SoldBy::Unit,
+                category: None,
+                // About one in fifty is delisted but still on file.
+                active: i % 50 != 0,
+            }
+        })
+        .collect()
+}
+
+/// The search box's query mix: what a cashier types, a word at a time.
+fn search_queries(n: usize) -> Vec<(&'static str, String)> {
+    let mut rng = Lcg::new(7);
+    let word = |rng: &mut Lcg| -> String {
+        let all = [BRANDS, DESCRIPTORS, GOODS, FLAVOURS];
+        let list = all[rng.below(all.len() as u64) as usize];
+        let w = pick(rng, list);
+        let w = w.split(' ').next().unwrap_or(w);
+        if w.chars().count() < 3 {
+            "choc".to_string()
+        } else {
+            w.to_lowercase()
+        }
+    };
+    let prefix = |w: &str, n: usize| -> String { w.chars().take(n).collect() };
+    (0..n)
+        .map(|i| match i % 4 {
+            0 => ("1 letter", prefix(&word(&mut rng), 1)),
+            1 => ("2 letters", prefix(&word(&mut rng), 2)),
+            2 => ("3 letters", prefix(&word(&mut rng), 3)),
+            _ => {
+                // A brand or descriptor, then goods: "berg dark choc", "riviera ros".
+                let first = pick(&mut rng, if rng.below(2) == 0 { BRANDS } else { DESCRIPTORS });
+                let first = first.split(' ').next().unwrap_or(first).to_lowercase();
+                let goods = pick(&mut rng, GOODS).to_lowercase();
+                let cut = 3 + rng.below(3) as usize;
+                let q = if rng.below(3) == 0 {
+                    format!("{} {}", prefix(&first, cut), goods)
+                } else {
+                    format!("{first} {}", prefix(&goods, cut))
+                };
+                ("multi-word", q)
+            }
+        })
+        .collect()
+}
+
+/// The search as it was before FTS5 (the baseline): a LIKE scan over name and SKU.
+fn like_search(conn: &rusqlite::Connection, text: &str, limit: usize) -> AppResult<usize> {
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT p.sku, p.name, p.price, p.tax_class, p.sold_by, p.category, p.active,
+               (SELECT group_concat(gtin, ',') FROM product_barcodes b WHERE b.sku = p.sku) FROM products p
+             WHERE p.active = 1 AND (p.name LIKE ?1 ESCAPE '\\' OR p.sku LIKE ?1 ESCAPE '\\') ORDER BY p.name LIMIT ?2",
+        )
+        .map_err(err)?;
+    let rows = stmt
+        .query_map(rusqlite::params![pattern, limit as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })
+        .map_err(err)?;
+    let mut n = 0;
+    for row in rows {
+        row.map_err(err)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn search_bench(a: &SearchBench) -> AppResult<()> {
+    let dir = work_dir(&a.dir)?;
+    let catalog = search_catalog(a.products);
+    let queries = search_queries(a.queries);
+    println!(
+        "product search over {} products ({} active), {} queries, limit {}",
+        a.products,
+        catalog.iter().filter(|p| p.active).count(),
+        queries.len(),
+        a.limit
+    );
+    println!("  folder: {}", dir.display());
+
+    // Two tills with the same catalog: one as shipped (FTS5 index kept by triggers), one
+    // with the triggers dropped first, as a till was before the index (the import baseline).
+    let open = |name: &str| -> AppResult<(Config, Till)> {
+        let cfg = Config::new_till(
+            "BENCH",
+            name,
+            "EUR",
+            "inclusive",
+            "UTC",
+            dir.join(format!("{name}.db")),
+        );
+        let settings = cfg.settings()?;
+        Till::init(&settings, SystemClock.now())?;
+        Ok((cfg, open_till(settings)?))
+    };
+    let (plain_cfg, mut plain) = open("NOFTS")?;
+    rusqlite::Connection::open(&plain_cfg.database)
+        .and_then(|c| {
+            c.execute_batch(
+                "DROP TRIGGER products_fts_insert; DROP TRIGGER products_fts_update; DROP TRIGGER products_fts_delete;",
+            )
+        })
+        .map_err(err)?;
+    let t0 = Instant::now();
+    plain.import_products(&catalog)?;
+    let plain_import = t0.elapsed();
+    drop(plain);
+    let (cfg, mut till) = open("FTS")?;
+    let t0 = Instant::now();
+    till.import_products(&catalog)?;
+    let fts_import = t0.elapsed();
+    println!(
+        "  import of {} products, one transaction: {:.2} s with the search index, {:.2} s without ({:.2}x)",
+        a.products,
+        fts_import.as_secs_f64(),
+        plain_import.as_secs_f64(),
+        fts_import.as_secs_f64() / plain_import.as_secs_f64()
+    );
+
+    let like = rusqlite::Connection::open(&cfg.database).map_err(err)?;
+    // Warm both paths (page cache, prepared statements) before measuring.
+    for (_, q) in queries.iter().take(50) {
+        till.search_products(q, a.limit)?;
+        like_search(&like, q, a.limit)?;
+    }
+    let classes = ["1 letter", "2 letters", "3 letters", "multi-word"];
+    let mut fts_t: Vec<Vec<Duration>> = vec![Vec::new(); classes.len()];
+    let mut like_t: Vec<Vec<Duration>> = vec![Vec::new(); classes.len()];
+    let mut fts_hits = vec![0usize; classes.len()];
+    let mut like_hits = vec![0usize; classes.len()];
+    for (class, q) in &queries {
+        let c = classes.iter().position(|k| k == class).unwrap_or(0);
+        let t = Instant::now();
+        let found = till.search_products(q, a.limit)?;
+        fts_t[c].push(t.elapsed());
+        fts_hits[c] += found.len();
+        let t = Instant::now();
+        like_hits[c] += like_search(&like, q, a.limit)?;
+        like_t[c].push(t.elapsed());
+    }
+    println!(
+        "  {:<12} {:>7} {:>9} {:>9} {:>9}   {:>9} {:>9} {:>9}",
+        "", "queries", "FTS p50", "FTS p99", "results", "LIKE p50", "LIKE p99", "results"
+    );
+    let mut all_fts = Vec::new();
+    let mut all_like = Vec::new();
+    for (c, class) in classes.iter().enumerate() {
+        let n = fts_t[c].len().max(1);
+        fts_t[c].sort();
+        like_t[c].sort();
+        println!(
+            "  {:<12} {:>7} {:>6.3} ms {:>6.3} ms {:>9.1}   {:>6.3} ms {:>6.3} ms {:>9.1}",
+            class,
+            fts_t[c].len(),
+            pct(&fts_t[c], 0.5),
+            pct(&fts_t[c], 0.99),
+            fts_hits[c] as f64 / n as f64,
+            pct(&like_t[c], 0.5),
+            pct(&like_t[c], 0.99),
+            like_hits[c] as f64 / n as f64,
+        );
+        all_fts.extend_from_slice(&fts_t[c]);
+        all_like.extend_from_slice(&like_t[c]);
+    }
+    all_fts.sort();
+    all_like.sort();
+    println!(
+        "  {:<12} {:>7} {:>6.3} ms {:>6.3} ms {:>9}   {:>6.3} ms {:>6.3} ms  (max FTS {:.3} ms, LIKE {:.3} ms)",
+        "all",
+        all_fts.len(),
+        pct(&all_fts, 0.5),
+        pct(&all_fts, 0.99),
+        "",
+        pct(&all_like, 0.5),
+        pct(&all_like, 0.99),
+        pct(&all_fts, 1.0),
+        pct(&all_like, 1.0),
+    );
+    println!("  (results: mean rows returned; LIKE matches the typed text as one substring)");
+
+    // The catalog stream's rebuild of the whole view goes through the same triggers.
+    let now = SystemClock.now();
+    let records: Vec<purser_store::Consumed> = catalog
+        .iter()
+        .enumerate()
+        .map(|(i, p)| purser_store::Consumed {
+            partition: 0,
+            offset: i as i64,
+            key: Some(p.sku.clone()),
+            outcome: Ok(purser_core::inbound::Inbound::Product(p.clone())),
+            excerpt: None,
+        })
+        .collect();
+    let mut store = Store::open(&cfg.database)?;
+    let t0 = Instant::now();
+    store.rebuild_inbound(
+        purser_core::inbound::InboundKind::Catalog,
+        "bench.catalog",
+        &records,
+        &[(0, records.len() as i64)],
+        now,
+    )?;
+    let rebuild = t0.elapsed();
+    let mut plain_store = Store::open(&plain_cfg.database)?;
+    let t0 = Instant::now();
+    plain_store.rebuild_inbound(
+        purser_core::inbound::InboundKind::Catalog,
+        "bench.catalog",
+        &records,
+        &[(0, records.len() as i64)],
+        now,
+    )?;
+    let plain_rebuild = t0.elapsed();
+    println!(
+        "  stream view rebuild of {} products (delete all, apply all): {:.2} s with the index, {:.2} s without",
+        records.len(),
+        rebuild.as_secs_f64(),
+        plain_rebuild.as_secs_f64()
+    );
+    let check = till.search_products(&queries[3].1, a.limit)?.len();
+    println!("  after the rebuild, '{}' finds {check}", queries[3].1);
+    Ok(())
+}
+
 pub fn run(cmd: &BenchCmd) -> AppResult<()> {
     match cmd {
+        BenchCmd::Search(a) => search_bench(a),
         BenchCmd::Streams(a) => streams_bench(a),
         BenchCmd::Sale(a) => sale_bench(a),
         BenchCmd::Relay(a) => relay_bench(a),

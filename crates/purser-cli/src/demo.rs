@@ -108,51 +108,9 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
 
     // Headquarters publishes the catalog, stock and members; the till reads them from the
     // store's cluster like any other till would.
-    let now = SystemClock.now();
-    let mut rng = Lcg::new(a.seed);
-    let stock: Vec<(String, Option<Vec<u8>>)> = catalog
-        .iter()
-        .map(|p| {
-            let on_hand = match p.sold_by {
-                purser_core::catalog::SoldBy::Weight => {
-                    i64::try_from(2_000 + rng.below(20_000)).unwrap_or(5_000)
-                }
-                purser_core::catalog::SoldBy::Unit => i64::try_from(rng.below(60)).unwrap_or(10),
-            };
-            let low = if p.sold_by == purser_core::catalog::SoldBy::Weight {
-                1_000
-            } else {
-                5
-            };
-            let rec = purser_core::inbound::InventoryRecord {
-                schema_version: 1,
-                store_id: cfg.store.store_id.clone(),
-                sku: p.sku.clone(),
-                on_hand,
-                low_stock_at: low,
-                updated_at: now,
-            };
-            (
-                format!("{}:{}", cfg.store.store_id, p.sku),
-                serde_json::to_vec(&rec).ok(),
-            )
-        })
-        .collect();
-    let members: Vec<(String, Option<Vec<u8>>)> = purser_app::reference::demo_members(now)
-        .iter()
-        .map(|m| (m.member_id.clone(), serde_json::to_vec(m).ok()))
-        .collect();
     let t = Duration::from_secs(30);
-    let publish = |topic: &str, records: &[(String, Option<Vec<u8>>)]| {
-        purser_stream::publish::publish(&cfg.kafka, topic, records, t)
-            .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))
-    };
-    publish(
-        &cfg.topics.catalog,
-        &purser_app::reference::catalog_records(&catalog, &settings, now)?,
-    )?;
-    publish(&cfg.topics.inventory, &stock)?;
-    publish(&cfg.topics.loyalty_accounts, &members)?;
+    purser_app::demo::publish_demo_reference(&settings, a.seed, t)?;
+    let mut rng = Lcg::new(a.seed);
     let mut inbound = purser_stream::inbound::InboundConsumer::new(
         &cfg.database,
         cfg.kafka.clone(),
@@ -174,8 +132,8 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
     println!(
         "  {} products, stock for {} SKUs and {} members arrived through {}, {} and {} in {} ms",
         catalog.len(),
-        stock.len(),
-        members.len(),
+        catalog.len(),
+        purser_app::reference::demo_members(SystemClock.now()).len(),
         cfg.topics.catalog,
         cfg.topics.inventory,
         cfg.topics.loyalty_accounts,

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::time::format_ts;
 use crate::Store;
 
-fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
+pub(crate) fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
     let sold_by: String = r.get(4)?;
     let barcodes: Option<String> = r.get(7)?;
     Ok(Product {
@@ -31,7 +31,7 @@ fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
     })
 }
 
-const SELECT_PRODUCT: &str = "SELECT p.sku, p.name, p.price, p.tax_class, p.sold_by, p.category, p.active,
+pub(crate) const SELECT_PRODUCT: &str = "SELECT p.sku, p.name, p.price, p.tax_class, p.sold_by, p.category, p.active,
         (SELECT group_concat(gtin, ',') FROM product_barcodes b WHERE b.sku = p.sku) FROM products p";
 
 pub(crate) fn upsert_products_in(
@@ -107,22 +107,27 @@ impl Store {
             .optional()?)
     }
 
-    /// Active products whose name or SKU contains `text` (case-insensitive), by name.
+    /// Active products matching every word of `text` as a prefix of a word of their name
+    /// or SKU (case- and accent-insensitive), best match first (bm25), then by name.
+    /// Blank text lists active products by name. Any text is safe: it is never parsed as
+    /// FTS5 syntax (see `fts_query`).
     pub fn search_products(&self, text: &str, limit: usize) -> Result<Vec<Product>> {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        if text.trim().is_empty() {
+            let sql = format!("{SELECT_PRODUCT} WHERE p.active = 1 ORDER BY p.name LIMIT ?1");
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![limit], product_from_row)?;
+            return Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        let Some(query) = fts_query(text) else {
+            return Ok(Vec::new());
+        };
         let sql = format!(
-            "{SELECT_PRODUCT} WHERE p.active = 1 AND (p.name LIKE ?1 ESCAPE '\\' OR p.sku LIKE ?1 ESCAPE '\\') ORDER BY p.name LIMIT ?2"
+            "{SELECT_PRODUCT} JOIN products_fts f ON f.rowid = p.rowid
+             WHERE products_fts MATCH ?1 AND p.active = 1 ORDER BY f.rank, p.name LIMIT ?2"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            params![pattern, i64::try_from(limit).unwrap_or(50)],
-            product_from_row,
-        )?;
+        let rows = stmt.query_map(params![query, limit], product_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -131,4 +136,25 @@ impl Store {
             .conn
             .query_row("SELECT count(*) FROM products", [], |r| r.get(0))?)
     }
+}
+
+/// The FTS5 query for what a cashier typed: each word becomes a quoted prefix term
+/// (`"word"*`), AND-ed. Quoting means nothing typed is FTS5 syntax (`AND`, `NEAR`, `*`,
+/// `:`, `^`, parentheses); a quote inside a word is doubled. Words are cut at anything
+/// that is not a letter or digit, as the `unicode61` tokenizer does, so a word that is
+/// only punctuation adds nothing. `None` when nothing searchable is left.
+pub(crate) fn fts_query(text: &str) -> Option<String> {
+    let mut query = String::new();
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !query.is_empty() {
+            query.push_str(" AND ");
+        }
+        query.push('"');
+        query.push_str(&word.replace('"', "\"\""));
+        query.push_str("\"*");
+    }
+    (!query.is_empty()).then_some(query)
 }

@@ -11,6 +11,7 @@
 //!   The relay's connection also runs the WAL checkpoints, so a sale never waits for one.
 
 mod action;
+mod browse;
 mod catalog;
 mod error;
 mod inbound;
@@ -19,6 +20,7 @@ pub mod migrations;
 mod outbox;
 mod queries;
 mod time;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,6 +34,7 @@ pub use journal::{JournalProblem, JournalReport};
 pub use outbox::{Ack, OutboxRow, OutboxStatus};
 pub use queries::{ShiftFigures, ShiftRow, StoredSale};
 pub use time::{format_ts, parse_ts};
+pub use users::{NewUser, UserRow};
 
 use purser_core::tax::TaxMode;
 use purser_core::Currency;

@@ -208,6 +208,50 @@ pub const MIGRATIONS: &[&str] = &[
         UNIQUE (topic, partition, "offset")
     );
     "#,
+    // v3: the till's users and their PINs (argon2id PHC strings, hashed by purser-app).
+    // failed_attempts and locked_until carry the sign-in lockout; timestamps as in time.rs.
+    r#"
+    CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('cashier', 'supervisor', 'manager')),
+        pin_hash TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    "#,
+    // v4: full-text search over product names and SKUs. External content: the index holds
+    // only tokens and points at products.rowid; the triggers keep it in step with every
+    // insert, rename and delete (the catalog stream's upserts, tombstones and rebuilds all
+    // go through them). products has no INTEGER PRIMARY KEY, so a VACUUM may renumber its
+    // rowids: run `INSERT INTO products_fts(products_fts) VALUES ('rebuild')` after one.
+    // No `INSERT OR REPLACE` may touch products (a REPLACE deletes without the trigger).
+    r#"
+    CREATE VIRTUAL TABLE products_fts USING fts5(
+        name, sku,
+        content = 'products', content_rowid = 'rowid',
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3'
+    );
+    CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+        INSERT INTO products_fts (rowid, name, sku) VALUES (new.rowid, new.name, new.sku);
+    END;
+    CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+        INSERT INTO products_fts (products_fts, rowid, name, sku)
+            VALUES ('delete', old.rowid, old.name, old.sku);
+    END;
+    -- The catalog's upsert sets every column: re-index only when the text changed.
+    CREATE TRIGGER products_fts_update AFTER UPDATE OF name, sku ON products
+    WHEN old.name IS NOT new.name OR old.sku IS NOT new.sku BEGIN
+        INSERT INTO products_fts (products_fts, rowid, name, sku)
+            VALUES ('delete', old.rowid, old.name, old.sku);
+        INSERT INTO products_fts (rowid, name, sku) VALUES (new.rowid, new.name, new.sku);
+    END;
+    INSERT INTO products_fts (products_fts) VALUES ('rebuild');
+    "#,
 ];
 
 pub fn latest_version() -> i64 {

@@ -63,6 +63,19 @@ impl Store {
     pub fn sale_by_receipt(&self, receipt_no: &str) -> Result<Option<StoredSale>> {
         sale_by_receipt(&self.conn, receipt_no)
     }
+    /// The journal entry (the event as recorded) of a sale or refund by its receipt
+    /// number, for reprints: `("sale" | "refund", event JSON)`.
+    pub fn journal_entry_by_receipt(&self, receipt_no: &str) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 'sale', j.body FROM sales s JOIN journal j ON j.till_seq = s.till_seq WHERE s.receipt_no = ?1
+                 UNION ALL
+                 SELECT 'refund', j.body FROM refunds r JOIN journal j ON j.till_seq = r.till_seq WHERE r.receipt_no = ?1",
+            )?
+            .query_row(params![receipt_no.trim()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
     pub fn refunded_quantities(&self, sale_id: Uuid) -> Result<Vec<(u32, i64)>> {
         refunded_quantities(&self.conn, sale_id)
     }

@@ -375,3 +375,276 @@ fn acknowledgements_out_of_order_move_the_mark_only_when_the_gap_fills() {
     );
     assert_eq!(s.outbox_status().unwrap().total_written, 5);
 }
+
+#[test]
+fn users_are_plain_rows_with_failures_and_locks() {
+    use purser_store::NewUser;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(&dir);
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap();
+    let ana = NewUser {
+        user_id: "ana",
+        name: "Ana Lopes",
+        role: "cashier",
+        pin_hash: "$argon2id$fake-1",
+    };
+    s.insert_user(&ana, t0).unwrap();
+    s.insert_user(
+        &NewUser {
+            user_id: "bo",
+            name: "Bo",
+            role: "manager",
+            pin_hash: "$argon2id$fake-2",
+        },
+        t0,
+    )
+    .unwrap();
+    // The same id again is a conflict that says what clashed; the first row is untouched.
+    match s.insert_user(&NewUser { name: "Other", ..ana }, t0) {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("'ana' already exists"), "{m}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // A role the table does not know is refused by its CHECK.
+    assert!(s
+        .insert_user(
+            &NewUser {
+                user_id: "cy",
+                role: "owner",
+                ..ana
+            },
+            t0
+        )
+        .is_err());
+    let u = s.user_by_id("ana").unwrap().unwrap();
+    assert_eq!(
+        (u.name.as_str(), u.role.as_str(), u.active, u.failed_attempts),
+        ("Ana Lopes", "cashier", true, 0)
+    );
+    assert_eq!((u.created_at, u.updated_at, u.locked_until), (t0, t0, None));
+    assert!(s.user_by_id("nobody").unwrap().is_none());
+    assert_eq!(
+        s.list_users()
+            .unwrap()
+            .iter()
+            .map(|u| u.user_id.as_str())
+            .collect::<Vec<_>>(),
+        ["ana", "bo"]
+    );
+    // The PIN hash never shows in debug output.
+    assert!(!format!("{u:?}").contains("fake-1"));
+
+    let t1 = t0 + chrono::Duration::minutes(5);
+    let until = t1 + chrono::Duration::seconds(30);
+    assert!(s.record_failure("ana", 5, Some(until)).unwrap());
+    let u = s.user_by_id("ana").unwrap().unwrap();
+    assert_eq!((u.failed_attempts, u.locked_until), (5, Some(until)));
+    assert_eq!(u.updated_at, t0, "a failed sign-in is not a profile change");
+    s.record_success("ana").unwrap();
+    let u = s.user_by_id("ana").unwrap().unwrap();
+    assert_eq!((u.failed_attempts, u.locked_until), (0, None));
+
+    // A new PIN clears failures and the lock too.
+    s.record_failure("ana", 7, Some(until)).unwrap();
+    assert!(s.set_pin_hash("ana", "$argon2id$fake-3", t1).unwrap());
+    let u = s.user_by_id("ana").unwrap().unwrap();
+    assert_eq!(
+        (u.pin_hash.as_str(), u.failed_attempts, u.locked_until, u.updated_at),
+        ("$argon2id$fake-3", 0, None, t1)
+    );
+    assert!(s.set_active("ana", false, t1).unwrap());
+    assert!(!s.user_by_id("ana").unwrap().unwrap().active);
+    // Unknown users: nothing changes, and the caller is told.
+    assert!(!s.set_pin_hash("nobody", "x", t1).unwrap());
+    assert!(!s.set_active("nobody", true, t1).unwrap());
+    assert!(!s.record_failure("nobody", 1, None).unwrap());
+    // Survives reopening.
+    drop(s);
+    let s = Store::open(&dir.path().join("till.db")).unwrap();
+    assert!(!s.user_by_id("ana").unwrap().unwrap().active);
+}
+
+fn product(sku: &str, name: &str, active: bool) -> purser_core::catalog::Product {
+    purser_core::catalog::Product {
+        sku: sku.into(),
+        name: name.into(),
+        barcodes: vec![],
+        price: purser_core::Money(100),
+        tax_class: "standard".into(),
+        sold_by: purser_core::catalog::SoldBy::Unit,
+        category: None,
+        active,
+    }
+}
+
+fn found(s: &Store, text: &str) -> Vec<String> {
+    s.search_products(text, 50)
+        .unwrap_or_else(|e| panic!("search {text:?} failed: {e}"))
+        .into_iter()
+        .map(|p| p.sku)
+        .collect()
+}
+
+fn catalog_record(offset: i64, p: purser_core::catalog::Product) -> purser_store::Consumed {
+    purser_store::Consumed {
+        partition: 0,
+        offset,
+        key: Some(p.sku.clone()),
+        outcome: Ok(purser_core::inbound::Inbound::Product(p)),
+        excerpt: None,
+    }
+}
+
+fn tombstone(offset: i64, sku: &str) -> purser_store::Consumed {
+    purser_store::Consumed {
+        partition: 0,
+        offset,
+        key: Some(sku.into()),
+        outcome: Ok(purser_core::inbound::Inbound::Delist { sku: sku.into() }),
+        excerpt: None,
+    }
+}
+
+#[test]
+fn product_search_matches_word_prefixes_and_follows_the_catalog_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(&dir);
+    s.upsert_products(
+        &[
+            product("ESP", "Espresso", true),
+            product("ESP-DBL", "Double espresso", true),
+            product("CRO", "Croissant au beurre", true),
+            product("CAFE", "Café crème", true),
+            product("IPA", "IPA bottle 33cl", true),
+            product("OLD", "Old espresso blend", false),
+        ],
+        Utc::now(),
+    )
+    .unwrap();
+    // Prefixes of any word of the name or the SKU, case- and accent-insensitive, AND-ed.
+    assert_eq!(found(&s, "esp"), ["ESP", "ESP-DBL"], "inactive excluded");
+    assert_eq!(found(&s, "ESPRESSO"), ["ESP", "ESP-DBL"]);
+    assert_eq!(found(&s, "dou esp"), ["ESP-DBL"]);
+    assert_eq!(found(&s, "cafe creme"), ["CAFE"]);
+    assert_eq!(found(&s, "CRÈME"), ["CAFE"]);
+    assert_eq!(found(&s, "beu"), ["CRO"]);
+    let mut cr = found(&s, "cr");
+    cr.sort();
+    assert_eq!(cr, ["CAFE", "CRO"]);
+    assert_eq!(found(&s, "esp-dbl"), ["ESP-DBL"], "a SKU with a dash");
+    assert_eq!(found(&s, "33"), ["IPA"]);
+    assert!(found(&s, "tea").is_empty());
+    assert!(found(&s, "esp tea").is_empty(), "every word must match");
+    // Blank text lists active products by name, as before.
+    assert_eq!(found(&s, "  "), ["CAFE", "CRO", "ESP-DBL", "ESP", "IPA"]);
+    assert_eq!(s.search_products("", 2).unwrap().len(), 2);
+    assert_eq!(s.search_products("e", 1).unwrap().len(), 1, "limit");
+
+    // The catalog stream: a rename, a price change, a delisting by flag, one by tombstone.
+    let now = Utc::now();
+    let mut renamed = product("CRO", "Pain au chocolat", true);
+    renamed.price = purser_core::Money(150);
+    let mut delisted = product("IPA", "IPA bottle 33cl", false);
+    delisted.price = purser_core::Money(590);
+    s.apply_inbound(
+        "pos.catalog.v1",
+        &[
+            catalog_record(0, renamed),
+            catalog_record(1, delisted),
+            tombstone(2, "ESP-DBL"),
+            catalog_record(3, product("TEA", "Green tea", true)),
+        ],
+        now,
+    )
+    .unwrap();
+    assert!(found(&s, "croissant").is_empty(), "the old name is gone");
+    assert_eq!(found(&s, "choc"), ["CRO"]);
+    assert!(found(&s, "ipa").is_empty(), "inactive: not offered");
+    assert!(found(&s, "double").is_empty(), "tombstoned: gone");
+    assert_eq!(found(&s, "esp"), ["ESP"]);
+    assert_eq!(found(&s, "gre te"), ["TEA"]);
+
+    // A rebuild replaces the whole view: search follows it.
+    s.rebuild_inbound(
+        purser_core::inbound::InboundKind::Catalog,
+        "pos.catalog.v1",
+        &[
+            catalog_record(0, product("ESP", "Espresso", true)),
+            catalog_record(1, product("LAT", "Caffè latte", true)),
+            tombstone(2, "LAT"),
+            catalog_record(3, product("MOC", "Mocha", true)),
+        ],
+        &[(0, 4)],
+        now,
+    )
+    .unwrap();
+    assert_eq!(found(&s, "esp"), ["ESP"]);
+    assert_eq!(found(&s, "moc"), ["MOC"]);
+    assert!(found(&s, "tea").is_empty() && found(&s, "choc").is_empty());
+    assert!(found(&s, "latte").is_empty());
+    // The index agrees with the table, row for row.
+    raw(&dir)
+        .execute_batch("INSERT INTO products_fts (products_fts, rank) VALUES ('integrity-check', 1)")
+        .unwrap();
+}
+
+#[test]
+fn product_search_never_fails_on_what_a_cashier_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = new_store(&dir);
+    s.upsert_products(
+        &[
+            product("AND", "NEAR and OR not", true),
+            product("Q", "Quote \"the\" * star", true),
+            product("ZH", "绿茶 green tea", true),
+        ],
+        Utc::now(),
+    )
+    .unwrap();
+    for text in [
+        "\"", "\"\"", "'", "*", "**", "-", "+", "^", ":", "(", ")", "()", "{", "}", "[", "]",
+        "AND", "OR", "NOT", "NEAR", "NEAR(a b, 2)", "a AND", "OR b", "NOT NOT", "a:b",
+        "name:foo", "sku:*", "\"unterminated", "a\"b", "col : x", "{name sku}: x", "^start",
+        "x*y", "*x", "%", "_", "\\", "\0", "\u{200b}", "🍺", "ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ", "ि", "é",
+        "e\u{301}", "İ", "ß", "ǅ", "\u{fffd}", "\t\n\r", "a\u{0}b", "'; DROP TABLE products; --",
+    ] {
+        s.search_products(text, 10)
+            .unwrap_or_else(|e| panic!("search {text:?} failed: {e}"));
+    }
+    // Operators are ordinary words, not syntax.
+    assert_eq!(found(&s, "near and"), ["AND"]);
+    assert_eq!(found(&s, "OR"), ["AND"]);
+    assert_eq!(found(&s, "\"the\" *"), ["Q"]);
+    assert_eq!(found(&s, "绿茶"), ["ZH"]);
+    let long = "abc ".repeat(2000);
+    s.search_products(&long, 10).unwrap();
+    proptest::proptest!(proptest::prelude::ProptestConfig::with_cases(2000), |(text in "\\PC{0,24}|[ -~]{0,24}")| {
+        s.search_products(&text, 10).unwrap();
+    });
+}
+
+#[test]
+fn a_till_from_before_search_gets_its_products_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("till.db");
+    {
+        // A database as version 2 left it, with products in it.
+        let mut c = rusqlite::Connection::open(&path).unwrap();
+        let tx = c.transaction().unwrap();
+        for sql in &purser_store::migrations::MIGRATIONS[..2] {
+            tx.execute_batch(sql).unwrap();
+        }
+        tx.execute_batch(
+            "INSERT INTO products VALUES ('ESP', 'Espresso', 220, 'standard', 'unit', NULL, 1, '2026-01-01T00:00:00.000000Z');
+             INSERT INTO products VALUES ('OLD', 'Old espresso', 220, 'standard', 'unit', NULL, 0, '2026-01-01T00:00:00.000000Z');
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(
+        s.schema_version().unwrap(),
+        purser_store::migrations::latest_version()
+    );
+    assert_eq!(found(&s, "espr"), ["ESP"]);
+}

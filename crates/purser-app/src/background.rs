@@ -1,0 +1,150 @@
+//! What runs beside the window's till: the outbox relay (with heartbeats) and the inbound
+//! stream consumer, each on threads of their own so selling never waits for Kafka.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use purser_stream::inbound::{InboundConsumer, InboundMode, InboundOptions, TopicStatus};
+use purser_stream::{RelayOptions, RelayStatus};
+
+use crate::config::Settings;
+use crate::desk::Links;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::runtime::RelayHandle;
+
+pub struct Background {
+    relay: RelayHandle,
+    stop: Arc<AtomicBool>,
+    streams: Arc<Mutex<Vec<TopicStatus>>>,
+    version: Arc<AtomicU64>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Background {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Background").finish()
+    }
+}
+
+impl Background {
+    /// Starts the relay and the inbound consumer for this till.
+    pub fn start(settings: &Settings) -> AppResult<Background> {
+        let relay = RelayHandle::start(settings, RelayOptions::default())?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let streams: Arc<Mutex<Vec<TopicStatus>>> = Arc::new(Mutex::new(Vec::new()));
+        let version = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut threads = Vec::new();
+        let v = version.clone();
+        threads.push(
+            std::thread::Builder::new()
+                .name("purser-changes".into())
+                .spawn(move || {
+                    for _ in rx {
+                        v.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+        );
+        let (s, st, stp) = (settings.clone(), streams.clone(), stop.clone());
+        threads.push(
+            std::thread::Builder::new()
+                .name("purser-streams".into())
+                .spawn(move || inbound_loop(&s, &st, &stp, tx))
+                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+        );
+        Ok(Background {
+            relay,
+            stop,
+            streams,
+            version,
+            threads,
+        })
+    }
+}
+
+/// Runs the consumer for as long as the window is open; a Kafka failure restarts it after
+/// a pause (the views keep serving what they hold meanwhile).
+fn inbound_loop(
+    s: &Settings,
+    status: &Arc<Mutex<Vec<TopicStatus>>>,
+    stop: &AtomicBool,
+    tx: std::sync::mpsc::Sender<purser_core::inbound::InboundKind>,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        let consumer = InboundConsumer::new(
+            &s.config.database,
+            s.config.kafka.clone(),
+            &s.config.topics,
+            &s.config.store.store_id,
+            &s.currency.code,
+            InboundOptions::default(),
+        );
+        match consumer {
+            Ok(mut c) => {
+                c.notify(tx.clone());
+                let shared = c.status();
+                let publish = {
+                    let shared = shared.clone();
+                    let status = status.clone();
+                    move || {
+                        if let (Ok(from), Ok(mut to)) = (shared.lock(), status.lock()) {
+                            *to = from.clone();
+                        }
+                    }
+                };
+                // Mirror the consumer's own status while it runs.
+                let mirror_stop = Arc::new(AtomicBool::new(false));
+                let ms = mirror_stop.clone();
+                let p = publish.clone();
+                let mirror = std::thread::spawn(move || {
+                    while !ms.load(Ordering::Relaxed) {
+                        p();
+                        std::thread::sleep(Duration::from_millis(250));
+                    }
+                });
+                let r = c.run(stop, InboundMode::Forever);
+                mirror_stop.store(true, Ordering::Relaxed);
+                let _ = mirror.join();
+                publish();
+                if let Err(e) = r {
+                    tracing::warn!("inbound streams stopped: {e}; retrying in 2 s");
+                }
+            }
+            Err(e) => tracing::warn!("inbound streams not started: {e}; retrying in 2 s"),
+        }
+        for _ in 0..20 {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Links for Background {
+    fn relay(&self) -> Option<RelayStatus> {
+        Some(self.relay.status())
+    }
+    fn streams(&self) -> Vec<TopicStatus> {
+        self.streams.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+    fn data_version(&self) -> u64 {
+        self.version.load(Ordering::Relaxed)
+    }
+    fn wake(&self) {
+        self.relay.wake();
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // The changes thread ends when the consumer (its last sender) is gone.
+        for t in self.threads.drain(..).rev() {
+            let _ = t.join();
+        }
+    }
+}

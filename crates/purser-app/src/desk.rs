@@ -1,0 +1,976 @@
+//! The desktop window's use cases: who is signed in, the ticket being rung up, payment,
+//! refunds and the till's status. One `Desk` per window; the Tauri shell holds it behind a
+//! mutex and calls `ipc::dispatch`. Every recording goes through `Till` (the durable record
+//! and the outbox), exactly as the `purser` command does.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use purser_core::cart::{Cart, Discount, PricedCart, Quantity};
+use purser_core::catalog::{Product, SoldBy};
+use purser_core::events::{Envelope, Event, EventBody, SaleCompleted, SaleRefunded};
+use purser_core::money::Money;
+use purser_core::sale::{refundable, RefundRequestLine};
+use purser_core::shift::{ReportKind, ShiftReport};
+use purser_core::tender::{AccountKind, CardPayment, Tender, TenderInput};
+use purser_store::{ShiftRow, StockLevel};
+use purser_stream::inbound::TopicStatus;
+use purser_stream::RelayStatus;
+
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::input::{parse_discount, parse_quantity};
+use crate::ipc::*;
+use crate::printout::{self, Printout};
+use crate::receipt;
+use crate::till::{RefundRequest, RefundScope, Till};
+use crate::users::{Role, UserInfo};
+
+/// What the window learns from the threads beside the till: the relay and the inbound
+/// streams. The shell passes the real ones; tests pass `Offline`.
+pub trait Links: Send {
+    fn relay(&self) -> Option<RelayStatus>;
+    fn streams(&self) -> Vec<TopicStatus>;
+    /// Grows whenever the inbound streams applied something.
+    fn data_version(&self) -> u64;
+    /// A sale was recorded: send it now.
+    fn wake(&self);
+}
+
+/// No relay, no streams (tests, or a till whose Kafka settings are missing).
+#[derive(Debug, Default)]
+pub struct Offline;
+
+impl Links for Offline {
+    fn relay(&self) -> Option<RelayStatus> {
+        None
+    }
+    fn streams(&self) -> Vec<TopicStatus> {
+        Vec::new()
+    }
+    fn data_version(&self) -> u64 {
+        0
+    }
+    fn wake(&self) {}
+}
+
+#[derive(Clone, Debug)]
+struct Session {
+    user: UserInfo,
+    locked: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+struct PrinterState {
+    last_ok: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+}
+
+/// Receipts go to the printer from a thread of their own: a printer that is off never
+/// holds up the next customer.
+struct PrinterQueue {
+    addr: String,
+    jobs: mpsc::Sender<Vec<u8>>,
+    state: Arc<Mutex<PrinterState>>,
+}
+
+impl PrinterQueue {
+    fn start(addr: String) -> PrinterQueue {
+        let (jobs, rx) = mpsc::channel::<Vec<u8>>();
+        let state = Arc::new(Mutex::new(PrinterState::default()));
+        let st = state.clone();
+        let a = addr.clone();
+        let spawned = std::thread::Builder::new()
+            .name("purser-printer".into())
+            .spawn(move || {
+                for bytes in rx {
+                    let r = printout::send_to_printer(&a, &bytes, Duration::from_secs(3));
+                    if let Ok(mut s) = st.lock() {
+                        match r {
+                            Ok(()) => {
+                                s.last_ok = Some(Utc::now());
+                                s.last_error = None;
+                            }
+                            Err(e) => {
+                                tracing::warn!("receipt printer: {e}");
+                                s.last_error = Some(e.to_string());
+                            }
+                        }
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("printer thread not started: {e}");
+        }
+        PrinterQueue { addr, jobs, state }
+    }
+
+    fn submit(&self, bytes: Vec<u8>) -> bool {
+        self.jobs.send(bytes).is_ok()
+    }
+}
+
+pub struct Desk {
+    till: Till,
+    links: Box<dyn Links>,
+    session: Option<Session>,
+    ticket: Cart,
+    last_activity: DateTime<Utc>,
+    demo: bool,
+    receipts_dir: PathBuf,
+    printer: Option<PrinterQueue>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk").field("till", &self.till).finish()
+    }
+}
+
+/// ESC/POS "generate pulse" on drawer pin 2: opens the cash drawer wired to the printer.
+const DRAWER_KICK: [u8; 5] = [0x1b, b'p', 0, 25, 250];
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn stock_view(s: &StockLevel) -> StockView {
+    let state = if s.on_hand <= 0 {
+        "out"
+    } else if s.on_hand <= s.low_stock_at {
+        "low"
+    } else {
+        "ok"
+    };
+    StockView {
+        on_hand: s.on_hand,
+        low_stock_at: s.low_stock_at,
+        state: state.into(),
+    }
+}
+
+fn role_name(r: Role) -> String {
+    match r {
+        Role::Cashier => "cashier",
+        Role::Supervisor => "supervisor",
+        Role::Manager => "manager",
+    }
+    .into()
+}
+
+fn user_view(u: &UserInfo) -> UserView {
+    UserView {
+        user_id: u.user_id.clone(),
+        name: u.name.clone(),
+        role: role_name(u.role),
+        active: u.active,
+        locked_until: u.locked_until.map(ts),
+    }
+}
+
+fn shift_view(s: &ShiftRow) -> ShiftView {
+    ShiftView {
+        shift_id: s.shift_id.to_string(),
+        cashier_id: s.cashier_id.clone(),
+        business_date: s.business_date.to_string(),
+        opened_at: ts(s.opened_at),
+        opening_float: s.opening_float.0,
+    }
+}
+
+fn discount_label(d: &Discount, s: &crate::Settings) -> String {
+    match d {
+        Discount::Percent { bp } => {
+            if bp % 100 == 0 {
+                format!("-{}%", bp / 100)
+            } else {
+                format!("-{}.{:02}%", bp / 100, bp % 100)
+            }
+        }
+        Discount::Amount { amount } => format!("-{}", s.money(*amount)),
+    }
+}
+
+/// A discount as basis points of what it applies to.
+fn discount_bp(d: &Discount, base: Money) -> i64 {
+    match d {
+        Discount::Percent { bp } => i64::from(*bp),
+        Discount::Amount { amount } => {
+            if base.0 <= 0 {
+                10_000
+            } else {
+                amount.0.saturating_mul(10_000) / base.0
+            }
+        }
+    }
+}
+
+fn report_view(s: &crate::Settings, r: &ShiftReport) -> ReportView {
+    ReportView {
+        kind: if r.kind == ReportKind::Z { "Z" } else { "X" }.into(),
+        text: receipt::report_text(s, r),
+        net_sales: r.net_sales.0,
+        sales_count: r.sales_count,
+        expected_cash: r.expected_cash.0,
+        counted_cash: r.counted_cash.map(|m| m.0),
+        over_short: r.over_short.map(|m| m.0),
+    }
+}
+
+/// The tender a cashier entered, as the domain takes it.
+pub fn tender_input(t: &TenderArg, s: &crate::Settings) -> AppResult<TenderInput> {
+    let money = |v: &Option<String>| -> AppResult<Option<Money>> {
+        match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(a) => Ok(Some(s.currency.parse_amount(a)?)),
+        }
+    };
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+    match t.kind.as_str() {
+        "cash" => {
+            // A cash part of a split is what the customer hands over for it.
+            let tendered = money(&t.tendered)?.or(money(&t.amount)?);
+            Ok(TenderInput::Cash { tendered })
+        }
+        "card" => Ok(TenderInput::Card {
+            card: CardPayment {
+                brand: text(&t.brand).to_ascii_uppercase(),
+                last4: text(&t.last4),
+                approval_code: text(&t.approval_code),
+                terminal_ref: format!("{}-{}", s.config.store.till_id, Utc::now().timestamp()),
+                offline: t.offline,
+            },
+            amount: money(&t.amount)?,
+        }),
+        kind @ ("cabin" | "room") => {
+            let account_id = text(&t.account_id);
+            if account_id.is_empty() {
+                return Err(AppError::invalid(format!(
+                    "a {kind} charge needs the guest's account number"
+                )));
+            }
+            Ok(TenderInput::Account {
+                account_kind: if kind == "cabin" {
+                    AccountKind::Cabin
+                } else {
+                    AccountKind::Room
+                },
+                account_id,
+                amount: money(&t.amount)?,
+            })
+        }
+        other => Err(AppError::invalid(format!(
+            "'{other}' is not a tender: use cash, card, cabin or room"
+        ))),
+    }
+}
+
+impl Desk {
+    pub fn new(till: Till, links: Box<dyn Links>, receipts_dir: PathBuf, demo: bool) -> Desk {
+        let printer = till
+            .settings()
+            .config
+            .till
+            .printer
+            .clone()
+            .map(PrinterQueue::start);
+        let now = till.now();
+        Desk {
+            till,
+            links,
+            session: None,
+            ticket: Cart::new(),
+            last_activity: now,
+            demo,
+            receipts_dir,
+            printer,
+        }
+    }
+
+    pub fn till(&self) -> &Till {
+        &self.till
+    }
+
+    fn settings(&self) -> &crate::Settings {
+        self.till.settings()
+    }
+
+    /// The signed-in user, after the inactivity check; counts as activity.
+    fn user(&mut self) -> AppResult<UserInfo> {
+        let now = self.till.now();
+        let lock_after = i64::from(self.settings().config.till.auto_lock_minutes) * 60;
+        let Some(session) = self.session.as_mut() else {
+            return Err(AppError::new(
+                ErrorCode::SignInRequired,
+                "sign in with your user id and PIN",
+            ));
+        };
+        if !session.locked && lock_after > 0 && (now - self.last_activity).num_seconds() >= lock_after
+        {
+            session.locked = true;
+        }
+        if session.locked {
+            return Err(AppError::new(
+                ErrorCode::SignInRequired,
+                format!(
+                    "the till locked itself: {} or another user signs in again",
+                    session.user.user_id
+                ),
+            ));
+        }
+        self.last_activity = now;
+        Ok(session.user.clone())
+    }
+
+    fn approver(&mut self, a: &Approval) -> AppResult<UserInfo> {
+        self.till.approve(a.user_id.trim(), &a.pin)
+    }
+
+    fn session_view(&self, user: &UserInfo) -> AppResult<SessionView> {
+        Ok(SessionView {
+            user: user_view(user),
+            shift: self.till.current_shift()?.as_ref().map(shift_view),
+        })
+    }
+
+    fn priced(&self) -> AppResult<PricedCart> {
+        let s = self.settings();
+        Ok(self.ticket.price(&s.taxes, s.tax_mode)?)
+    }
+
+    fn ticket_view(&self) -> AppResult<TicketView> {
+        let s = self.settings();
+        let priced = self.priced()?;
+        let mut lines = Vec::with_capacity(priced.lines.len());
+        let mut price_changed = Vec::new();
+        let mut items: i64 = 0;
+        for (pl, cl) in priced.lines.iter().zip(&self.ticket.lines) {
+            let stock = self.till.stock(&pl.sku)?.as_ref().map(stock_view);
+            if let Ok(now_p) = self.till.lookup(&pl.sku) {
+                if now_p.price != pl.unit_price && !price_changed.contains(&pl.name) {
+                    price_changed.push(pl.name.clone());
+                }
+            }
+            items += match pl.quantity {
+                Quantity::Units(n) => n,
+                Quantity::Grams(_) => 1,
+            };
+            lines.push(TicketLine {
+                line_no: pl.line_no,
+                sku: pl.sku.clone(),
+                name: pl.name.clone(),
+                quantity: pl.quantity.to_string(),
+                weighed: matches!(pl.quantity, Quantity::Grams(_)),
+                unit_price: pl.unit_price.0,
+                gross: pl.gross.0,
+                line_discount: pl.line_discount.0,
+                discount_label: cl.discount.as_ref().map(|d| discount_label(d, s)),
+                cart_discount: pl.cart_discount.0,
+                tax: pl.tax.0,
+                total: pl.total.0,
+                stock,
+            });
+        }
+        Ok(TicketView {
+            lines,
+            subtotal: priced.subtotal.0,
+            discount_total: priced.discount_total.0,
+            cart_discount_label: self.ticket.discount.as_ref().map(|d| discount_label(d, s)),
+            tax_total: priced.tax_total.0,
+            taxes: priced
+                .taxes
+                .iter()
+                .map(|t| TaxView {
+                    tax_class: t.tax_class.clone(),
+                    rate: if t.rate_bp % 100 == 0 {
+                        format!("{}%", t.rate_bp / 100)
+                    } else {
+                        format!("{}.{:02}%", t.rate_bp / 100, t.rate_bp % 100)
+                    },
+                    base: t.base.0,
+                    tax: t.tax.0,
+                })
+                .collect(),
+            tax_mode: s.tax_mode.as_str().into(),
+            total: priced.total.0,
+            items: u32::try_from(items).unwrap_or(u32::MAX),
+            price_changed,
+        })
+    }
+
+    fn product_view(&self, p: &Product) -> AppResult<ProductView> {
+        Ok(ProductView {
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            price: p.price.0,
+            weighed: p.sold_by == SoldBy::Weight,
+            category: p.category.clone(),
+            tax_class: p.tax_class.clone(),
+            barcode: p.barcodes.first().map(|b| {
+                // Stored as GTIN-14; show the EAN-13 or UPC the package carries.
+                b.strip_prefix('0').unwrap_or(b).to_string()
+            }),
+            stock: self.till.stock(&p.sku)?.as_ref().map(stock_view),
+        })
+    }
+
+    fn printout_for(&self, kind: &str, receipt_no: &str, text: String) -> Printout {
+        Printout {
+            title: format!("{} {}", kind, receipt_no),
+            text,
+            barcode: Some(receipt_no.to_string()),
+        }
+    }
+
+    fn print(&self, p: &Printout, open_drawer: bool) -> Option<bool> {
+        self.printer
+            .as_ref()
+            .map(|q| q.submit(printout::to_escpos(p, open_drawer)))
+    }
+
+    fn sale_receipt(&self, event: &Event, body: &SaleCompleted, print: bool) -> ReceiptView {
+        let text = receipt::sale_text(self.settings(), event, body);
+        let change: Money = body
+            .tenders
+            .iter()
+            .map(|t| match t {
+                Tender::Cash { change, .. } => *change,
+                _ => Money(0),
+            })
+            .sum();
+        let cash = body.tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        let printout = self.printout_for("Receipt", &body.receipt_no, text.clone());
+        let printed = if print {
+            self.print(&printout, cash)
+        } else {
+            None
+        };
+        ReceiptView {
+            kind: "sale".into(),
+            receipt_no: body.receipt_no.clone(),
+            total: body.total.0,
+            change: change.0,
+            text,
+            printed,
+            print_error: None,
+            opens_drawer: cash,
+        }
+    }
+
+    fn refund_receipt(&self, event: &Event, body: &SaleRefunded, print: bool) -> ReceiptView {
+        let text = receipt::refund_text(self.settings(), event, body);
+        let cash = body.tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        let printout = self.printout_for("Refund", &body.receipt_no, text.clone());
+        ReceiptView {
+            kind: "refund".into(),
+            receipt_no: body.receipt_no.clone(),
+            total: body.total.0,
+            change: 0,
+            text,
+            printed: if print { self.print(&printout, cash) } else { None },
+            print_error: None,
+            opens_drawer: cash,
+        }
+    }
+
+    /// The receipt as recorded in the journal.
+    fn recorded_receipt(&self, receipt_no: &str, print: bool) -> AppResult<ReceiptView> {
+        let (kind, body) = self
+            .till
+            .store()
+            .journal_entry_by_receipt(receipt_no)?
+            .ok_or_else(|| {
+                AppError::not_found(format!("no receipt number {} on this till", receipt_no.trim()))
+            })?;
+        let internal = |e: serde_json::Error| AppError::new(ErrorCode::Storage, e.to_string());
+        if kind == "sale" {
+            let env: Envelope<SaleCompleted> = serde_json::from_str(&body).map_err(internal)?;
+            let event = Event {
+                header: env.header,
+                body: EventBody::SaleCompleted(env.body.clone()),
+            };
+            Ok(self.sale_receipt(&event, &env.body, print))
+        } else {
+            let env: Envelope<SaleRefunded> = serde_json::from_str(&body).map_err(internal)?;
+            let event = Event {
+                header: env.header,
+                body: EventBody::SaleRefunded(env.body.clone()),
+            };
+            Ok(self.refund_receipt(&event, &env.body, print))
+        }
+    }
+
+    // ----- commands (one per entry of `ipc::commands!`) ------------------------------
+
+    pub fn app_info(&mut self, _: Empty) -> AppResult<AppInfo> {
+        let s = self.settings();
+        Ok(AppInfo {
+            store_id: s.config.store.store_id.clone(),
+            till_id: s.config.store.till_id.clone(),
+            currency: s.currency.code.clone(),
+            currency_exponent: u32::from(s.currency.exponent),
+            cash_rounding: s.config.store.cash_rounding,
+            tax_mode: s.tax_mode.as_str().into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            demo: self.demo,
+            printer: s.config.till.printer.clone(),
+            auto_lock_secs: s.config.till.auto_lock_minutes.saturating_mul(60),
+            discount_approval_percent: s.config.till.discount_approval_percent,
+            language: s.config.till.language.clone(),
+        })
+    }
+
+    pub fn sign_in(&mut self, a: SignInArgs) -> AppResult<SessionView> {
+        let user = self.till.sign_in(a.user_id.trim(), &a.pin)?;
+        tracing::info!(user = %user.user_id, "signed in");
+        self.last_activity = self.till.now();
+        self.session = Some(Session {
+            user: user.clone(),
+            locked: false,
+        });
+        self.session_view(&user)
+    }
+
+    pub fn sign_out(&mut self, _: Empty) -> AppResult<bool> {
+        if let Some(s) = self.session.take() {
+            tracing::info!(user = %s.user.user_id, "signed out");
+        }
+        Ok(true)
+    }
+
+    pub fn lock(&mut self, _: Empty) -> AppResult<bool> {
+        if let Some(s) = self.session.as_mut() {
+            s.locked = true;
+        }
+        Ok(true)
+    }
+
+    pub fn session(&mut self, _: Empty) -> AppResult<SessionView> {
+        let user = self.user()?;
+        self.session_view(&user)
+    }
+
+    pub fn open_shift(&mut self, a: OpenShiftArgs) -> AppResult<ShiftView> {
+        let user = self.user()?;
+        let float = self.settings().currency.parse_amount(a.float.trim())?;
+        self.till.open_shift(&user.user_id, float)?;
+        self.links.wake();
+        let shift = self.till.current_shift()?.ok_or_else(|| {
+            AppError::new(ErrorCode::Internal, "the shift was opened but cannot be read back")
+        })?;
+        Ok(shift_view(&shift))
+    }
+
+    pub fn shift_report(&mut self, _: Empty) -> AppResult<ReportView> {
+        self.user()?;
+        let r = self.till.shift_report()?;
+        Ok(report_view(self.settings(), &r))
+    }
+
+    pub fn close_shift(&mut self, a: CloseShiftArgs) -> AppResult<ReportView> {
+        self.user()?;
+        if !self.ticket.lines.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                "finish or clear the open ticket before closing the shift",
+            ));
+        }
+        let kind = match a.kind.to_ascii_lowercase().as_str() {
+            "x" => ReportKind::X,
+            "z" => ReportKind::Z,
+            other => {
+                return Err(AppError::invalid(format!(
+                    "'{other}' is not a report: X or Z"
+                )))
+            }
+        };
+        let counted = self.settings().currency.parse_amount(a.counted.trim())?;
+        let r = self.till.close_shift(counted, kind)?;
+        self.links.wake();
+        let view = report_view(self.settings(), &r.body.report);
+        let p = Printout {
+            title: format!("{} report", view.kind),
+            text: view.text.clone(),
+            barcode: None,
+        };
+        self.print(&p, false);
+        Ok(view)
+    }
+
+    pub fn ticket(&mut self, _: Empty) -> AppResult<TicketView> {
+        self.user()?;
+        self.ticket_view()
+    }
+
+    pub fn add_item(&mut self, a: AddItemArgs) -> AppResult<TicketView> {
+        self.user()?;
+        let product = self.till.lookup(&a.code)?;
+        let quantity = match (a.quantity.as_deref().map(str::trim), product.sold_by) {
+            (Some(q), _) if !q.is_empty() => parse_quantity(q)?,
+            (_, SoldBy::Unit) => Quantity::Units(1),
+            (_, SoldBy::Weight) => {
+                return Err(AppError::new(
+                    ErrorCode::NeedsWeight,
+                    format!("{} is sold by weight: weigh it and enter the weight", product.name),
+                ))
+            }
+        };
+        // Scanning the same item again adds to its line (unless that line has a discount
+        // or the price changed in between).
+        let same = self.ticket.lines.last().and_then(|l| {
+            (l.sku == product.sku
+                && l.discount.is_none()
+                && l.unit_price == product.price
+                && matches!((l.quantity, quantity), (Quantity::Units(_), Quantity::Units(_))))
+            .then_some((l.line_no, l.quantity.amount()))
+        });
+        match same {
+            Some((line_no, had)) => self
+                .ticket
+                .set_quantity(line_no, Quantity::Units(had + quantity.amount()))?,
+            None => {
+                self.ticket.add(&product, quantity)?;
+            }
+        }
+        self.ticket_view()
+    }
+
+    pub fn set_quantity(&mut self, a: SetQuantityArgs) -> AppResult<TicketView> {
+        self.user()?;
+        let q = parse_quantity(&a.quantity)?;
+        self.ticket.set_quantity(a.line_no, q)?;
+        self.ticket_view()
+    }
+
+    pub fn void_line(&mut self, a: LineArgs) -> AppResult<TicketView> {
+        self.user()?;
+        self.ticket.void_line(a.line_no)?;
+        self.ticket_view()
+    }
+
+    pub fn set_discount(&mut self, a: DiscountArgs) -> AppResult<TicketView> {
+        self.user()?;
+        let discount = match a.discount.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) => Some(parse_discount(d, &self.settings().currency)?),
+        };
+        if let Some(d) = &discount {
+            let priced = self.priced()?;
+            let base = match a.line_no {
+                Some(n) => priced
+                    .lines
+                    .iter()
+                    .find(|l| l.line_no == n)
+                    .map(|l| l.gross)
+                    .ok_or_else(|| AppError::not_found(format!("no line {n} on the ticket")))?,
+                None => priced.lines.iter().map(|l| l.gross - l.line_discount).sum(),
+            };
+            let limit = i64::from(self.settings().config.till.discount_approval_percent) * 100;
+            if discount_bp(d, base) > limit {
+                let Some(approval) = &a.approval else {
+                    return Err(AppError::new(
+                        ErrorCode::ApprovalRequired,
+                        format!(
+                            "a discount above {}% needs a supervisor's PIN",
+                            limit / 100
+                        ),
+                    ));
+                };
+                let by = self.approver(approval)?;
+                tracing::info!(approved_by = %by.user_id, "discount above the limit approved");
+            }
+        }
+        match a.line_no {
+            Some(n) => self.ticket.set_line_discount(n, discount)?,
+            None => self.ticket.set_cart_discount(discount)?,
+        }
+        // A discount that cannot apply (more than the line) is refused here, not at payment.
+        if let Err(e) = self.priced() {
+            match a.line_no {
+                Some(n) => self.ticket.set_line_discount(n, None)?,
+                None => self.ticket.set_cart_discount(None)?,
+            }
+            return Err(e);
+        }
+        self.ticket_view()
+    }
+
+    pub fn clear_ticket(&mut self, _: Empty) -> AppResult<TicketView> {
+        self.user()?;
+        self.ticket = Cart::new();
+        self.ticket_view()
+    }
+
+    pub fn search(&mut self, a: SearchArgs) -> AppResult<Vec<ProductView>> {
+        self.user()?;
+        let limit = usize::try_from(a.limit.clamp(1, 200)).unwrap_or(50);
+        let found = match self.till.search_products(&a.text, limit) {
+            Ok(f) => f,
+            // A half-typed barcode is not an error while searching.
+            Err(e) if matches!(e.code, ErrorCode::InvalidBarcode | ErrorCode::NotFound) => {
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        found.iter().map(|p| self.product_view(p)).collect()
+    }
+
+    pub fn categories(&mut self, _: Empty) -> AppResult<Vec<CategoryView>> {
+        self.user()?;
+        Ok(self
+            .till
+            .store()
+            .categories()?
+            .into_iter()
+            .map(|(name, n)| CategoryView {
+                name,
+                products: u32::try_from(n).unwrap_or(u32::MAX),
+            })
+            .collect())
+    }
+
+    pub fn category_products(&mut self, a: CategoryArgs) -> AppResult<Vec<ProductView>> {
+        self.user()?;
+        let found = self.till.store().products_in_category(&a.name, 200)?;
+        found.iter().map(|p| self.product_view(p)).collect()
+    }
+
+    pub fn pay(&mut self, a: PayArgs) -> AppResult<ReceiptView> {
+        self.user()?;
+        if a.tenders.is_empty() {
+            return Err(AppError::invalid("choose how the customer pays"));
+        }
+        let tenders = a
+            .tenders
+            .iter()
+            .map(|t| tender_input(t, self.settings()))
+            .collect::<AppResult<Vec<_>>>()?;
+        let recorded = self
+            .till
+            .sell_cart(&self.ticket, &tenders, None, a.confirm_out_of_stock)?;
+        // Durable from here on: the next customer can be served.
+        self.ticket = Cart::new();
+        self.links.wake();
+        Ok(self.sale_receipt(&recorded.event, &recorded.body, true))
+    }
+
+    pub fn reprint(&mut self, a: ReceiptArgs) -> AppResult<ReceiptView> {
+        self.user()?;
+        let mut r = self.recorded_receipt(&a.receipt_no, false)?;
+        let p = self.printout_for("Copy of receipt", &r.receipt_no, r.text.clone());
+        r.printed = self.print(&p, false);
+        if r.printed.is_none() {
+            r.print_error = Some("no receipt printer is configured: save it as a PDF".into());
+        }
+        Ok(r)
+    }
+
+    pub fn receipt_pdf(&mut self, a: ReceiptArgs) -> AppResult<PdfView> {
+        self.user()?;
+        let r = self.recorded_receipt(&a.receipt_no, false)?;
+        let p = self.printout_for(
+            if r.kind == "sale" { "Receipt" } else { "Refund" },
+            &r.receipt_no,
+            r.text,
+        );
+        std::fs::create_dir_all(&self.receipts_dir).map_err(|e| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("cannot create {}: {e}", self.receipts_dir.display()),
+            )
+        })?;
+        let safe: String = r
+            .receipt_no
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
+        let path = self.receipts_dir.join(format!("receipt-{safe}.pdf"));
+        std::fs::write(&path, printout::to_pdf(&p)).map_err(|e| {
+            let code = if e.raw_os_error() == Some(28) {
+                ErrorCode::DiskFull
+            } else {
+                ErrorCode::Storage
+            };
+            AppError::new(code, format!("cannot write {}: {e}", path.display()))
+        })?;
+        Ok(PdfView {
+            path: path.display().to_string(),
+        })
+    }
+
+    pub fn find_sale(&mut self, a: ReceiptArgs) -> AppResult<SaleLookup> {
+        self.user()?;
+        let (sale, done) = self.till.sale_with_refunds(&a.receipt_no)?;
+        let shift = self.till.current_shift()?;
+        let lines = sale
+            .lines
+            .iter()
+            .map(|l| {
+                let refunded = done
+                    .iter()
+                    .find(|(n, _)| *n == l.line_no)
+                    .map(|(_, q)| *q)
+                    .unwrap_or(0);
+                SoldLineView {
+                    line_no: l.line_no,
+                    sku: l.sku.clone(),
+                    name: l.name.clone(),
+                    weighed: matches!(l.quantity, Quantity::Grams(_)),
+                    sold: l.quantity.amount(),
+                    refunded,
+                    refundable: refundable(l, &done).amount(),
+                    total: l.total.0,
+                }
+            })
+            .collect();
+        Ok(SaleLookup {
+            receipt_no: sale.receipt_no.clone(),
+            total: sale.total.0,
+            voided: sale.voided,
+            can_void: !sale.voided
+                && done.is_empty()
+                && shift.is_some_and(|s| s.shift_id == sale.shift_id),
+            lines,
+        })
+    }
+
+    pub fn refund(&mut self, a: RefundArgs) -> AppResult<ReceiptView> {
+        self.user()?;
+        let approver = self.approver(&a.approval)?;
+        let mut tender = tender_input(&a.tender, self.settings())?;
+        // The money goes back in full: no "tendered" amount on a refund.
+        if let TenderInput::Cash { tendered } = &mut tender {
+            *tendered = None;
+        }
+        let scope = match &a.lines {
+            None => RefundScope::All,
+            Some(lines) => {
+                let (sale, _) = self.till.sale_with_refunds(&a.receipt_no)?;
+                let mut out = Vec::new();
+                for l in lines.iter().filter(|l| l.quantity != 0) {
+                    let sold = sale
+                        .lines
+                        .iter()
+                        .find(|s| s.line_no == l.line_no)
+                        .ok_or_else(|| {
+                            AppError::not_found(format!(
+                                "receipt {} has no line {}",
+                                sale.receipt_no, l.line_no
+                            ))
+                        })?;
+                    if l.quantity < 0 {
+                        return Err(AppError::invalid("a refund quantity cannot be negative"));
+                    }
+                    out.push(RefundRequestLine {
+                        line_no: l.line_no,
+                        quantity: sold.quantity.with_amount(l.quantity),
+                    });
+                }
+                if out.is_empty() {
+                    return Err(AppError::invalid("choose at least one item to refund"));
+                }
+                RefundScope::Lines(out)
+            }
+        };
+        let r = self.till.refund(&RefundRequest {
+            receipt_no: a.receipt_no.trim().to_string(),
+            scope,
+            tender,
+            reason: a.reason,
+            approved_by: Some(approver.user_id),
+        })?;
+        self.links.wake();
+        Ok(self.refund_receipt(&r.event, &r.body, true))
+    }
+
+    pub fn void_sale(&mut self, a: VoidArgs) -> AppResult<ReceiptView> {
+        self.user()?;
+        let approver = self.approver(&a.approval)?;
+        let r = self
+            .till
+            .void(&a.receipt_no, &a.reason, Some(&approver.user_id))?;
+        self.links.wake();
+        let text = receipt::void_text(self.settings(), &r.event, &r.body);
+        let p = self.printout_for("Void", &r.body.receipt_no, text.clone());
+        Ok(ReceiptView {
+            kind: "void".into(),
+            receipt_no: r.body.receipt_no.clone(),
+            total: r.body.total.0,
+            change: 0,
+            text,
+            printed: self.print(&p, false),
+            print_error: None,
+            opens_drawer: false,
+        })
+    }
+
+    pub fn open_drawer(&mut self, a: DrawerArgs) -> AppResult<bool> {
+        self.user()?;
+        let approver = self.approver(&a.approval)?;
+        self.till.open_drawer(&a.reason, Some(&approver.user_id))?;
+        self.links.wake();
+        if let Some(q) = &self.printer {
+            q.submit(DRAWER_KICK.to_vec());
+        }
+        Ok(true)
+    }
+
+    pub fn status(&mut self, _: Empty) -> AppResult<StatusView> {
+        let now = self.till.now();
+        let outbox = self.till.outbox_status()?;
+        let relay = self.links.relay();
+        let lock_after = i64::from(self.settings().config.till.auto_lock_minutes) * 60;
+        if let Some(s) = self.session.as_mut() {
+            if lock_after > 0 && (now - self.last_activity).num_seconds() >= lock_after {
+                s.locked = true;
+            }
+        }
+        let printer = self
+            .printer
+            .as_ref()
+            .and_then(|q| q.state.lock().ok().map(|s| (q.addr.clone(), s.clone())));
+        Ok(StatusView {
+            online: relay.as_ref().is_some_and(|r| r.connected),
+            last_error: outbox
+                .last_error
+                .clone()
+                .or_else(|| relay.as_ref().and_then(|r| r.last_error.clone())),
+            outbox_pending: outbox.pending,
+            oldest_pending_secs: outbox
+                .oldest_pending_at
+                .map(|t| (now - t).num_seconds().max(0)),
+            last_sent_at: outbox.last_published_at.map(ts),
+            streams: self
+                .links
+                .streams()
+                .into_iter()
+                .map(|t| StreamView {
+                    topic: t.topic,
+                    kind: t.kind,
+                    lag: t.lag,
+                    last_applied_at: t.last_applied_at.map(ts),
+                    quarantined: t.quarantined,
+                })
+                .collect(),
+            data_version: self.links.data_version(),
+            signed_in: self.session.as_ref().is_some_and(|s| !s.locked),
+            locked: self.session.as_ref().is_some_and(|s| s.locked),
+            printer_error: printer
+                .and_then(|(addr, s)| s.last_error.map(|e| format!("{addr}: {e}"))),
+        })
+    }
+
+    pub fn users(&mut self, _: Empty) -> AppResult<Vec<UserView>> {
+        let me = self.user()?;
+        if me.role != Role::Manager {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                "only a manager can see the till's users",
+            ));
+        }
+        Ok(self.till.users()?.iter().map(user_view).collect())
+    }
+}

@@ -1,0 +1,501 @@
+//! The desktop window's IPC contract: the commands the UI may call, their arguments and
+//! their results. Everything here is a wire type (a DTO); domain types never cross.
+//!
+//! Each command is declared once, in `commands!` below. From that one list come the
+//! dispatcher the Tauri shell calls (`dispatch`) and the TypeScript bindings the UI
+//! imports (`typescript()`, written to `ui/src/lib/bindings.ts`; a test fails when the
+//! file is stale). Amounts travel as integers in minor units; what a cashier types
+//! (amounts, quantities, discounts) travels as text and is parsed here, so the window
+//! and the `purser` command accept and refuse exactly the same input.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::desk::Desk;
+use crate::error::{AppError, AppResult};
+
+// ----- results ------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AppInfo {
+    pub store_id: String,
+    pub till_id: String,
+    pub currency: String,
+    pub currency_exponent: u32,
+    pub cash_rounding: i64,
+    pub tax_mode: String,
+    pub version: String,
+    /// Running on the embedded demo store (the sign-in screen shows the demo users).
+    pub demo: bool,
+    pub printer: Option<String>,
+    pub auto_lock_secs: u32,
+    pub discount_approval_percent: u32,
+    pub language: String,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct UserView {
+    pub user_id: String,
+    pub name: String,
+    /// cashier, supervisor or manager
+    pub role: String,
+    pub active: bool,
+    pub locked_until: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ShiftView {
+    pub shift_id: String,
+    pub cashier_id: String,
+    pub business_date: String,
+    pub opened_at: String,
+    pub opening_float: i64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct SessionView {
+    pub user: UserView,
+    pub shift: Option<ShiftView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct StockView {
+    pub on_hand: i64,
+    pub low_stock_at: i64,
+    /// ok, low or out
+    pub state: String,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ProductView {
+    pub sku: String,
+    pub name: String,
+    /// Per unit, or per kilogram for weighed products.
+    pub price: i64,
+    pub weighed: bool,
+    pub category: Option<String>,
+    pub tax_class: String,
+    pub barcode: Option<String>,
+    pub stock: Option<StockView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CategoryView {
+    pub name: String,
+    pub products: u32,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TicketLine {
+    pub line_no: u32,
+    pub sku: String,
+    pub name: String,
+    /// As the receipt shows it: "2" or "0.350 kg".
+    pub quantity: String,
+    pub weighed: bool,
+    pub unit_price: i64,
+    pub gross: i64,
+    pub line_discount: i64,
+    pub discount_label: Option<String>,
+    pub cart_discount: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub stock: Option<StockView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TaxView {
+    pub tax_class: String,
+    pub rate: String,
+    pub base: i64,
+    pub tax: i64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TicketView {
+    pub lines: Vec<TicketLine>,
+    pub subtotal: i64,
+    pub discount_total: i64,
+    pub cart_discount_label: Option<String>,
+    pub tax_total: i64,
+    pub taxes: Vec<TaxView>,
+    /// inclusive (prices include tax) or exclusive (tax added at the total)
+    pub tax_mode: String,
+    pub total: i64,
+    pub items: u32,
+    /// Set when a price arrived from headquarters after a line was rung up: the line
+    /// keeps the price it was rung up at.
+    pub price_changed: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ReceiptView {
+    /// sale, refund or void
+    pub kind: String,
+    pub receipt_no: String,
+    pub total: i64,
+    pub change: i64,
+    pub text: String,
+    /// `null` when no printer is configured.
+    pub printed: Option<bool>,
+    pub print_error: Option<String>,
+    pub opens_drawer: bool,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct SoldLineView {
+    pub line_no: u32,
+    pub sku: String,
+    pub name: String,
+    pub weighed: bool,
+    /// Units, or grams for weighed lines.
+    pub sold: i64,
+    pub refunded: i64,
+    pub refundable: i64,
+    pub total: i64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct SaleLookup {
+    pub receipt_no: String,
+    pub total: i64,
+    pub voided: bool,
+    /// A post-void is possible (same shift, not voided, nothing refunded).
+    pub can_void: bool,
+    pub lines: Vec<SoldLineView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ReportView {
+    /// X or Z
+    pub kind: String,
+    pub text: String,
+    pub net_sales: i64,
+    pub sales_count: i64,
+    pub expected_cash: i64,
+    pub counted_cash: Option<i64>,
+    pub over_short: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct StreamView {
+    pub topic: String,
+    /// catalog, inventory or accounts
+    pub kind: String,
+    pub lag: Option<i64>,
+    pub last_applied_at: Option<String>,
+    pub quarantined: u64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct StatusView {
+    /// The store's Kafka cluster answered recently.
+    pub online: bool,
+    pub last_error: Option<String>,
+    /// Events waiting in the outbox.
+    pub outbox_pending: u64,
+    /// Age of the oldest waiting event, in seconds.
+    pub oldest_pending_secs: Option<i64>,
+    pub last_sent_at: Option<String>,
+    pub streams: Vec<StreamView>,
+    /// Grows whenever catalog, stock or accounts change: the window refreshes on it.
+    pub data_version: u64,
+    pub signed_in: bool,
+    /// The session was locked for inactivity: the same user signs in again.
+    pub locked: bool,
+    /// The receipt printer's last failure, while it lasts.
+    pub printer_error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct PdfView {
+    pub path: String,
+}
+
+// ----- arguments ----------------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, Deserialize, TS)]
+pub struct Empty {}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct SignInArgs {
+    pub user_id: String,
+    pub pin: String,
+}
+
+/// A supervisor's (or manager's) PIN approving an action.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct Approval {
+    pub user_id: String,
+    pub pin: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct OpenShiftArgs {
+    pub float: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct CloseShiftArgs {
+    pub counted: String,
+    /// "x" hands over mid-day, "z" ends the business day.
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct AddItemArgs {
+    /// A barcode or SKU.
+    pub code: String,
+    /// "2", "0.350kg", "350g"; `null` = one unit.
+    pub quantity: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct SetQuantityArgs {
+    pub line_no: u32,
+    pub quantity: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct LineArgs {
+    pub line_no: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct DiscountArgs {
+    /// `null` for the whole ticket.
+    pub line_no: Option<u32>,
+    /// "10%" or an amount such as "1.50"; `null` removes the discount.
+    pub discount: Option<String>,
+    pub approval: Option<Approval>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct SearchArgs {
+    pub text: String,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct CategoryArgs {
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct TenderArg {
+    /// cash, card, cabin or room
+    pub kind: String,
+    /// What this tender pays; `null` = the rest.
+    pub amount: Option<String>,
+    /// Cash handed over (for change).
+    pub tendered: Option<String>,
+    pub brand: Option<String>,
+    pub last4: Option<String>,
+    pub approval_code: Option<String>,
+    /// Card approved by the terminal without reaching the bank.
+    pub offline: bool,
+    pub account_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct PayArgs {
+    pub tenders: Vec<TenderArg>,
+    pub confirm_out_of_stock: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ReceiptArgs {
+    pub receipt_no: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct RefundLineArg {
+    pub line_no: u32,
+    /// Units, or grams for weighed lines.
+    pub quantity: i64,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct RefundArgs {
+    pub receipt_no: String,
+    /// `null` refunds everything still refundable.
+    pub lines: Option<Vec<RefundLineArg>>,
+    pub tender: TenderArg,
+    pub reason: String,
+    pub approval: Approval,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct VoidArgs {
+    pub receipt_no: String,
+    pub reason: String,
+    pub approval: Approval,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct DrawerArgs {
+    pub reason: String,
+    pub approval: Approval,
+}
+
+// ----- the command list ---------------------------------------------------------------
+
+macro_rules! commands {
+    ($( $(#[doc = $doc:literal])* $name:ident ( $args:ty ) -> $ret:ty ; )*) => {
+        /// Names of every command, in declaration order.
+        pub const COMMANDS: &[&str] = &[$(stringify!($name)),*];
+
+        /// Runs one command: JSON arguments in, JSON result out.
+        pub fn dispatch(desk: &mut Desk, name: &str, args: serde_json::Value) -> AppResult<serde_json::Value> {
+            match name {
+                $(stringify!($name) => {
+                    let args: $args = parse_args(name, args)?;
+                    let out: $ret = desk.$name(args)?;
+                    serde_json::to_value(out).map_err(|e| AppError::new(crate::error::ErrorCode::Internal, e.to_string()))
+                })*
+                other => Err(AppError::new(crate::error::ErrorCode::InvalidInput, format!("the window asked for an unknown command '{other}'"))),
+            }
+        }
+
+        fn command_bindings(cfg: &ts_rs::Config) -> String {
+            let mut out = String::new();
+            $(
+                let doc: &[&str] = &[$($doc),*];
+                out.push_str(&function_binding(cfg, stringify!($name), doc, <$args as TS>::name(cfg), <$ret as TS>::name(cfg)));
+            )*
+            out
+        }
+
+        fn type_declarations(cfg: &ts_rs::Config) -> Vec<(String, String)> {
+            let mut v: Vec<(String, String)> = Vec::new();
+            $(
+                v.push((<$args as TS>::name(cfg), <$args as TS>::decl(cfg)));
+                collect::<$ret>(cfg, &mut v);
+            )*
+            v
+        }
+    };
+}
+
+commands! {
+    /// The till's identity and settings the window needs before anyone signs in.
+    app_info(Empty) -> AppInfo;
+    /// Signs a user in with their PIN (also unlocks a locked session).
+    sign_in(SignInArgs) -> SessionView;
+    sign_out(Empty) -> bool;
+    /// Locks the session at once (the same or another user signs in again).
+    lock(Empty) -> bool;
+    session(Empty) -> SessionView;
+    open_shift(OpenShiftArgs) -> ShiftView;
+    shift_report(Empty) -> ReportView;
+    close_shift(CloseShiftArgs) -> ReportView;
+    ticket(Empty) -> TicketView;
+    /// Rings up a barcode or SKU (scanner, search result, category button).
+    add_item(AddItemArgs) -> TicketView;
+    set_quantity(SetQuantityArgs) -> TicketView;
+    void_line(LineArgs) -> TicketView;
+    set_discount(DiscountArgs) -> TicketView;
+    clear_ticket(Empty) -> TicketView;
+    search(SearchArgs) -> Vec<ProductView>;
+    categories(Empty) -> Vec<CategoryView>;
+    category_products(CategoryArgs) -> Vec<ProductView>;
+    /// Records the sale durably, then prints the receipt if a printer is configured.
+    pay(PayArgs) -> ReceiptView;
+    reprint(ReceiptArgs) -> ReceiptView;
+    receipt_pdf(ReceiptArgs) -> PdfView;
+    find_sale(ReceiptArgs) -> SaleLookup;
+    refund(RefundArgs) -> ReceiptView;
+    void_sale(VoidArgs) -> ReceiptView;
+    open_drawer(DrawerArgs) -> bool;
+    status(Empty) -> StatusView;
+    /// Managers only.
+    users(Empty) -> Vec<UserView>;
+}
+
+fn parse_args<T: serde::de::DeserializeOwned>(name: &str, args: serde_json::Value) -> AppResult<T> {
+    let args = if args.is_null() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        args
+    };
+    serde_json::from_value(args).map_err(|e| {
+        AppError::new(
+            crate::error::ErrorCode::InvalidInput,
+            format!("the window sent bad arguments to '{name}': {e}"),
+        )
+    })
+}
+
+/// Adds the declaration of a result type and of the named types inside it.
+fn collect<T: TS + 'static + ?Sized>(cfg: &ts_rs::Config, out: &mut Vec<(String, String)>) {
+    struct Visit<'a> {
+        cfg: &'a ts_rs::Config,
+        out: &'a mut Vec<(String, String)>,
+    }
+    impl ts_rs::TypeVisitor for Visit<'_> {
+        fn visit<U: TS + 'static + ?Sized>(&mut self) {
+            collect::<U>(self.cfg, self.out);
+        }
+    }
+    if T::output_path().is_some() {
+        out.push((T::ident(cfg), T::decl(cfg)));
+    }
+    T::visit_dependencies(&mut Visit { cfg, out });
+    T::visit_generics(&mut Visit { cfg, out });
+}
+
+fn function_binding(cfg: &ts_rs::Config, name: &str, doc: &[&str], args: String, ret: String) -> String {
+    let _ = cfg;
+    let mut s = String::new();
+    if !doc.is_empty() {
+        s.push_str("/**");
+        for d in doc {
+            s.push_str(d);
+        }
+        s.push_str(" */\n");
+    }
+    if args == "Empty" {
+        s.push_str(&format!(
+            "export const {name} = (): Promise<{ret}> => call(\"{name}\", {{}});\n"
+        ));
+    } else {
+        s.push_str(&format!(
+            "export const {name} = (args: {args}): Promise<{ret}> => call(\"{name}\", args);\n"
+        ));
+    }
+    s
+}
+
+/// The whole `ui/src/lib/bindings.ts`.
+pub fn typescript() -> String {
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    let mut decls = type_declarations(&cfg);
+    decls.push((
+        <crate::error::ErrorCode as TS>::ident(&cfg),
+        <crate::error::ErrorCode as TS>::decl(&cfg),
+    ));
+    decls.push((
+        <crate::error::AppError as TS>::ident(&cfg),
+        <crate::error::AppError as TS>::decl(&cfg),
+    ));
+    decls.sort();
+    decls.dedup();
+    let mut out = String::from(
+        "// Generated from crates/purser-app/src/ipc.rs by `PURSER_UPDATE_BINDINGS=1 cargo test -p purser-app --test bindings`.\n// Do not edit: CI fails when this file differs from what the Rust types produce.\n\nimport { call } from \"./transport\";\n\n",
+    );
+    for (_, decl) in &decls {
+        out.push_str("export ");
+        out.push_str(decl);
+        out.push_str("\n\n");
+    }
+    out.push_str(&format!(
+        "export const COMMANDS = [{}] as const;\n\n",
+        COMMANDS
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    out.push_str(&command_bindings(&cfg));
+    out
+}

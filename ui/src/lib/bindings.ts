@@ -1,0 +1,208 @@
+// Generated from crates/purser-app/src/ipc.rs by `PURSER_UPDATE_BINDINGS=1 cargo test -p purser-app --test bindings`.
+// Do not edit: CI fails when this file differs from what the Rust types produce.
+
+import { call } from "./transport";
+
+export type AddItemArgs = { 
+/**
+ * A barcode or SKU.
+ */
+code: string, 
+/**
+ * "2", "0.350kg", "350g"; `null` = one unit.
+ */
+quantity: string | null, };
+
+export type AppError = { code: ErrorCode, message: string, };
+
+export type AppInfo = { store_id: string, till_id: string, currency: string, currency_exponent: number, cash_rounding: number, tax_mode: string, version: string, 
+/**
+ * Running on the embedded demo store (the sign-in screen shows the demo users).
+ */
+demo: boolean, printer: string | null, auto_lock_secs: number, discount_approval_percent: number, language: string, };
+
+export type CategoryArgs = { name: string, };
+
+export type CategoryView = { name: string, products: number, };
+
+export type CloseShiftArgs = { counted: string, 
+/**
+ * "x" hands over mid-day, "z" ends the business day.
+ */
+kind: string, };
+
+export type DiscountArgs = { 
+/**
+ * `null` for the whole ticket.
+ */
+line_no: number | null, 
+/**
+ * "10%" or an amount such as "1.50"; `null` removes the discount.
+ */
+discount: string | null, approval: Approval | null, };
+
+export type DrawerArgs = { reason: string, approval: Approval, };
+
+export type Empty = Record<symbol, never>;
+
+export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "printer_unavailable" | "locked" | "wrong_pin" | "internal";
+
+export type LineArgs = { line_no: number, };
+
+export type OpenShiftArgs = { float: string, };
+
+export type PayArgs = { tenders: Array<TenderArg>, confirm_out_of_stock: boolean, };
+
+export type PdfView = { path: string, };
+
+export type ProductView = { sku: string, name: string, 
+/**
+ * Per unit, or per kilogram for weighed products.
+ */
+price: number, weighed: boolean, category: string | null, tax_class: string, barcode: string | null, stock: StockView | null, };
+
+export type ReceiptArgs = { receipt_no: string, };
+
+export type ReceiptView = { 
+/**
+ * sale, refund or void
+ */
+kind: string, receipt_no: string, total: number, change: number, text: string, 
+/**
+ * `null` when no printer is configured.
+ */
+printed: boolean | null, print_error: string | null, opens_drawer: boolean, };
+
+export type RefundArgs = { receipt_no: string, 
+/**
+ * `null` refunds everything still refundable.
+ */
+lines: Array<RefundLineArg> | null, tender: TenderArg, reason: string, approval: Approval, };
+
+export type ReportView = { 
+/**
+ * X or Z
+ */
+kind: string, text: string, net_sales: number, sales_count: number, expected_cash: number, counted_cash: number | null, over_short: number | null, };
+
+export type SaleLookup = { receipt_no: string, total: number, voided: boolean, 
+/**
+ * A post-void is possible (same shift, not voided, nothing refunded).
+ */
+can_void: boolean, lines: Array<SoldLineView>, };
+
+export type SearchArgs = { text: string, limit: number, };
+
+export type SessionView = { user: UserView, shift: ShiftView | null, };
+
+export type SetQuantityArgs = { line_no: number, quantity: string, };
+
+export type ShiftView = { shift_id: string, cashier_id: string, business_date: string, opened_at: string, opening_float: number, };
+
+export type SignInArgs = { user_id: string, pin: string, };
+
+export type SoldLineView = { line_no: number, sku: string, name: string, weighed: boolean, 
+/**
+ * Units, or grams for weighed lines.
+ */
+sold: number, refunded: number, refundable: number, total: number, };
+
+export type StatusView = { 
+/**
+ * The store's Kafka cluster answered recently.
+ */
+online: boolean, last_error: string | null, 
+/**
+ * Events waiting in the outbox.
+ */
+outbox_pending: number, 
+/**
+ * Age of the oldest waiting event, in seconds.
+ */
+oldest_pending_secs: number | null, last_sent_at: string | null, streams: Array<StreamView>, 
+/**
+ * Grows whenever catalog, stock or accounts change: the window refreshes on it.
+ */
+data_version: number, signed_in: boolean, 
+/**
+ * The session was locked for inactivity: the same user signs in again.
+ */
+locked: boolean, 
+/**
+ * The receipt printer's last failure, while it lasts.
+ */
+printer_error: string | null, };
+
+export type StockView = { on_hand: number, low_stock_at: number, 
+/**
+ * ok, low or out
+ */
+state: string, };
+
+export type StreamView = { topic: string, 
+/**
+ * catalog, inventory or accounts
+ */
+kind: string, lag: number | null, last_applied_at: string | null, quarantined: number, };
+
+export type TaxView = { tax_class: string, rate: string, base: number, tax: number, };
+
+export type TicketLine = { line_no: number, sku: string, name: string, 
+/**
+ * As the receipt shows it: "2" or "0.350 kg".
+ */
+quantity: string, weighed: boolean, unit_price: number, gross: number, line_discount: number, discount_label: string | null, cart_discount: number, tax: number, total: number, stock: StockView | null, };
+
+export type TicketView = { lines: Array<TicketLine>, subtotal: number, discount_total: number, cart_discount_label: string | null, tax_total: number, taxes: Array<TaxView>, 
+/**
+ * inclusive (prices include tax) or exclusive (tax added at the total)
+ */
+tax_mode: string, total: number, items: number, 
+/**
+ * Set when a price arrived from headquarters after a line was rung up: the line
+ * keeps the price it was rung up at.
+ */
+price_changed: Array<string>, };
+
+export type UserView = { user_id: string, name: string, 
+/**
+ * cashier, supervisor or manager
+ */
+role: string, active: boolean, locked_until: string | null, };
+
+export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
+
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users"] as const;
+
+/** The till's identity and settings the window needs before anyone signs in. */
+export const app_info = (): Promise<AppInfo> => call("app_info", {});
+/** Signs a user in with their PIN (also unlocks a locked session). */
+export const sign_in = (args: SignInArgs): Promise<SessionView> => call("sign_in", args);
+export const sign_out = (): Promise<boolean> => call("sign_out", {});
+/** Locks the session at once (the same or another user signs in again). */
+export const lock = (): Promise<boolean> => call("lock", {});
+export const session = (): Promise<SessionView> => call("session", {});
+export const open_shift = (args: OpenShiftArgs): Promise<ShiftView> => call("open_shift", args);
+export const shift_report = (): Promise<ReportView> => call("shift_report", {});
+export const close_shift = (args: CloseShiftArgs): Promise<ReportView> => call("close_shift", args);
+export const ticket = (): Promise<TicketView> => call("ticket", {});
+/** Rings up a barcode or SKU (scanner, search result, category button). */
+export const add_item = (args: AddItemArgs): Promise<TicketView> => call("add_item", args);
+export const set_quantity = (args: SetQuantityArgs): Promise<TicketView> => call("set_quantity", args);
+export const void_line = (args: LineArgs): Promise<TicketView> => call("void_line", args);
+export const set_discount = (args: DiscountArgs): Promise<TicketView> => call("set_discount", args);
+export const clear_ticket = (): Promise<TicketView> => call("clear_ticket", {});
+export const search = (args: SearchArgs): Promise<Array<ProductView>> => call("search", args);
+export const categories = (): Promise<Array<CategoryView>> => call("categories", {});
+export const category_products = (args: CategoryArgs): Promise<Array<ProductView>> => call("category_products", args);
+/** Records the sale durably, then prints the receipt if a printer is configured. */
+export const pay = (args: PayArgs): Promise<ReceiptView> => call("pay", args);
+export const reprint = (args: ReceiptArgs): Promise<ReceiptView> => call("reprint", args);
+export const receipt_pdf = (args: ReceiptArgs): Promise<PdfView> => call("receipt_pdf", args);
+export const find_sale = (args: ReceiptArgs): Promise<SaleLookup> => call("find_sale", args);
+export const refund = (args: RefundArgs): Promise<ReceiptView> => call("refund", args);
+export const void_sale = (args: VoidArgs): Promise<ReceiptView> => call("void_sale", args);
+export const open_drawer = (args: DrawerArgs): Promise<boolean> => call("open_drawer", args);
+export const status = (): Promise<StatusView> => call("status", {});
+/** Managers only. */
+export const users = (): Promise<Array<UserView>> => call("users", {});
