@@ -369,7 +369,7 @@ macro_rules! commands {
         fn type_declarations(cfg: &ts_rs::Config) -> Vec<(String, String)> {
             let mut v: Vec<(String, String)> = Vec::new();
             $(
-                v.push((<$args as TS>::name(cfg), <$args as TS>::decl(cfg)));
+                collect::<$args>(cfg, &mut v);
                 collect::<$ret>(cfg, &mut v);
             )*
             v

@@ -5,6 +5,7 @@
 //! * `config` — the till's configuration file and validated settings.
 //! * `error` — the `{code, message}` error every caller sees.
 //! * `runtime` — the real clock and ids; the relay thread with heartbeats.
+//! * `users` — the till's users, their PINs (argon2id) and the sign-in lockout.
 
 pub mod background;
 pub mod catalog_io;

@@ -150,7 +150,7 @@ pub fn check_pin(pin: &str) -> AppResult<()> {
     }
     if pin.bytes().all(|b| Some(b) == pin.bytes().next()) {
         return Err(AppError::invalid(
-            "a PIN must not be one digit repeated (like 1111): choose another",
+            "a PIN must not be the same digit repeated: choose another",
         ));
     }
     Ok(())
@@ -196,7 +196,9 @@ fn wrong() -> AppError {
 }
 
 fn locked(user_id: &str, until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
-    let ms = (until - now).num_milliseconds().clamp(1, MAX_LOCK_SECS * 1000);
+    let ms = (until - now)
+        .num_milliseconds()
+        .clamp(1, MAX_LOCK_SECS * 1000);
     let secs = (ms + 999) / 1000;
     let wait = if secs >= 60 {
         format!("{} min {} s", secs / 60, secs % 60)

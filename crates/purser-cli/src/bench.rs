@@ -632,57 +632,55 @@ fn streams_bench(a: &StreamsBench) -> AppResult<()> {
     Ok(())
 }
 
-const BRANDS: &[&str] = &[
-    "Alpina", "Bergmann", "Cascade", "Dalia", "Edelweiss", "Fjord", "Granja", "Highland",
-    "Isola", "Jardin", "Kestrel", "Lindqvist", "Maison Blanc", "Nordic", "Oakridge", "Provence",
-    "Quinta", "Riviera", "Sierra", "Tuscany", "Umbria", "Valdor", "Westbrook", "Yorkshire",
-    "Zephyr", "Aurora", "Baltic", "Coastal", "Delft", "Emerald", "Fiordo", "Golden Sands",
-    "Harbour", "Iberia", "Juniper", "Kilimanjaro", "Lagoon", "Meridian", "Neptune", "Olympia",
-    "Pacifica", "Queen's", "Royal Crest", "Saint-Émile", "Tivoli", "Unity", "Vesuvio",
-    "Windmill", "Xanadu", "Yarrow", "Zanzibar", "Atlas", "Brisa", "Crème d'Or", "Dolomiti",
-    "Éclair", "Farmhouse", "Glacier", "Hacienda", "Islander",
-];
-const DESCRIPTORS: &[&str] = &[
-    "organic", "smoked", "sparkling", "still", "dark", "milk", "white", "whole", "light",
-    "spicy", "mild", "classic", "premium", "roasted", "salted", "unsalted", "sweet", "sour",
-    "fresh", "frozen", "dried", "crispy", "creamy", "crunchy", "zesty", "aged", "young",
-    "extra virgin", "wholegrain", "gluten-free", "vegan", "low-fat", "sugar-free", "decaf",
-    "double", "single origin", "wild", "free-range", "hand-made", "stone-baked", "slow-cooked",
-    "chilled", "iced", "hot", "mini", "family size", "traditional", "rustic", "artisan",
-    "golden", "red", "green", "black", "rosé", "brut", "dry", "medium", "strong", "pure",
-];
-const GOODS: &[&str] = &[
-    "coffee", "espresso", "tea", "chocolate", "biscuits", "cookies", "crackers", "crisps",
-    "cheddar", "gouda", "brie", "camembert", "parmesan", "mozzarella", "yoghurt", "butter",
-    "milk", "cream", "ice cream", "sorbet", "lemonade", "cola", "tonic", "soda water",
-    "mineral water", "orange juice", "apple juice", "cider", "lager", "ale", "stout", "IPA",
-    "pilsner", "wine", "champagne", "prosecco", "gin", "vodka", "rum", "whisky", "brandy",
-    "liqueur", "olive oil", "vinegar", "mustard", "ketchup", "mayonnaise", "pesto", "pasta",
-    "spaghetti", "penne", "rice", "couscous", "quinoa", "oats", "granola", "muesli", "cereal",
-    "bread", "baguette", "croissant", "brioche", "muffin", "bagel", "pretzel", "cake",
-    "brownie", "tart", "pie", "pizza", "lasagne", "soup", "salad", "sandwich", "wrap",
-    "burger", "sausages", "bacon", "ham", "salami", "chorizo", "chicken", "turkey", "salmon",
-    "tuna", "sardines", "prawns", "mussels", "hummus", "olives", "peanuts", "almonds",
-    "cashews", "pistachios", "walnuts", "raisins", "honey", "jam", "marmalade", "syrup",
-    "sugar", "flour", "salt", "pepper", "paprika", "cinnamon", "vanilla pods", "tomatoes",
-    "potatoes", "carrots", "onions", "garlic", "mushrooms", "bananas", "apples", "pears",
-    "grapes", "strawberries", "blueberries", "lemons", "limes", "oranges", "melon",
-    "pineapple", "mango", "avocado", "sunscreen", "toothpaste", "shampoo", "soap", "tissues",
-    "batteries", "postcard", "playing cards", "sunglasses", "beach towel", "flip-flops",
-];
-const FLAVOURS: &[&str] = &[
-    "", "", "", "", "vanilla", "lemon", "mint", "hazelnut", "caramel", "raspberry", "cherry",
-    "peach", "coconut", "ginger", "chilli", "garlic", "herb", "truffle", "sea salt", "honey",
-    "cinnamon", "orange", "lime", "elderflower", "blackcurrant", "pomegranate", "pistachio",
-    "espresso", "cocoa", "maple", "smoky bbq", "sour cream", "cheese & onion", "jalapeño",
-];
-const SIZES: &[&str] = &[
-    "100 g", "150 g", "200 g", "250 g", "400 g", "500 g", "1 kg", "33 cl", "50 cl", "75 cl",
-    "1 l", "1.5 l", "6 x 33 cl", "4 pack", "12 pack", "single", "large", "small", "each",
-];
+// Word lists for generated product names, separated by "|" (an empty entry: no flavour).
+const BRANDS: &str = concat!(
+    "Alpina|Bergmann|Cascade|Dalia|Edelweiss|Fjord|Granja|Highland|Isola|Jardin|Kestrel|",
+    "Lindqvist|Maison Blanc|Nordic|Oakridge|Provence|Quinta|Riviera|Sierra|Tuscany|",
+    "Umbria|Valdor|Westbrook|Yorkshire|Zephyr|Aurora|Baltic|Coastal|Delft|Emerald|Fiordo|",
+    "Golden Sands|Harbour|Iberia|Juniper|Kilimanjaro|Lagoon|Meridian|Neptune|Olympia|",
+    "Pacifica|Queen's|Royal Crest|Saint-Émile|Tivoli|Unity|Vesuvio|Windmill|Xanadu|",
+    "Yarrow|Zanzibar|Atlas|Brisa|Crème d'Or|Dolomiti|Éclair|Farmhouse|Glacier|Hacienda|",
+    "Islander",
+);
+const DESCRIPTORS: &str = concat!(
+    "organic|smoked|sparkling|still|dark|milk|white|whole|light|spicy|mild|classic|",
+    "premium|roasted|salted|unsalted|sweet|sour|fresh|frozen|dried|crispy|creamy|crunchy|",
+    "zesty|aged|young|extra virgin|wholegrain|gluten-free|vegan|low-fat|sugar-free|decaf|",
+    "double|single origin|wild|free-range|hand-made|stone-baked|slow-cooked|chilled|iced|",
+    "hot|mini|family size|traditional|rustic|artisan|golden|red|green|black|rosé|brut|",
+    "dry|medium|strong|pure",
+);
+const GOODS: &str = concat!(
+    "coffee|espresso|tea|chocolate|biscuits|cookies|crackers|crisps|cheddar|gouda|brie|",
+    "camembert|parmesan|mozzarella|yoghurt|butter|milk|cream|ice cream|sorbet|lemonade|",
+    "cola|tonic|soda water|mineral water|orange juice|apple juice|cider|lager|ale|stout|",
+    "IPA|pilsner|wine|champagne|prosecco|gin|vodka|rum|whisky|brandy|liqueur|olive oil|",
+    "vinegar|mustard|ketchup|mayonnaise|pesto|pasta|spaghetti|penne|rice|couscous|quinoa|",
+    "oats|granola|muesli|cereal|bread|baguette|croissant|brioche|muffin|bagel|pretzel|",
+    "cake|brownie|tart|pie|pizza|lasagne|soup|salad|sandwich|wrap|burger|sausages|bacon|",
+    "ham|salami|chorizo|chicken|turkey|salmon|tuna|sardines|prawns|mussels|hummus|olives|",
+    "peanuts|almonds|cashews|pistachios|walnuts|raisins|honey|jam|marmalade|syrup|sugar|",
+    "flour|salt|pepper|paprika|cinnamon|vanilla pods|tomatoes|potatoes|carrots|onions|",
+    "garlic|mushrooms|bananas|apples|pears|grapes|strawberries|blueberries|lemons|limes|",
+    "oranges|melon|pineapple|mango|avocado|sunscreen|toothpaste|shampoo|soap|tissues|",
+    "batteries|postcard|playing cards|sunglasses|beach towel|flip-flops",
+);
+const FLAVOURS: &str = concat!(
+    "||||vanilla|lemon|mint|hazelnut|caramel|raspberry|cherry|peach|coconut|ginger|",
+    "chilli|garlic|herb|truffle|sea salt|honey|cinnamon|orange|lime|elderflower|",
+    "blackcurrant|pomegranate|pistachio|espresso|cocoa|maple|smoky bbq|sour cream|",
+    "cheese & onion|jalapeño",
+);
+const SIZES: &str = concat!(
+    "100 g|150 g|200 g|250 g|400 g|500 g|1 kg|33 cl|50 cl|75 cl|1 l|1.5 l|6 x 33 cl|",
+    "4 pack|12 pack|single|large|small|each",
+);
 
-fn pick<'a>(rng: &mut Lcg, from: &[&'a str]) -> &'a str {
-    from[rng.below(from.len() as u64) as usize]
+fn pick(rng: &mut Lcg, from: &'static str) -> &'static str {
+    let n = from.split('|').count() as u64;
+    from.split('|')
+        .nth(rng.below(n) as usize)
+        .unwrap_or_default()
 }
 
 /// A plausible shop product name: brand, descriptor, goods, maybe a flavour, a size.
@@ -747,8 +745,14 @@ fn search_queries(n: usize) -> Vec<(&'static str, String)> {
             1 => ("2 letters", prefix(&word(&mut rng), 2)),
             2 => ("3 letters", prefix(&word(&mut rng), 3)),
             _ => {
-                // A brand or descriptor, then goods: "berg dark choc", "riviera ros".
-                let first = pick(&mut rng, if rng.below(2) == 0 { BRANDS } else { DESCRIPTORS });
+                // A brand or descriptor, then goods, one of them in part: "riviera choc",
+                // "smok salmon".
+                let list = if rng.below(2) == 0 {
+                    BRANDS
+                } else {
+                    DESCRIPTORS
+                };
+                let first = pick(&mut rng, list);
                 let first = first.split(' ').next().unwrap_or(first).to_lowercase();
                 let goods = pick(&mut rng, GOODS).to_lowercase();
                 let cut = 3 + rng.below(3) as usize;

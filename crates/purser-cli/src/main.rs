@@ -18,6 +18,7 @@ use purser_app::input::{parse_item, parse_quantity, parse_tender};
 use purser_app::receipt;
 use purser_app::runtime::{open_till, SystemClock};
 use purser_app::till::{LineRequest, RefundRequest, RefundScope, SaleRequest};
+use purser_app::users::{Role, UserInfo};
 use purser_app::{Settings, Till};
 use purser_core::clock::Clock;
 use purser_core::sale::RefundRequestLine;
@@ -75,6 +76,9 @@ enum Command {
     /// The cash drawer.
     #[command(subcommand)]
     Drawer(DrawerCmd),
+    /// The till's users: who signs in, with which PIN and role.
+    #[command(subcommand)]
+    User(UserCmd),
     /// Events waiting to be sent to the store's Kafka cluster.
     #[command(subcommand)]
     Outbox(OutboxCmd),
@@ -239,6 +243,79 @@ enum DrawerCmd {
         #[arg(long)]
         approved_by: Option<String>,
     },
+}
+
+/// A PIN typed on the command line. Its `Debug` never shows it.
+#[derive(Clone)]
+struct Pin(String);
+
+impl std::fmt::Debug for Pin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pin(***)")
+    }
+}
+
+impl std::str::FromStr for Pin {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Pin, Self::Err> {
+        Ok(Pin(s.to_string()))
+    }
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+struct PinArgs {
+    /// The PIN, 4 to 8 digits (visible to other users of this computer: prefer --pin-stdin)
+    #[arg(long)]
+    pin: Option<Pin>,
+    /// Read the PIN from the first line of standard input
+    #[arg(long)]
+    pin_stdin: bool,
+}
+
+impl PinArgs {
+    fn read(&self) -> AppResult<String> {
+        if let Some(Pin(p)) = &self.pin {
+            return Ok(p.clone());
+        }
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            AppError::invalid(format!("cannot read the PIN from standard input: {e}"))
+        })?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCmd {
+    /// Add a user with a role and a PIN.
+    Add {
+        /// 1 to 40 letters, digits, '.', '_' or '-'
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// cashier, supervisor (approves refunds, voids, drawer opens) or manager
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[command(flatten)]
+        pin: PinArgs,
+    },
+    /// Give a user a new PIN (also lifts a lockout after wrong PINs).
+    SetPin {
+        id: String,
+        #[command(flatten)]
+        pin: PinArgs,
+    },
+    /// Stop a user signing in or approving.
+    Disable { id: String },
+    /// Let a disabled user sign in again.
+    Enable { id: String },
+    /// Every user: id, name, role, active, locked.
+    List,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("'{s}' is not a role: cashier, supervisor or manager"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -590,6 +667,82 @@ fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
     print_event(cli.format, &r.event, || {
         receipt::refund_text(&s, &r.event, &r.body)
     })
+}
+
+fn user_json(u: &UserInfo, now: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
+    serde_json::json!({
+        "user_id": u.user_id, "name": u.name, "role": u.role, "active": u.active,
+        "locked": u.is_locked(now), "locked_until": u.locked_until.filter(|t| *t > now),
+    })
+}
+
+fn user(cli: &Cli, cmd: &UserCmd) -> AppResult<()> {
+    let mut t = till(cli)?;
+    let (done, text) = match cmd {
+        UserCmd::Add {
+            id,
+            name,
+            role,
+            pin,
+        } => {
+            let u = t.add_user(id, name, *role, &pin.read()?)?;
+            let text = format!("User {} ({}) added as {}.", u.user_id, u.name, u.role);
+            (Some(u), text)
+        }
+        UserCmd::SetPin { id, pin } => {
+            t.set_user_pin(id, &pin.read()?)?;
+            let u = t.users()?.into_iter().find(|u| u.user_id == id.trim());
+            (u, format!("New PIN set for {}.", id.trim()))
+        }
+        UserCmd::Disable { id } => {
+            let u = t.set_user_active(id, false)?;
+            let text = format!("User {} disabled: they can no longer sign in.", u.user_id);
+            (Some(u), text)
+        }
+        UserCmd::Enable { id } => {
+            let u = t.set_user_active(id, true)?;
+            let text = format!("User {} enabled.", u.user_id);
+            (Some(u), text)
+        }
+        UserCmd::List => {
+            let now = t.now();
+            let users = t.users()?;
+            match cli.format {
+                Format::Json => {
+                    print_json(&users.iter().map(|u| user_json(u, now)).collect::<Vec<_>>())?
+                }
+                Format::Text => {
+                    if users.is_empty() {
+                        println!("No users yet: add one with `purser user add`.");
+                    } else {
+                        println!(
+                            "{:<20} {:<28} {:<10} {:<8} locked",
+                            "id", "name", "role", "active"
+                        );
+                    }
+                    for u in &users {
+                        println!(
+                            "{:<20} {:<28} {:<10} {:<8} {}",
+                            u.user_id,
+                            u.name,
+                            u.role,
+                            if u.active { "yes" } else { "no" },
+                            match u.locked_until.filter(|l| *l > now) {
+                                Some(l) => format!("until {}", l.format("%H:%M:%S UTC")),
+                                None => "no".into(),
+                            }
+                        );
+                    }
+                }
+            }
+            return Ok(());
+        }
+    };
+    match cli.format {
+        Format::Json => print_json(&done.map(|u| user_json(&u, t.now())))?,
+        Format::Text => println!("{text}"),
+    }
+    Ok(())
 }
 
 fn kafka_err(e: impl std::fmt::Display) -> AppError {
@@ -1022,6 +1175,7 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
                 format!("Drawer opened (no sale): {reason}\n")
             })?;
         }
+        Command::User(c) => user(cli, c)?,
         Command::Outbox(c) => outbox(cli, c)?,
         Command::Doctor { timeout } => {
             let checks =

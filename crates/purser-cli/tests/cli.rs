@@ -437,3 +437,109 @@ fn catalog_import_is_all_or_nothing() {
     let by_code = t.json(&["catalog", "search", "5000112637922"]);
     assert_eq!(by_code[0]["sku"], "NEW9");
 }
+
+#[test]
+fn users_are_added_listed_and_disabled() {
+    use std::io::Write;
+    let t = TestTill::new(NO_BROKER);
+    assert!(t.ok(&["user", "list"]).contains("No users yet"));
+    let out = t.ok(&[
+        "user",
+        "add",
+        "ana",
+        "--name",
+        "Ana Lopes",
+        "--role",
+        "cashier",
+        "--pin",
+        "4821",
+    ]);
+    assert!(
+        out.contains("User ana (Ana Lopes) added as cashier."),
+        "{out}"
+    );
+    // The PIN from standard input, as scripts should pass it.
+    let mut child = common::purser()
+        .arg("--config")
+        .arg(&t.config)
+        .args([
+            "user",
+            "add",
+            "mia",
+            "--name",
+            "Mia",
+            "--role",
+            "Manager",
+            "--pin-stdin",
+            "--json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"97531\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mia: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&mia["user_id"], &mia["role"]),
+        (&"mia".into(), &"manager".into())
+    );
+
+    // Refusals: a taken id, a weak PIN, an unknown role, no PIN at all (usage, exit 2).
+    let err = t.fails(&[
+        "user", "add", "ana", "--name", "X", "--role", "cashier", "--pin", "5821",
+    ]);
+    assert!(err.contains("'ana' already exists"), "{err}");
+    let err = t.fails(&[
+        "user", "add", "bo", "--name", "Bo", "--role", "cashier", "--pin", "7777",
+    ]);
+    assert!(
+        err.contains("same digit repeated") && !err.contains("7777"),
+        "{err}"
+    );
+    let out = t.run(&[
+        "user", "add", "bo", "--name", "Bo", "--role", "owner", "--pin", "5821",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a role"));
+    let out = t.run(&["user", "add", "bo", "--name", "Bo", "--role", "cashier"]);
+    assert_eq!(out.status.code(), Some(2), "a PIN is required");
+
+    let list = t.json(&["user", "list"]);
+    assert_eq!(
+        list,
+        serde_json::json!([
+            {"user_id": "ana", "name": "Ana Lopes", "role": "cashier", "active": true, "locked": false, "locked_until": null},
+            {"user_id": "mia", "name": "Mia", "role": "manager", "active": true, "locked": false, "locked_until": null},
+        ])
+    );
+    assert!(t.ok(&["user", "disable", "ana"]).contains("disabled"));
+    let text = t.ok(&["user", "list"]);
+    let ana = text.lines().find(|l| l.starts_with("ana ")).unwrap();
+    assert!(
+        ana.contains("Ana Lopes") && ana.contains("cashier") && ana.contains(" no "),
+        "{text}"
+    );
+    assert_eq!(t.json(&["user", "list"])[0]["active"], false);
+    t.ok(&["user", "enable", "ana"]);
+    assert_eq!(t.json(&["user", "list"])[0]["active"], true);
+    assert!(t
+        .ok(&["user", "set-pin", "ana", "--pin", "1357"])
+        .contains("New PIN set for ana"));
+    assert!(t
+        .fails(&["user", "disable", "nobody"])
+        .contains("no user 'nobody'"));
+    // Only argon2id hashes are stored.
+    let hashes: String = t.sql("SELECT group_concat(pin_hash, ' ') FROM users");
+    assert_eq!(
+        hashes.matches("$argon2id$v=19$m=19456,t=2,p=1$").count(),
+        2,
+        "{hashes}"
+    );
+}

@@ -165,12 +165,7 @@ impl Store {
     }
 
     /// Enables or disables a user. `false` when there is no such user.
-    pub fn set_active(
-        &mut self,
-        user_id: &str,
-        active: bool,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
+    pub fn set_active(&mut self, user_id: &str, active: bool, now: DateTime<Utc>) -> Result<bool> {
         let n = self.conn.execute(
             "UPDATE users SET active = ?2, updated_at = ?3 WHERE user_id = ?1",
             params![user_id, active, format_ts(now)],

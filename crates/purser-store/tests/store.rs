@@ -400,7 +400,13 @@ fn users_are_plain_rows_with_failures_and_locks() {
     )
     .unwrap();
     // The same id again is a conflict that says what clashed; the first row is untouched.
-    match s.insert_user(&NewUser { name: "Other", ..ana }, t0) {
+    match s.insert_user(
+        &NewUser {
+            name: "Other",
+            ..ana
+        },
+        t0,
+    ) {
         Err(StoreError::Conflict(m)) => assert!(m.contains("'ana' already exists"), "{m}"),
         other => panic!("expected a conflict, got {other:?}"),
     }
@@ -417,7 +423,12 @@ fn users_are_plain_rows_with_failures_and_locks() {
         .is_err());
     let u = s.user_by_id("ana").unwrap().unwrap();
     assert_eq!(
-        (u.name.as_str(), u.role.as_str(), u.active, u.failed_attempts),
+        (
+            u.name.as_str(),
+            u.role.as_str(),
+            u.active,
+            u.failed_attempts
+        ),
         ("Ana Lopes", "cashier", true, 0)
     );
     assert_eq!((u.created_at, u.updated_at, u.locked_until), (t0, t0, None));
@@ -448,7 +459,12 @@ fn users_are_plain_rows_with_failures_and_locks() {
     assert!(s.set_pin_hash("ana", "$argon2id$fake-3", t1).unwrap());
     let u = s.user_by_id("ana").unwrap().unwrap();
     assert_eq!(
-        (u.pin_hash.as_str(), u.failed_attempts, u.locked_until, u.updated_at),
+        (
+            u.pin_hash.as_str(),
+            u.failed_attempts,
+            u.locked_until,
+            u.updated_at
+        ),
         ("$argon2id$fake-3", 0, None, t1)
     );
     assert!(s.set_active("ana", false, t1).unwrap());
@@ -583,7 +599,9 @@ fn product_search_matches_word_prefixes_and_follows_the_catalog_stream() {
     assert!(found(&s, "latte").is_empty());
     // The index agrees with the table, row for row.
     raw(&dir)
-        .execute_batch("INSERT INTO products_fts (products_fts, rank) VALUES ('integrity-check', 1)")
+        .execute_batch(
+            "INSERT INTO products_fts (products_fts, rank) VALUES ('integrity-check', 1)",
+        )
         .unwrap();
 }
 
@@ -601,11 +619,57 @@ fn product_search_never_fails_on_what_a_cashier_types() {
     )
     .unwrap();
     for text in [
-        "\"", "\"\"", "'", "*", "**", "-", "+", "^", ":", "(", ")", "()", "{", "}", "[", "]",
-        "AND", "OR", "NOT", "NEAR", "NEAR(a b, 2)", "a AND", "OR b", "NOT NOT", "a:b",
-        "name:foo", "sku:*", "\"unterminated", "a\"b", "col : x", "{name sku}: x", "^start",
-        "x*y", "*x", "%", "_", "\\", "\0", "\u{200b}", "🍺", "ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ", "ि", "é",
-        "e\u{301}", "İ", "ß", "ǅ", "\u{fffd}", "\t\n\r", "a\u{0}b", "'; DROP TABLE products; --",
+        "\"",
+        "\"\"",
+        "'",
+        "*",
+        "**",
+        "-",
+        "+",
+        "^",
+        ":",
+        "(",
+        ")",
+        "()",
+        "{",
+        "}",
+        "[",
+        "]",
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR",
+        "NEAR(a b, 2)",
+        "a AND",
+        "OR b",
+        "NOT NOT",
+        "a:b",
+        "name:foo",
+        "sku:*",
+        "\"unterminated",
+        "a\"b",
+        "col : x",
+        "{name sku}: x",
+        "^start",
+        "x*y",
+        "*x",
+        "%",
+        "_",
+        "\\",
+        "\0",
+        "\u{200b}",
+        "🍺",
+        "ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ",
+        "ि",
+        "é",
+        "e\u{301}",
+        "İ",
+        "ß",
+        "ǅ",
+        "\u{fffd}",
+        "\t\n\r",
+        "a\u{0}b",
+        "'; DROP TABLE products; --",
     ] {
         s.search_products(text, 10)
             .unwrap_or_else(|e| panic!("search {text:?} failed: {e}"));

@@ -21,6 +21,8 @@ export type AppInfo = { store_id: string, till_id: string, currency: string, cur
  */
 demo: boolean, printer: string | null, auto_lock_secs: number, discount_approval_percent: number, language: string, };
 
+export type Approval = { user_id: string, pin: string, };
+
 export type CategoryArgs = { name: string, };
 
 export type CategoryView = { name: string, products: number, };
@@ -78,6 +80,12 @@ export type RefundArgs = { receipt_no: string,
  * `null` refunds everything still refundable.
  */
 lines: Array<RefundLineArg> | null, tender: TenderArg, reason: string, approval: Approval, };
+
+export type RefundLineArg = { line_no: number, 
+/**
+ * Units, or grams for weighed lines.
+ */
+quantity: number, };
 
 export type ReportView = { 
 /**
@@ -146,6 +154,24 @@ export type StreamView = { topic: string,
 kind: string, lag: number | null, last_applied_at: string | null, quarantined: number, };
 
 export type TaxView = { tax_class: string, rate: string, base: number, tax: number, };
+
+export type TenderArg = { 
+/**
+ * cash, card, cabin or room
+ */
+kind: string, 
+/**
+ * What this tender pays; `null` = the rest.
+ */
+amount: string | null, 
+/**
+ * Cash handed over (for change).
+ */
+tendered: string | null, brand: string | null, last4: string | null, approval_code: string | null, 
+/**
+ * Card approved by the terminal without reaching the bank.
+ */
+offline: boolean, account_id: string | null, };
 
 export type TicketLine = { line_no: number, sku: string, name: string, 
 /**

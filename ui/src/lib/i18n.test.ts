@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { agoSecs, setLanguage, t, TABLES } from "./i18n";
+import { friendly } from "./errors";
+import { TillError } from "./transport";
+
+describe("translations", () => {
+  it("every language has every key, with the same placeholders", () => {
+    const en = TABLES.en;
+    for (const [lang, table] of Object.entries(TABLES)) {
+      expect(Object.keys(table).sort(), lang).toEqual(Object.keys(en).sort());
+      for (const k of Object.keys(en) as (keyof typeof en)[]) {
+        const ph = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
+        expect(ph(table[k]), `${lang} ${k}`).toEqual(ph(en[k]));
+      }
+    }
+  });
+
+  it("fills placeholders and switches language", () => {
+    setLanguage("en");
+    expect(t("status.waiting", { n: 3 })).toBe("3 waiting");
+    setLanguage("de");
+    expect(t("status.waiting", { n: 3 })).toBe("3 wartend");
+    setLanguage("xx");
+    expect(t("status.online")).toBe("Online");
+  });
+
+  it("has a friendly message for every error code", () => {
+    setLanguage("en");
+    expect(friendly(new TillError("wrong_pin", "x"))).toBe("Wrong user or PIN.");
+    expect(friendly({ code: "disk_full", message: "ENOSPC" })).toContain("disk is full");
+    expect(friendly("boom")).toContain("boom");
+  });
+
+  it("says how long ago", () => {
+    setLanguage("en");
+    expect(agoSecs(2, false)).toBe("just now");
+    expect(agoSecs(75, true)).toBe("1 min");
+    expect(agoSecs(7200, false)).toBe("2 h ago");
+  });
+});
