@@ -36,9 +36,12 @@ async fn call(
     args: serde_json::Value,
 ) -> Result<serde_json::Value, AppError> {
     let desk = state.desk.as_ref().map_err(Clone::clone)?;
-    let mut desk = desk
-        .lock()
-        .map_err(|_| AppError::new(ErrorCode::Internal, "the till's state is poisoned: restart the app"))?;
+    let mut desk = desk.lock().map_err(|_| {
+        AppError::new(
+            ErrorCode::Internal,
+            "the till's state is poisoned: restart the app",
+        )
+    })?;
     purser_app::ipc::dispatch(&mut desk, &name, args)
 }
 
@@ -86,7 +89,10 @@ fn open_configured(config: &Path, receipts: PathBuf) -> Result<Desk, AppError> {
 /// stock and members are published to, with the demo users.
 fn open_demo(dir: &Path) -> Result<(Desk, EmbeddedBroker), AppError> {
     std::fs::create_dir_all(dir).map_err(|e| {
-        AppError::new(ErrorCode::Storage, format!("cannot create {}: {e}", dir.display()))
+        AppError::new(
+            ErrorCode::Storage,
+            format!("cannot create {}: {e}", dir.display()),
+        )
     })?;
     let probe = purser_app::demo::demo_config(dir, "TILL-1", "");
     let broker = EmbeddedBroker::start(&probe.topics)
@@ -113,8 +119,8 @@ fn open_demo(dir: &Path) -> Result<(Desk, EmbeddedBroker), AppError> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let demo = args.iter().any(|a| a == "--demo")
-        || std::env::var("PURSER_DEMO").is_ok_and(|v| v == "1");
+    let demo =
+        args.iter().any(|a| a == "--demo") || std::env::var("PURSER_DEMO").is_ok_and(|v| v == "1");
     let config = args
         .iter()
         .position(|a| a == "--config")

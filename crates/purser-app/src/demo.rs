@@ -364,7 +364,12 @@ pub fn demo_sale(
 /// The demo store's users: (id, name, role, PIN). Documented in the README.
 pub const DEMO_USERS: &[(&str, &str, crate::users::Role, &str)] = &[
     ("ana", "Ana Cashier", crate::users::Role::Cashier, "1234"),
-    ("ben", "Ben Supervisor", crate::users::Role::Supervisor, "2468"),
+    (
+        "ben",
+        "Ben Supervisor",
+        crate::users::Role::Supervisor,
+        "2468",
+    ),
     ("mia", "Mia Manager", crate::users::Role::Manager, "1357"),
 ];
 
@@ -384,7 +389,10 @@ pub fn publish_demo_reference(
         .iter()
         .map(|p| {
             let (on_hand, low) = match p.sold_by {
-                SoldBy::Weight => (i64::try_from(2_000 + rng.below(20_000)).unwrap_or(5_000), 1_000),
+                SoldBy::Weight => (
+                    i64::try_from(2_000 + rng.below(20_000)).unwrap_or(5_000),
+                    1_000,
+                ),
                 // A few items run out, a few run low: the sell screen shows both.
                 SoldBy::Unit => (i64::try_from(rng.below(60)).unwrap_or(10), 5),
             };

@@ -308,7 +308,9 @@ impl Desk {
                 "sign in with your user id and PIN",
             ));
         };
-        if !session.locked && lock_after > 0 && (now - self.last_activity).num_seconds() >= lock_after
+        if !session.locked
+            && lock_after > 0
+            && (now - self.last_activity).num_seconds() >= lock_after
         {
             session.locked = true;
         }
@@ -343,6 +345,20 @@ impl Desk {
 
     fn ticket_view(&self) -> AppResult<TicketView> {
         let s = self.settings();
+        if self.ticket.lines.is_empty() {
+            return Ok(TicketView {
+                lines: Vec::new(),
+                subtotal: 0,
+                discount_total: 0,
+                cart_discount_label: None,
+                tax_total: 0,
+                taxes: Vec::new(),
+                tax_mode: s.tax_mode.as_str().into(),
+                total: 0,
+                items: 0,
+                price_changed: Vec::new(),
+            });
+        }
         let priced = self.priced()?;
         let mut lines = Vec::with_capacity(priced.lines.len());
         let mut price_changed = Vec::new();
@@ -441,7 +457,10 @@ impl Desk {
                 _ => Money(0),
             })
             .sum();
-        let cash = body.tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        let cash = body
+            .tenders
+            .iter()
+            .any(|t| matches!(t, Tender::Cash { .. }));
         let printout = self.printout_for("Receipt", &body.receipt_no, text.clone());
         let printed = if print {
             self.print(&printout, cash)
@@ -462,7 +481,10 @@ impl Desk {
 
     fn refund_receipt(&self, event: &Event, body: &SaleRefunded, print: bool) -> ReceiptView {
         let text = receipt::refund_text(self.settings(), event, body);
-        let cash = body.tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        let cash = body
+            .tenders
+            .iter()
+            .any(|t| matches!(t, Tender::Cash { .. }));
         let printout = self.printout_for("Refund", &body.receipt_no, text.clone());
         ReceiptView {
             kind: "refund".into(),
@@ -470,7 +492,11 @@ impl Desk {
             total: body.total.0,
             change: 0,
             text,
-            printed: if print { self.print(&printout, cash) } else { None },
+            printed: if print {
+                self.print(&printout, cash)
+            } else {
+                None
+            },
             print_error: None,
             opens_drawer: cash,
         }
@@ -483,7 +509,10 @@ impl Desk {
             .store()
             .journal_entry_by_receipt(receipt_no)?
             .ok_or_else(|| {
-                AppError::not_found(format!("no receipt number {} on this till", receipt_no.trim()))
+                AppError::not_found(format!(
+                    "no receipt number {} on this till",
+                    receipt_no.trim()
+                ))
             })?;
         let internal = |e: serde_json::Error| AppError::new(ErrorCode::Storage, e.to_string());
         if kind == "sale" {
@@ -559,7 +588,10 @@ impl Desk {
         self.till.open_shift(&user.user_id, float)?;
         self.links.wake();
         let shift = self.till.current_shift()?.ok_or_else(|| {
-            AppError::new(ErrorCode::Internal, "the shift was opened but cannot be read back")
+            AppError::new(
+                ErrorCode::Internal,
+                "the shift was opened but cannot be read back",
+            )
         })?;
         Ok(shift_view(&shift))
     }
@@ -607,6 +639,12 @@ impl Desk {
 
     pub fn add_item(&mut self, a: AddItemArgs) -> AppResult<TicketView> {
         self.user()?;
+        if self.till.current_shift()?.is_none() {
+            return Err(AppError::new(
+                ErrorCode::NoOpenShift,
+                "open a shift with a cash float before selling",
+            ));
+        }
         let product = self.till.lookup(&a.code)?;
         let quantity = match (a.quantity.as_deref().map(str::trim), product.sold_by) {
             (Some(q), _) if !q.is_empty() => parse_quantity(q)?,
@@ -614,7 +652,10 @@ impl Desk {
             (_, SoldBy::Weight) => {
                 return Err(AppError::new(
                     ErrorCode::NeedsWeight,
-                    format!("{} is sold by weight: weigh it and enter the weight", product.name),
+                    format!(
+                        "{} is sold by weight: weigh it and enter the weight",
+                        product.name
+                    ),
                 ))
             }
         };
@@ -624,7 +665,10 @@ impl Desk {
             (l.sku == product.sku
                 && l.discount.is_none()
                 && l.unit_price == product.price
-                && matches!((l.quantity, quantity), (Quantity::Units(_), Quantity::Units(_))))
+                && matches!(
+                    (l.quantity, quantity),
+                    (Quantity::Units(_), Quantity::Units(_))
+                ))
             .then_some((l.line_no, l.quantity.amount()))
         });
         match same {
@@ -673,10 +717,7 @@ impl Desk {
                 let Some(approval) = &a.approval else {
                     return Err(AppError::new(
                         ErrorCode::ApprovalRequired,
-                        format!(
-                            "a discount above {}% needs a supervisor's PIN",
-                            limit / 100
-                        ),
+                        format!("a discount above {}% needs a supervisor's PIN", limit / 100),
                     ));
                 };
                 let by = self.approver(approval)?;
@@ -772,7 +813,11 @@ impl Desk {
         self.user()?;
         let r = self.recorded_receipt(&a.receipt_no, false)?;
         let p = self.printout_for(
-            if r.kind == "sale" { "Receipt" } else { "Refund" },
+            if r.kind == "sale" {
+                "Receipt"
+            } else {
+                "Refund"
+            },
             &r.receipt_no,
             r.text,
         );
@@ -785,7 +830,13 @@ impl Desk {
         let safe: String = r
             .receipt_no
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = self.receipts_dir.join(format!("receipt-{safe}.pdf"));
         std::fs::write(&path, printout::to_pdf(&p)).map_err(|e| {

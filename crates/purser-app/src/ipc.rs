@@ -444,7 +444,13 @@ fn collect<T: TS + 'static + ?Sized>(cfg: &ts_rs::Config, out: &mut Vec<(String,
     T::visit_generics(&mut Visit { cfg, out });
 }
 
-fn function_binding(cfg: &ts_rs::Config, name: &str, doc: &[&str], args: String, ret: String) -> String {
+fn function_binding(
+    cfg: &ts_rs::Config,
+    name: &str,
+    doc: &[&str],
+    args: String,
+    ret: String,
+) -> String {
     let _ = cfg;
     let mut s = String::new();
     if !doc.is_empty() {

@@ -21,8 +21,9 @@ impl Store {
 
     /// Active products of one category, by name.
     pub fn products_in_category(&self, category: &str, limit: usize) -> Result<Vec<Product>> {
-        let sql =
-            format!("{SELECT_PRODUCT} WHERE p.active = 1 AND p.category = ?1 ORDER BY p.name LIMIT ?2");
+        let sql = format!(
+            "{SELECT_PRODUCT} WHERE p.active = 1 AND p.category = ?1 ORDER BY p.name LIMIT ?2"
+        );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(
             params![category, i64::try_from(limit).unwrap_or(200)],
