@@ -22,7 +22,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- Debian packages ---------------------------------------------------------------
-apt_pkgs=(build-essential pkg-config libssl-dev ca-certificates)
+# The window (Tauri 2) builds against WebKitGTK 4.1 and GTK 3.
+apt_pkgs=(build-essential pkg-config libssl-dev ca-certificates file
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev)
+# The end-to-end tests drive the real window under a virtual display.
+[ "$want_test" = 1 ] && apt_pkgs+=(xvfb xauth webkit2gtk-driver)
 # The tests need a python3 that can make a venv; one that already can (pyenv, python.org
 # builds) does not need Debian's packages.
 if [ "$want_test" = 1 ] && ! { command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; }; then
@@ -49,6 +53,20 @@ if ! command -v cargo >/dev/null; then
   fi
 fi
 
+# --- Node.js and the UI's packages (Vite 8 needs Node 20.19 or newer) ---------------------
+node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; }
+if ! node_ok; then
+  log "installing Node.js from Debian's packages"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  node_ok || { log "Node.js $(node --version 2>/dev/null) is too old for the UI build: install Node.js 20.19 or newer"; exit 1; }
+fi
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -d "$here/ui/node_modules" ] || [ "$here/ui/package-lock.json" -nt "$here/ui/node_modules/.package-lock.json" ]; then
+  log "installing the UI's npm packages"
+  (cd "$here/ui" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 [ "$want_test" = 1 ] || exit 0
 
 # --- Python test client (kafka-python: a Kafka client independent of librdkafka) -------
@@ -63,5 +81,10 @@ fi
 if ! command -v tansu >/dev/null || ! tansu --version 2>/dev/null | grep -q '0\.6\.0'; then
   log "installing tansu 0.6.0 from crates.io (10-15 minutes on 2 cores, once)"
   cargo install tansu --version 0.6.0 --locked --features libsql,dynostore --quiet
+fi
+# --- tauri-driver: WebDriver for the Tauri window (drives WebKitWebDriver) --------------
+if ! command -v tauri-driver >/dev/null; then
+  log "installing tauri-driver 2 from crates.io"
+  cargo install tauri-driver --version '^2' --locked --quiet
 fi
 log "ready"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Sets up what is missing, then runs every check CI runs: formatting, clippy with
-# warnings denied, and the whole test suite (which includes the schema drift check, the
+# Sets up what is missing, then runs every check CI runs: the UI's type check and unit
+# tests, formatting, clippy with warnings denied, the whole test suite (which includes the schema drift check, the
 # mock-cluster relay tests, the end-to-end test against tansu read back by kafka-python,
-# and the crash loop).
+# and the crash loop), and the window's end-to-end tests under Xvfb.
 #
 # PURSER_TEST_KAFKA=host:port runs the broker tests against that Kafka instead of tansu.
 set -euo pipefail
@@ -11,9 +11,19 @@ scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
 export PURSER_PYTHON="${PURSER_CACHE:-$HOME/.cache/purser}/venv/bin/python"
 
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+
+echo "== UI: type check, unit tests, build (the window embeds ui/dist)"
+(cd ui && npm run --silent check && npm test --silent && npm run --silent build)
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test (schemas drift, domain, storage, relay, CLI, end-to-end, crash loop)"
 cargo test --workspace --locked
+
+echo "== the window: release build, then end-to-end tests under Xvfb (tauri-driver + WebKitWebDriver)"
+cargo build --release --locked -p purser-desktop -p purser-cli
+PURSER_DESKTOP="$target/release/purser-desktop" \
+  xvfb-run -a -s "-screen 0 1366x768x24" node --test --test-concurrency=1 tests/e2e/

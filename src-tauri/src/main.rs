@@ -25,8 +25,6 @@ use purser_core::clock::Clock as _;
 
 struct Shell {
     desk: Result<Mutex<Desk>, AppError>,
-    // Kept alive for the window's lifetime: the demo store's in-process broker.
-    _broker: Option<EmbeddedBroker>,
 }
 
 #[tauri::command]
@@ -87,17 +85,38 @@ fn open_configured(config: &Path, receipts: PathBuf) -> Result<Desk, AppError> {
 
 /// The embedded demo store: a till on an in-process broker that headquarters' catalog,
 /// stock and members are published to, with the demo users.
-fn open_demo(dir: &Path) -> Result<(Desk, EmbeddedBroker), AppError> {
+/// `PURSER_DEMO_BOOTSTRAP=host:port` puts the demo store on that Kafka cluster instead.
+fn open_demo(dir: &Path) -> Result<(Desk, Option<EmbeddedBroker>), AppError> {
     std::fs::create_dir_all(dir).map_err(|e| {
         AppError::new(
             ErrorCode::Storage,
             format!("cannot create {}: {e}", dir.display()),
         )
     })?;
-    let probe = purser_app::demo::demo_config(dir, "TILL-1", "");
-    let broker = EmbeddedBroker::start(&probe.topics)
-        .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
-    let cfg = purser_app::demo::demo_config(dir, "TILL-1", &broker.bootstrap_servers());
+    let till_id = std::env::var("PURSER_DEMO_TILL").unwrap_or_else(|_| "TILL-1".into());
+    let probe = purser_app::demo::demo_config(dir, &till_id, "");
+    let (broker, bootstrap) = match std::env::var("PURSER_DEMO_BOOTSTRAP") {
+        Ok(b) if !b.trim().is_empty() => {
+            let mut cfg = probe.clone();
+            cfg.kafka.bootstrap_servers = b.clone();
+            let mut specs = purser_stream::admin::till_topic_specs(&cfg.topics, 3, 1);
+            specs.extend(purser_stream::admin::inbound_topic_specs(&cfg.topics, 3, 1));
+            purser_stream::admin::ensure_topics(
+                &cfg.kafka,
+                &specs,
+                std::time::Duration::from_secs(10),
+            )
+            .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
+            (None, b)
+        }
+        _ => {
+            let broker = EmbeddedBroker::start(&probe.topics)
+                .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
+            let b = broker.bootstrap_servers();
+            (Some(broker), b)
+        }
+    };
+    let cfg = purser_app::demo::demo_config(dir, &till_id, &bootstrap);
     cfg.save(&dir.join("purser.toml"))?;
     let settings = cfg.settings()?;
     Till::init(&settings, SystemClock.now())?;
@@ -136,7 +155,7 @@ fn main() {
 
     let (desk, broker) = if demo {
         match open_demo(&data.join("demo")) {
-            Ok((d, b)) => (Ok(Mutex::new(d)), Some(b)),
+            Ok((d, b)) => (Ok(Mutex::new(d)), b),
             Err(e) => (Err(e), None),
         }
     } else {
@@ -148,11 +167,11 @@ fn main() {
     if let Err(e) = &desk {
         tracing::error!("the till could not be opened: {e}");
     }
+    // The demo store's in-process broker lives as long as the window (on this thread: it
+    // is not Send).
+    let _broker = broker;
     let result = tauri::Builder::default()
-        .manage(Shell {
-            desk,
-            _broker: broker,
-        })
+        .manage(Shell { desk })
         .invoke_handler(tauri::generate_handler![call])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -78,13 +78,55 @@ pub(crate) fn upsert_products_in(
     Ok(())
 }
 
+/// Stops the search index triggers for the rest of `tx`: for bulk loads, which end with
+/// `resume_search_index` in the same transaction (see migration v4).
+pub(crate) fn pause_search_index(tx: &rusqlite::Transaction<'_>, now: DateTime<Utc>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO products_fts_paused (since) VALUES (?1)",
+        params![format_ts(now)],
+    )?;
+    Ok(())
+}
+
+/// Turns the triggers back on and rebuilds the index from `products` in one pass.
+pub(crate) fn resume_search_index(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.execute_batch(
+        "DELETE FROM products_fts_paused;
+         INSERT INTO products_fts (products_fts) VALUES ('rebuild');",
+    )?;
+    Ok(())
+}
+
+/// Below this many products an import updates the search index row by row.
+const BULK_IMPORT: usize = 1000;
+
 impl Store {
-    /// Inserts or replaces products (and their barcodes) in one transaction.
+    /// Inserts or replaces products (and their barcodes) in one transaction. A large
+    /// import (at least 1000 products and an eighth of the catalog) rebuilds the search
+    /// index once at the end instead of row by row.
     pub fn upsert_products(&mut self, products: &[Product], now: DateTime<Utc>) -> Result<usize> {
+        let bulk = products.len() >= BULK_IMPORT
+            && products.len().saturating_mul(8)
+                >= usize::try_from(self.product_count()?).unwrap_or(usize::MAX);
         let tx = self.conn.transaction()?;
+        if bulk {
+            pause_search_index(&tx, now)?;
+        }
         upsert_products_in(&tx, products, now)?;
+        if bulk {
+            resume_search_index(&tx)?;
+        }
         tx.commit()?;
         Ok(products.len())
+    }
+
+    /// Rebuilds the product search index from the products table (after a VACUUM, or to
+    /// repair it); the triggers keep it in step otherwise.
+    pub fn rebuild_search_index(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        resume_search_index(&tx)?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
@@ -108,9 +150,11 @@ impl Store {
     }
 
     /// Active products matching every word of `text` as a prefix of a word of their name
-    /// or SKU (case- and accent-insensitive), best match first (bm25), then by name.
-    /// Blank text lists active products by name. Any text is safe: it is never parsed as
-    /// FTS5 syntax (see `fts_query`).
+    /// or SKU (case- and accent-insensitive), best match first (bm25), then by name. A
+    /// single word of one or two characters matches too much for a ranking to mean
+    /// anything (half the catalog for one letter, where bm25 is the whole cost): those
+    /// list by name. Blank text lists active products by name. Any text is safe: it is
+    /// never parsed as FTS5 syntax (see `fts_query`).
     pub fn search_products(&self, text: &str, limit: usize) -> Result<Vec<Product>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         if text.trim().is_empty() {
@@ -119,12 +163,13 @@ impl Store {
             let rows = stmt.query_map(params![limit], product_from_row)?;
             return Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?);
         }
-        let Some(query) = fts_query(text) else {
+        let Some((query, ranked)) = fts_query(text) else {
             return Ok(Vec::new());
         };
+        let order = if ranked { "f.rank, p.name" } else { "p.name" };
         let sql = format!(
             "{SELECT_PRODUCT} JOIN products_fts f ON f.rowid = p.rowid
-             WHERE products_fts MATCH ?1 AND p.active = 1 ORDER BY f.rank, p.name LIMIT ?2"
+             WHERE products_fts MATCH ?1 AND p.active = 1 ORDER BY {order} LIMIT ?2"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![query, limit], product_from_row)?;
@@ -142,13 +187,19 @@ impl Store {
 /// (`"word"*`), AND-ed. Quoting means nothing typed is FTS5 syntax (`AND`, `NEAR`, `*`,
 /// `:`, `^`, parentheses); a quote inside a word is doubled. Words are cut at anything
 /// that is not a letter or digit, as the `unicode61` tokenizer does, so a word that is
-/// only punctuation adds nothing. `None` when nothing searchable is left.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
+/// only punctuation adds nothing. `None` when nothing searchable is left; otherwise the
+/// query and whether it is specific enough to rank (more than one word, or one of three
+/// characters or more).
+pub(crate) fn fts_query(text: &str) -> Option<(String, bool)> {
     let mut query = String::new();
+    let mut words = 0;
+    let mut longest = 0;
     for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
+        words += 1;
+        longest = longest.max(word.chars().count());
         if !query.is_empty() {
             query.push_str(" AND ");
         }
@@ -156,5 +207,5 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
         query.push_str(&word.replace('"', "\"\""));
         query.push_str("\"*");
     }
-    (!query.is_empty()).then_some(query)
+    (words > 0).then_some((query, words > 1 || longest >= 3))
 }

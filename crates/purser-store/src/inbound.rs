@@ -9,7 +9,7 @@ use purser_core::inbound::{
     Inbound, InboundKind, LoyaltyAccountRecord, MemberStatus, QuarantineReason,
 };
 
-use crate::catalog::upsert_products_in;
+use crate::catalog::{pause_search_index, resume_search_index, upsert_products_in};
 use crate::error::Result;
 use crate::time::{format_ts, parse_ts};
 use crate::Store;
@@ -237,6 +237,12 @@ impl Store {
         let mut stats = Applied::default();
         let at = format_ts(now);
         let tx = self.conn.transaction()?;
+        // The product search index follows the products table: row by row through its
+        // triggers for updates and tombstones (apply_inbound), and in one pass here.
+        let catalog = kind == InboundKind::Catalog;
+        if catalog {
+            pause_search_index(&tx, now)?;
+        }
         clear_view(&tx, kind)?;
         tx.execute(
             "DELETE FROM stream_offsets WHERE topic = ?1",
@@ -244,6 +250,9 @@ impl Store {
         )?;
         for c in records {
             apply_one(&tx, topic, c, &at, now, &mut stats)?;
+        }
+        if catalog {
+            resume_search_index(&tx)?;
         }
         save_offsets(&tx, topic, records, ends)?;
         tx.execute(

@@ -597,12 +597,39 @@ fn product_search_matches_word_prefixes_and_follows_the_catalog_stream() {
     assert_eq!(found(&s, "moc"), ["MOC"]);
     assert!(found(&s, "tea").is_empty() && found(&s, "choc").is_empty());
     assert!(found(&s, "latte").is_empty());
-    // The index agrees with the table, row for row.
-    raw(&dir)
-        .execute_batch(
+    // The index agrees with the table, row for row, and the triggers are back on.
+    let check = || {
+        let c = raw(&dir);
+        c.execute_batch(
             "INSERT INTO products_fts (products_fts, rank) VALUES ('integrity-check', 1)",
         )
         .unwrap();
+        let paused: i64 = c
+            .query_row("SELECT count(*) FROM products_fts_paused", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(paused, 0);
+    };
+    check();
+
+    // A large import writes the products, then indexes them in one pass.
+    let many: Vec<_> = (0..1500)
+        .map(|i| product(&format!("B{i:04}"), &format!("Bulk item {i}"), true))
+        .collect();
+    s.upsert_products(&many, now).unwrap();
+    check();
+    assert_eq!(found(&s, "bulk 1499"), ["B1499"]);
+    assert_eq!(found(&s, "mocha"), ["MOC"]);
+    s.apply_inbound("pos.catalog.v1", &[tombstone(4, "B1499")], now)
+        .unwrap();
+    assert!(found(&s, "bulk 1499").is_empty());
+    // An index out of step (here: emptied behind the store's back) is rebuilt whole.
+    raw(&dir)
+        .execute_batch("INSERT INTO products_fts (products_fts) VALUES ('delete-all')")
+        .unwrap();
+    assert!(found(&s, "mocha").is_empty());
+    s.rebuild_search_index().unwrap();
+    assert_eq!(found(&s, "mocha"), ["MOC"]);
+    check();
 }
 
 #[test]

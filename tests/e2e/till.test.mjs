@@ -1,0 +1,295 @@
+// End-to-end tests of the real till window: the release binary under Xvfb, driven by
+// tauri-driver + WebKitWebDriver, selling against a real Kafka-protocol broker (tansu, or
+// PURSER_TEST_KAFKA), with what arrived read back by kafka-python.
+//
+//   xvfb-run -a node --test tests/e2e/
+//
+// Environment: PURSER_DESKTOP (the app binary), PURSER_PYTHON (python with kafka-python),
+// PURSER_TEST_KAFKA (use this broker instead of starting tansu), PURSER_ARTIFACTS
+// (where screenshots go; default artifacts/e2e).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, openSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { WebDriver, ENTER, sleep } from "./webdriver.mjs";
+
+const root = resolve(import.meta.dirname, "../..");
+const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+const app = process.env.PURSER_DESKTOP ?? join(target, "release", "purser-desktop");
+const python = process.env.PURSER_PYTHON ?? "python3";
+const artifacts = process.env.PURSER_ARTIFACTS ?? join(root, "artifacts", "e2e");
+mkdirSync(artifacts, { recursive: true });
+
+const work = mkdtempSync(join(tmpdir(), "purser-e2e-"));
+let broker = null; // { bootstrap, start(), stop() }
+let driverProc = null;
+let wd = null;
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+    s.on("error", rej);
+  });
+}
+
+async function waitPort(port, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((res) => {
+      const sock = new Socket();
+      sock.once("connect", () => {
+        sock.destroy();
+        res(true);
+      });
+      sock.once("error", () => res(false));
+      sock.connect(port, "127.0.0.1");
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+async function tansu() {
+  const port = await freePort();
+  const dir = join(work, "broker");
+  mkdirSync(dir, { recursive: true });
+  const bootstrap = `127.0.0.1:${port}`;
+  let child = null;
+  return {
+    bootstrap,
+    async start() {
+      const log = openSync(join(work, "tansu.log"), "a");
+      child = spawn(
+        process.env.PURSER_TANSU ?? "tansu",
+        ["broker", "--listener-url", `tcp://${bootstrap}`, "--advertised-listener-url", `tcp://${bootstrap}`, "--storage-engine", "sqlite://broker.db"],
+        { cwd: dir, stdio: ["ignore", log, log] },
+      );
+      await waitPort(port, 20000);
+    },
+    async stop() {
+      if (child) {
+        child.kill("SIGKILL");
+        await new Promise((r) => child.once("exit", r));
+        child = null;
+      }
+    },
+  };
+}
+
+async function shot(name) {
+  writeFileSync(join(artifacts, `${name}.png`), await wd.screenshot());
+}
+
+async function click(css) {
+  await (await wd.find(css)).click();
+}
+
+async function fill(css, text) {
+  const el = await wd.find(css);
+  await el.clear();
+  await el.type(text);
+}
+
+async function signIn(user, pin) {
+  await fill("[data-testid=signin-user]", user);
+  await fill("[data-testid=signin-pin]", pin);
+  await click("[data-testid=signin-submit]");
+}
+
+async function approve(user, pin) {
+  await wd.find("[data-testid=approval]");
+  await fill("[data-testid=approval-user]", user);
+  await fill("[data-testid=approval-pin]", pin);
+  await click("[data-testid=approval-submit]");
+  await wd.waitGone("[data-testid=approval]");
+}
+
+/** Scans a barcode the way a keyboard-wedge scanner does: fast keys ending in Enter. */
+async function scan(barcode) {
+  const before = (await wd.findAll("[data-testid=ticket-line]")).length;
+  await wd.typeKeys(barcode + ENTER);
+  return before;
+}
+
+async function lineCount() {
+  return (await wd.findAll("[data-testid=ticket-line]")).length;
+}
+
+async function barcodes(n) {
+  // The first category's products with a barcode, as the sell screen lists them.
+  await click("[data-testid=category]");
+  await wd.find("[data-testid=result]");
+  const out = [];
+  for (const el of await wd.findAll("[data-testid=result]")) {
+    const b = await el.attr("data-barcode");
+    const w = await el.attr("data-weighed");
+    if (b && w !== "true") out.push(b);
+    if (out.length === n) break;
+  }
+  await click("[data-testid=category]"); // back to an empty result list
+  await (await wd.find("[data-testid=search]")).click();
+  return out;
+}
+
+function readTopic(topic) {
+  const out = execFileSync(python, [join(root, "tests", "kafka_read.py"), "--bootstrap", broker.bootstrap, "--topic", topic, "--timeout", "30"], {
+    encoding: "utf8",
+  });
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+before(async () => {
+  if (process.env.PURSER_TEST_KAFKA) {
+    broker = { bootstrap: process.env.PURSER_TEST_KAFKA, start: async () => {}, stop: async () => {} };
+  } else {
+    broker = await tansu();
+    await broker.start();
+  }
+  const port = await freePort();
+  const nativePort = await freePort();
+  driverProc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env: {
+      ...process.env,
+      PURSER_DEMO: "1",
+      PURSER_DEMO_BOOTSTRAP: broker.bootstrap,
+      PURSER_DATA_DIR: join(work, "data"),
+      PURSER_LOG: "info",
+    },
+    stdio: ["ignore", openSync(join(work, "tauri-driver.log"), "a"), openSync(join(work, "tauri-driver.log"), "a")],
+  });
+  wd = await WebDriver.connect(`http://127.0.0.1:${port}`, {
+    browserName: "wry",
+    "tauri:options": { application: app },
+  });
+});
+
+after(async () => {
+  if (wd) await wd.quit();
+  if (driverProc) driverProc.kill();
+  if (broker) await broker.stop();
+  console.log(`work files: ${work}; screenshots: ${artifacts}`);
+});
+
+test("a cashier's day: sign in, sell with discount and split tender, refund, close the shift", async () => {
+  await wd.find("[data-testid=signin-user]");
+  await wd.waitText("[data-testid=demo-users]", /ana/);
+  await shot("01-sign-in");
+  await signIn("ana", "9999");
+  await wd.waitText("[data-testid=error]", /Wrong user or PIN/);
+  await signIn("ana", "1234");
+
+  await wd.find("[data-testid=float]");
+  await shot("02-open-shift");
+  await fill("[data-testid=float]", "150.00");
+  await click("[data-testid=open-shift]");
+
+  // The catalog arrives from the broker; wait for the category grid.
+  await wd.find("[data-testid=category]", 30000);
+  await wd.waitText("[data-testid=status-link]", /Online/, 30000);
+  const codes = await barcodes(3);
+  assert.equal(codes.length, 3, "three products with barcodes");
+  for (const [i, code] of codes.entries()) {
+    await scan(code);
+    const deadline = Date.now() + 5000;
+    while ((await lineCount()) < i + 1 && Date.now() < deadline) await sleep(50);
+    assert.equal(await lineCount(), i + 1, `scan ${code} rang up a line`);
+  }
+
+  // A 15 % ticket discount is above the cashier's limit: a supervisor approves it.
+  await click("[data-testid=cart-discount]");
+  await fill("[data-testid=prompt-input]", "15%");
+  await click("[data-testid=prompt-ok]");
+  await approve("ben", "2468");
+  await wd.waitText("[data-testid=totals]", /-15%/);
+  await shot("03-sell");
+
+  // Split: 2.00 in cash, the rest by card.
+  await click("[data-testid=pay]");
+  await fill("[data-testid=tendered]", "2.00");
+  await click("[data-testid=take-cash]");
+  await click("[data-testid=method-card]");
+  await fill("[data-testid=card-last4]", "4242");
+  await fill("[data-testid=card-approval]", "A1B2C3");
+  await shot("04-payment");
+  await click("[data-testid=take-card]");
+  const receipt = await wd.waitText("[data-testid=receipt-text]", /VISA \*\*\*\*4242/);
+  assert.match(receipt, /Cash/);
+  const title = await wd.waitText("[data-testid=receipt-title]", /\S/);
+  const receiptNo = title.split(" ").at(-1);
+  await shot("05-receipt");
+  await click("[data-testid=save-pdf]");
+  await wd.waitText("[data-testid=notice]", /\.pdf/);
+
+  // Refund one unit of the first line with a supervisor's PIN.
+  await click("[data-testid=next-customer]");
+  await click("[data-testid=refund]");
+  await fill("[data-testid=refund-receipt]", receiptNo);
+  await click("[data-testid=refund-find]");
+  await wd.find("[data-testid=refund-lines]");
+  await click("[data-testid=refund-plus]");
+  await fill("[data-testid=refund-reason]", "damaged");
+  await shot("06-refund");
+  await click("[data-testid=refund-submit]");
+  await approve("ben", "2468");
+  await wd.waitText("[data-testid=receipt-text]", /Refund/i);
+  await shot("07-refund-receipt");
+  await click("[data-testid=next-customer]");
+
+  // Close the shift with a cash count: the Z report shows over/short.
+  await click("[data-testid=shift]");
+  await wd.find("[data-testid=expected-cash]");
+  await fill("[data-testid=counted]", "150.00");
+  await click("[data-testid=close-z]");
+  await wd.waitText("[data-testid=over-short]", /EUR/);
+  await wd.waitText("[data-testid=report-text]", /Z/);
+  await shot("08-z-report");
+  await click("[data-testid=shift-done]");
+  await wd.find("[data-testid=signin-user]");
+
+  // Everything reached the broker: the sale, the refund and the Z report.
+  await wd.waitText("[data-testid=status-outbox]", /all sent/, 30000);
+  const payments = readTopic("pos.payments.v1").map((r) => (typeof r.value === "string" ? JSON.parse(r.value) : r.value));
+  assert.equal(payments.filter((e) => e.event_type === "sale.completed" && e.receipt_no === receiptNo).length, 1);
+  assert.equal(payments.filter((e) => e.event_type === "sale.refunded" && e.original_receipt_no === receiptNo).length, 1);
+  const tills = readTopic("pos.tills.v1").map((r) => (typeof r.value === "string" ? JSON.parse(r.value) : r.value));
+  assert.ok(tills.some((e) => e.event_type === "shift.closed" && e.report.kind === "Z"));
+});
+
+test("selling goes on with the broker down; the status bar shows the waiting events; they arrive once it is back", async () => {
+  await signIn("ana", "1234");
+  await fill("[data-testid=float]", "100.00");
+  await click("[data-testid=open-shift]");
+  await wd.find("[data-testid=category]", 30000);
+  const [code] = await barcodes(1);
+
+  await broker.stop();
+  await wd.waitText("[data-testid=status-link]", /Offline/, 30000);
+  await scan(code);
+  await wd.find("[data-testid=ticket-line]");
+  await click("[data-testid=pay]");
+  await click("[data-testid=quick-cash]");
+  const title = await wd.waitText("[data-testid=receipt-title]", /\S/);
+  const receiptNo = title.split(" ").at(-1);
+  await wd.waitText("[data-testid=status-outbox]", /waiting/, 10000);
+  await shot("09-offline");
+
+  await broker.start();
+  await wd.waitText("[data-testid=status-link]", /Online/, 60000);
+  await wd.waitText("[data-testid=status-outbox]", /all sent/, 60000);
+  await shot("10-back-online");
+  const payments = readTopic("pos.payments.v1").map((r) => (typeof r.value === "string" ? JSON.parse(r.value) : r.value));
+  const mine = payments.filter((e) => e.event_type === "sale.completed" && e.receipt_no === receiptNo);
+  assert.equal(new Set(mine.map((e) => e.event_id)).size, 1, "the offline sale arrived, once after deduplication");
+});

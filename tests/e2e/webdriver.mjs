@@ -1,0 +1,147 @@
+// A small W3C WebDriver client (Node's fetch), enough for the till's end-to-end tests:
+// sessions, finding elements, clicks, typing, text, screenshots.
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export class WebDriver {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async connect(base, capabilities, timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < deadline) {
+      try {
+        const r = await request(base, "POST", "/session", { capabilities: { alwaysMatch: capabilities } });
+        return new WebDriver(base, r.sessionId);
+      } catch (e) {
+        last = e;
+        await sleep(300);
+      }
+    }
+    throw new Error(`no WebDriver session at ${base}: ${last}`);
+  }
+
+  cmd(method, path, body) {
+    return request(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async quit() {
+    try {
+      await request(this.base, "DELETE", `/session/${this.id}`);
+    } catch {
+      // The app may already be gone.
+    }
+  }
+
+  async find(css, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const r = await this.cmd("POST", "/element", { using: "css selector", value: css });
+        return new Element(this, r[ELEMENT]);
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`no element ${css}: ${e.message}`);
+        await sleep(100);
+      }
+    }
+  }
+
+  async findAll(css) {
+    const r = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return r.map((x) => new Element(this, x[ELEMENT]));
+  }
+
+  async exists(css) {
+    return (await this.findAll(css)).length > 0;
+  }
+
+  /** Waits until `css` has text matching `re`; returns the text. */
+  async waitText(css, re, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    let text = "";
+    for (;;) {
+      try {
+        text = await (await this.find(css, 1000)).text();
+        if (re.test(text)) return text;
+      } catch {
+        // not there yet
+      }
+      if (Date.now() > deadline) throw new Error(`${css} never matched ${re}; last text: ${JSON.stringify(text)}`);
+      await sleep(150);
+    }
+  }
+
+  async waitGone(css, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    while (await this.exists(css)) {
+      if (Date.now() > deadline) throw new Error(`${css} is still there`);
+      await sleep(100);
+    }
+  }
+
+  async screenshot() {
+    return Buffer.from(await this.cmd("GET", "/screenshot"), "base64");
+  }
+
+  async execute(script, args = []) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  /** Types keys into whatever has the focus (a barcode scanner does exactly that). */
+  async typeKeys(text) {
+    const actions = [];
+    for (const ch of text) {
+      actions.push({ type: "keyDown", value: ch }, { type: "keyUp", value: ch });
+    }
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "kbd", actions }] });
+    await this.cmd("DELETE", "/actions");
+  }
+}
+
+export const ENTER = "\uE007";
+
+class Element {
+  constructor(driver, id) {
+    this.d = driver;
+    this.id = id;
+  }
+  click() {
+    return this.d.cmd("POST", `/element/${this.id}/click`, {});
+  }
+  clear() {
+    return this.d.cmd("POST", `/element/${this.id}/clear`, {});
+  }
+  type(text) {
+    return this.d.cmd("POST", `/element/${this.id}/value`, { text });
+  }
+  text() {
+    return this.d.cmd("GET", `/element/${this.id}/text`);
+  }
+  attr(name) {
+    return this.d.cmd("GET", `/element/${this.id}/attribute/${name}`);
+  }
+  async enabled() {
+    return this.d.cmd("GET", `/element/${this.id}/enabled`);
+  }
+}
+
+async function request(base, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const v = json.value ?? {};
+    throw new Error(`${method} ${path}: ${res.status} ${v.error ?? ""} ${v.message ?? ""}`);
+  }
+  return json.value;
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
