@@ -110,6 +110,10 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
     // store's cluster like any other till would.
     let t = Duration::from_secs(30);
     purser_app::demo::publish_demo_reference(&settings, a.seed, t)?;
+    let publish = |topic: &str, records: &[(String, Option<Vec<u8>>)]| {
+        purser_stream::publish::publish(&cfg.kafka, topic, records, t)
+            .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))
+    };
     let mut rng = Lcg::new(a.seed);
     let mut inbound = purser_stream::inbound::InboundConsumer::new(
         &cfg.database,
