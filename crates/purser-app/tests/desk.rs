@@ -412,3 +412,76 @@ fn managers_see_the_users() {
         "no PIN hash leaves the till"
     );
 }
+
+#[test]
+fn receipts_go_to_the_network_printer_and_a_dead_printer_never_blocks_a_sale() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::new_till(
+        "S1",
+        "T1",
+        "EUR",
+        "inclusive",
+        "UTC",
+        dir.path().join("till.db"),
+    );
+    cfg.till.printer = Some(addr.clone());
+    let settings = cfg.settings().unwrap();
+    let start = Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap();
+    Till::init(&settings, start).unwrap();
+    let clock = Arc::new(TestClock(Mutex::new(start)));
+    let mut till = Till::open(settings, clock.clone(), Arc::new(UuidV7)).unwrap();
+    till.import_products(&demo_catalog()).unwrap();
+    ensure_demo_users(&mut till).unwrap();
+    let mut f = Fixture {
+        desk: Desk::new(till, Box::new(Offline), dir.path().join("receipts"), false),
+        dir,
+        clock,
+    };
+    f.signed_in_with_shift();
+    let p = unit_products()[0].clone();
+    f.ok("add_item", json!({"code": p.sku, "quantity": null}));
+    let cash = json!({"kind": "cash", "amount": null, "tendered": "50", "brand": null, "last4": null, "approval_code": null, "offline": false, "account_id": null});
+    let r = f.ok(
+        "pay",
+        json!({"confirm_out_of_stock": false, "tenders": [cash]}),
+    );
+    assert_eq!(r["printed"], true, "queued for the printer");
+    assert_eq!(r["opens_drawer"], true);
+    let (mut conn, _) = listener.accept().unwrap();
+    let mut bytes = Vec::new();
+    conn.read_to_end(&mut bytes).unwrap();
+    let receipt_no = r["receipt_no"].as_str().unwrap();
+    assert!(bytes.starts_with(&[0x1b, b'@']), "ESC/POS initialise first");
+    assert!(bytes
+        .windows(receipt_no.len())
+        .any(|w| w == receipt_no.as_bytes()));
+    assert!(
+        bytes.windows(5).any(|w| w == [0x1b, b'p', 0, 25, 250]),
+        "cash sale kicks the drawer"
+    );
+    // The printer goes away: the next sale is recorded at once; the status bar says why
+    // nothing printed.
+    drop(conn);
+    drop(listener);
+    f.ok("add_item", json!({"code": p.sku, "quantity": null}));
+    let second = f.ok(
+        "pay",
+        json!({"confirm_out_of_stock": false, "tenders": [cash]}),
+    );
+    assert_eq!(
+        second["printed"], true,
+        "queued; the sale itself is recorded"
+    );
+    let mut error = serde_json::Value::Null;
+    for _ in 0..100 {
+        error = f.ok("status", json!({}))["printer_error"].clone();
+        if !error.is_null() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(error.as_str().unwrap().contains(&addr), "{error}");
+}
