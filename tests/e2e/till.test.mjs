@@ -124,20 +124,27 @@ async function lineCount() {
   return (await wd.findAll("[data-testid=ticket-line]")).length;
 }
 
-async function barcodes(n) {
+async function products(n) {
   // The first category's products with a barcode, as the sell screen lists them.
   await click("[data-testid=category]");
   await wd.find("[data-testid=result]");
   const out = [];
   for (const el of await wd.findAll("[data-testid=result]")) {
-    const b = await el.attr("data-barcode");
+    const barcode = await el.attr("data-barcode");
     const w = await el.attr("data-weighed");
-    if (b && w !== "true") out.push(b);
+    if (barcode && w !== "true") out.push({ barcode, sku: await el.attr("data-sku") });
     if (out.length === n) break;
   }
   await click("[data-testid=category]"); // back to an empty result list
   await (await wd.find("[data-testid=search]")).click();
   return out;
+}
+
+function publish(topic, records) {
+  execFileSync(python, [join(root, "tests", "kafka_publish.py"), "--bootstrap", broker.bootstrap, "--topic", topic], {
+    input: records.map((r) => JSON.stringify(r)).join("\n") + "\n",
+    encoding: "utf8",
+  });
 }
 
 function readTopic(topic) {
@@ -198,7 +205,7 @@ test("a cashier's day: sign in, sell with discount and split tender, refund, clo
   // The catalog arrives from the broker; wait for the category grid.
   await wd.find("[data-testid=category]", 30000);
   await wd.waitText("[data-testid=status-link]", /Online/, 30000);
-  const codes = await barcodes(3);
+  const codes = (await products(3)).map((p) => p.barcode);
   assert.equal(codes.length, 3, "three products with barcodes");
   for (const [i, code] of codes.entries()) {
     await scan(code);
@@ -272,7 +279,7 @@ test("selling goes on with the broker down; the status bar shows the waiting eve
   await fill("[data-testid=float]", "100.00");
   await click("[data-testid=open-shift]");
   await wd.find("[data-testid=category]", 30000);
-  const [code] = await barcodes(1);
+  const [{ barcode: code }] = await products(1);
 
   await broker.stop();
   await wd.waitText("[data-testid=status-link]", /Offline/, 30000);
@@ -292,4 +299,46 @@ test("selling goes on with the broker down; the status bar shows the waiting eve
   const payments = readTopic("pos.payments.v1").map((r) => (typeof r.value === "string" ? JSON.parse(r.value) : r.value));
   const mine = payments.filter((e) => e.event_type === "sale.completed" && e.receipt_no === receiptNo);
   assert.equal(new Set(mine.map((e) => e.event_id)).size, 1, "the offline sale arrived, once after deduplication");
+});
+
+test("a price change from head office shows at the till without a restart; the rung-up line keeps its price", async () => {
+  await click("[data-testid=next-customer]");
+  const [p] = await products(1);
+  await scan(p.barcode);
+  await wd.find("[data-testid=ticket-line]");
+  const before = await (await wd.find("[data-testid=ticket-line]")).text();
+
+  // Head office raises the price by 0.40 on pos.catalog.v1 (kafka-python, not the till).
+  const record = readTopic("pos.catalog.v1")
+    .filter((r) => r.key === p.sku)
+    .map((r) => (typeof r.value === "string" ? JSON.parse(r.value) : r.value))
+    .at(-1);
+  assert.ok(record, `catalog record for ${p.sku}`);
+  const raised = { ...record, price: record.price + 40, updated_at: new Date().toISOString() };
+  const sent = Date.now();
+  publish("pos.catalog.v1", [{ key: p.sku, value: raised }]);
+
+  // The ticket says the price changed; its line keeps the old price.
+  await wd.find("[data-testid=price-changed]", 15000);
+  console.log(`price change visible at the till ${Date.now() - sent} ms after publishing (incl. WebDriver polling)`);
+  assert.equal(await (await wd.find("[data-testid=ticket-line]")).text(), before);
+  await shot("11-price-changed");
+
+  // The next scan rings up the new price, on a line of its own.
+  await scan(p.barcode);
+  const deadline = Date.now() + 5000;
+  while ((await lineCount()) < 2 && Date.now() < deadline) await sleep(50);
+  assert.equal(await lineCount(), 2);
+  const lines = await wd.findAll("[data-testid=ticket-line]");
+  const newPrice = ((raised.price / 100).toFixed(2));
+  assert.match(await lines[1].text(), new RegExp(newPrice.replace(".", "\\.")));
+  await click("[data-testid=pay]");
+  await click("[data-testid=quick-cash]");
+  // The till's stock may say this item ran out (the demo stock is small): confirm.
+  const deadline2 = Date.now() + 10000;
+  while (!(await wd.exists("[data-testid=receipt-text]")) && Date.now() < deadline2) {
+    if (await wd.exists("[data-testid=sell-anyway]")) await click("[data-testid=sell-anyway]");
+    await sleep(100);
+  }
+  await wd.find("[data-testid=receipt-text]");
 });

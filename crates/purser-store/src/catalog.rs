@@ -78,22 +78,43 @@ pub(crate) fn upsert_products_in(
     Ok(())
 }
 
-/// Stops the search index triggers for the rest of `tx`: for bulk loads, which end with
-/// `resume_search_index` in the same transaction (see migration v4).
-pub(crate) fn pause_search_index(tx: &rusqlite::Transaction<'_>, now: DateTime<Utc>) -> Result<()> {
-    tx.execute(
-        "INSERT INTO products_fts_paused (since) VALUES (?1)",
-        params![format_ts(now)],
-    )?;
-    Ok(())
+/// The search index's triggers, taken off `products` for a bulk load.
+#[must_use = "give the triggers back with resume_search_index"]
+pub(crate) struct PausedIndex(Vec<String>);
+
+/// Drops the search index triggers for the rest of `tx`, for a bulk load that ends with
+/// `resume_search_index` in the same transaction (see migration v4). DDL is
+/// transactional: if anything fails, the rollback puts the triggers back.
+pub(crate) fn pause_search_index(tx: &rusqlite::Transaction<'_>) -> Result<PausedIndex> {
+    let triggers = tx
+        .prepare(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'trigger' AND tbl_name = 'products' AND name LIKE 'products_fts%'",
+        )?
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (name, _) in &triggers {
+        tx.execute_batch(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(PausedIndex(
+        triggers.into_iter().map(|(_, sql)| sql).collect(),
+    ))
 }
 
-/// Turns the triggers back on and rebuilds the index from `products` in one pass.
-pub(crate) fn resume_search_index(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    tx.execute_batch(
-        "DELETE FROM products_fts_paused;
-         INSERT INTO products_fts (products_fts) VALUES ('rebuild');",
-    )?;
+/// Puts the triggers back as they were and rebuilds the index from `products` in one pass
+/// (only if there were triggers: without them there is no index to keep, as in the
+/// baseline of `purser bench search`).
+pub(crate) fn resume_search_index(
+    tx: &rusqlite::Transaction<'_>,
+    paused: PausedIndex,
+) -> Result<()> {
+    if paused.0.is_empty() {
+        return Ok(());
+    }
+    for sql in &paused.0 {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute_batch("INSERT INTO products_fts (products_fts) VALUES ('rebuild')")?;
     Ok(())
 }
 
@@ -109,12 +130,14 @@ impl Store {
             && products.len().saturating_mul(8)
                 >= usize::try_from(self.product_count()?).unwrap_or(usize::MAX);
         let tx = self.conn.transaction()?;
-        if bulk {
-            pause_search_index(&tx, now)?;
-        }
+        let paused = if bulk {
+            Some(pause_search_index(&tx)?)
+        } else {
+            None
+        };
         upsert_products_in(&tx, products, now)?;
-        if bulk {
-            resume_search_index(&tx)?;
+        if let Some(paused) = paused {
+            resume_search_index(&tx, paused)?;
         }
         tx.commit()?;
         Ok(products.len())
@@ -123,9 +146,8 @@ impl Store {
     /// Rebuilds the product search index from the products table (after a VACUUM, or to
     /// repair it); the triggers keep it in step otherwise.
     pub fn rebuild_search_index(&mut self) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        resume_search_index(&tx)?;
-        tx.commit()?;
+        self.conn
+            .execute_batch("INSERT INTO products_fts (products_fts) VALUES ('rebuild')")?;
         Ok(())
     }
 

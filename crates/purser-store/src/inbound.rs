@@ -239,10 +239,11 @@ impl Store {
         let tx = self.conn.transaction()?;
         // The product search index follows the products table: row by row through its
         // triggers for updates and tombstones (apply_inbound), and in one pass here.
-        let catalog = kind == InboundKind::Catalog;
-        if catalog {
-            pause_search_index(&tx, now)?;
-        }
+        let paused = if kind == InboundKind::Catalog {
+            Some(pause_search_index(&tx)?)
+        } else {
+            None
+        };
         clear_view(&tx, kind)?;
         tx.execute(
             "DELETE FROM stream_offsets WHERE topic = ?1",
@@ -251,8 +252,8 @@ impl Store {
         for c in records {
             apply_one(&tx, topic, c, &at, now, &mut stats)?;
         }
-        if catalog {
-            resume_search_index(&tx)?;
+        if let Some(paused) = paused {
+            resume_search_index(&tx, paused)?;
         }
         save_offsets(&tx, topic, records, ends)?;
         tx.execute(

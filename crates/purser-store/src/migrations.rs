@@ -229,31 +229,27 @@ pub const MIGRATIONS: &[&str] = &[
     // them). products has no INTEGER PRIMARY KEY, so a VACUUM may renumber its rowids:
     // rebuild the index after one (`Store::rebuild_search_index`). No `INSERT OR REPLACE`
     // may touch products (a REPLACE deletes without firing the delete trigger).
-    // While products_fts_paused has a row, the triggers do nothing: bulk loads (a view
-    // rebuild, a large import) write the products, then rebuild the index in one pass, in
-    // the same transaction. Row by row, FTS5 flushes its pending terms at every statement,
-    // which made a 100,000-product rebuild 9 times slower.
+    // Bulk loads (a view rebuild, a large import) drop the triggers, write the products
+    // and put the triggers back, then rebuild the index in one pass, all in one
+    // transaction (`catalog::pause_search_index`): row by row, FTS5 flushes its pending
+    // terms at every statement, which made a 100,000-product rebuild 9 times slower.
     r#"
-    CREATE TABLE products_fts_paused (since TEXT NOT NULL);
     CREATE VIRTUAL TABLE products_fts USING fts5(
         name, sku,
         content = 'products', content_rowid = 'rowid',
         tokenize = 'unicode61 remove_diacritics 2',
         prefix = '2 3'
     );
-    CREATE TRIGGER products_fts_insert AFTER INSERT ON products
-    WHEN NOT EXISTS (SELECT 1 FROM products_fts_paused) BEGIN
+    CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
         INSERT INTO products_fts (rowid, name, sku) VALUES (new.rowid, new.name, new.sku);
     END;
-    CREATE TRIGGER products_fts_delete AFTER DELETE ON products
-    WHEN NOT EXISTS (SELECT 1 FROM products_fts_paused) BEGIN
+    CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
         INSERT INTO products_fts (products_fts, rowid, name, sku)
             VALUES ('delete', old.rowid, old.name, old.sku);
     END;
     -- The catalog's upsert sets every column: re-index only when the text changed.
     CREATE TRIGGER products_fts_update AFTER UPDATE OF name, sku ON products
-    WHEN (old.name IS NOT new.name OR old.sku IS NOT new.sku)
-        AND NOT EXISTS (SELECT 1 FROM products_fts_paused) BEGIN
+    WHEN old.name IS NOT new.name OR old.sku IS NOT new.sku BEGIN
         INSERT INTO products_fts (products_fts, rowid, name, sku)
             VALUES ('delete', old.rowid, old.name, old.sku);
         INSERT INTO products_fts (rowid, name, sku) VALUES (new.rowid, new.name, new.sku);

@@ -604,10 +604,14 @@ fn product_search_matches_word_prefixes_and_follows_the_catalog_stream() {
             "INSERT INTO products_fts (products_fts, rank) VALUES ('integrity-check', 1)",
         )
         .unwrap();
-        let paused: i64 = c
-            .query_row("SELECT count(*) FROM products_fts_paused", [], |r| r.get(0))
+        let triggers: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'products'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
-        assert_eq!(paused, 0);
+        assert_eq!(triggers, 3);
     };
     check();
 
