@@ -478,6 +478,8 @@ impl InboundConsumer {
                     "batch"
                 );
                 total += applied.applied;
+                // The status (last update, counts) follows at once; lag is refreshed below.
+                self.refresh_status(&c, false);
                 if let (Some(tx), Some(kind)) = (&self.changes, kind_of.get(&topic)) {
                     let _ = tx.send(*kind);
                 }
