@@ -15,4 +15,6 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.ts"],
   },
+  // Component tests mount Svelte's browser build.
+  resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
 });

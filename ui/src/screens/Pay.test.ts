@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it, beforeEach } from "vitest";
+import { cleanup, render, fireEvent, screen } from "@testing-library/svelte";
+import { tick } from "svelte";
+import Pay from "./Pay.svelte";
+import { app } from "../lib/state.svelte";
+import { setTransport, TillError } from "../lib/transport";
+import { setLanguage } from "../lib/i18n";
+
+type Call = { name: string; args: any };
+
+function ticket(total: number) {
+  return {
+    lines: [],
+    subtotal: total,
+    discount_total: 0,
+    cart_discount_label: null,
+    tax_total: 0,
+    taxes: [],
+    tax_mode: "inclusive",
+    total,
+    items: 1,
+    price_changed: [],
+  };
+}
+
+function receipt() {
+  return { kind: "sale", receipt_no: "T1-000001", total: 1234, change: 0, text: "", printed: null, print_error: null, opens_drawer: true };
+}
+
+describe("the payment screen", () => {
+  afterEach(() => cleanup());
+  let calls: Call[];
+  beforeEach(() => {
+    setLanguage("en");
+    calls = [];
+    app.info = {
+      store_id: "S",
+      till_id: "T",
+      currency: "EUR",
+      currency_exponent: 2,
+      cash_rounding: 1,
+      tax_mode: "inclusive",
+      version: "0",
+      demo: false,
+      printer: null,
+      auto_lock_secs: 300,
+      discount_approval_percent: 10,
+      language: "en",
+    };
+    app.ticket = ticket(1234) as any;
+    app.screen = "pay";
+    app.error = "";
+  });
+
+  it("offers the exact amount first and completes the sale with it", async () => {
+    setTransport(async (name, args) => {
+      calls.push({ name, args });
+      return name === "pay" ? receipt() : ticket(0);
+    });
+    render(Pay);
+    const quick = screen.getAllByTestId("quick-cash");
+    expect(quick[0].textContent).toContain("EUR 12.34");
+    await fireEvent.click(quick[0]);
+    await new Promise((r) => setTimeout(r, 0));
+    await tick();
+    const pay = calls.find((c) => c.name === "pay")!;
+    expect(pay.args.tenders).toEqual([
+      { kind: "cash", amount: null, tendered: "12.34", brand: null, last4: null, approval_code: null, offline: false, account_id: null },
+    ]);
+    expect(app.screen).toBe("receipt");
+  });
+
+  it("splits cash and card, sending the card only what is still due", async () => {
+    setTransport(async (name, args) => {
+      calls.push({ name, args });
+      return name === "pay" ? receipt() : ticket(0);
+    });
+    render(Pay);
+    await fireEvent.input(screen.getByTestId("tendered"), { target: { value: "5" } });
+    await fireEvent.click(screen.getByTestId("take-cash"));
+    expect(screen.getByTestId("due").textContent).toContain("EUR 7.34");
+    await fireEvent.click(screen.getByTestId("method-card"));
+    await fireEvent.input(screen.getByTestId("card-last4"), { target: { value: "4242" } });
+    await fireEvent.input(screen.getByTestId("card-approval"), { target: { value: "OK1" } });
+    await fireEvent.click(screen.getByTestId("take-card"));
+    await new Promise((r) => setTimeout(r, 0));
+    const pay = calls.find((c) => c.name === "pay")!;
+    expect(pay.args.tenders.map((t: any) => [t.kind, t.amount, t.tendered])).toEqual([
+      ["cash", null, "5.00"],
+      ["card", "7.34", null],
+    ]);
+  });
+
+  it("asks before selling what the till counts as out of stock, then confirms", async () => {
+    setTransport(async (name, args) => {
+      calls.push({ name, args });
+      if (name === "pay" && !(args as any).confirm_out_of_stock) throw { code: "out_of_stock", message: "Espresso is out of stock (0 left)" };
+      return name === "pay" ? receipt() : ticket(0);
+    });
+    render(Pay);
+    await fireEvent.click(screen.getAllByTestId("quick-cash")[0]);
+    await new Promise((r) => setTimeout(r, 0));
+    await tick();
+    expect(screen.getByTestId("confirm-stock").textContent).toContain("Espresso is out of stock");
+    await fireEvent.click(screen.getByTestId("sell-anyway"));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.filter((c) => c.name === "pay").map((c) => c.args.confirm_out_of_stock)).toEqual([false, true]);
+  });
+
+  it("refuses a card slip without four digits and keeps the sale open", async () => {
+    setTransport(async (name) => {
+      calls.push({ name, args: null });
+      throw new TillError("internal", "should not be called");
+    });
+    render(Pay);
+    await fireEvent.click(screen.getByTestId("method-card"));
+    await fireEvent.input(screen.getByTestId("card-last4"), { target: { value: "42" } });
+    await fireEvent.click(screen.getByTestId("take-card"));
+    expect(calls).toEqual([]);
+    expect(app.error).toContain("Last 4 digits");
+  });
+});
