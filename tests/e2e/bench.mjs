@@ -1,7 +1,7 @@
 // A benchmark program (figures, no pass/fail) for the till window with a 100,000-product
 // catalog: cold start to a usable sell screen, search latency, scan to cart line, and
-// idle memory of the app and its WebKit processes. See docs/benchmarks.md, "The till
-// window".
+// idle memory (and CPU) of the app and its WebKit processes. See docs/benchmarks.md,
+// "The till window".
 //
 //   xvfb-run -a -s "-screen 0 1366x768x24" node tests/e2e/bench.mjs
 //
@@ -15,7 +15,7 @@
 // performance.now(), so WebDriver's own round trips are not in them.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, openSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, openSync, rmSync, existsSync, statSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir, cpus, totalmem } from "node:os";
 import { join, resolve, basename } from "node:path";
@@ -194,7 +194,7 @@ function procs() {
       const close = stat.lastIndexOf(")");
       const comm = stat.slice(stat.indexOf("(") + 1, close);
       const f = stat.slice(close + 2).split(" ");
-      out.set(Number(d), { pid: Number(d), comm, ppid: Number(f[1]), start: Number(f[19]) });
+      out.set(Number(d), { pid: Number(d), comm, ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]), start: Number(f[19]) });
     } catch {
       // gone
     }
@@ -256,6 +256,53 @@ function memory(a) {
   return { rows, pss: rows.reduce((s, r) => s + r.pss, 0), rss: rows.reduce((s, r) => s + r.rss, 0) };
 }
 
+/** CPU time (ms) the app and its WebKit processes use over `ms` of wall time: the total,
+ * and a line per process. */
+async function cpuOver(driverPid, ms) {
+  const tree = () => {
+    const all = procs();
+    const a = appProcess(driverPid);
+    return a ? new Map([a, ...descendants(a.pid, all)].map((p) => [p.pid, p.cpu])) : new Map();
+  };
+  // Per thread too, for the busiest threads of each process.
+  const threads = (pid) => {
+    const out = new Map();
+    try {
+      for (const t of readdirSync(`/proc/${pid}/task`)) {
+        try {
+          const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8");
+          const close = stat.lastIndexOf(")");
+          const f = stat.slice(close + 2).split(" ");
+          out.set(t, { name: stat.slice(stat.indexOf("(") + 1, close), cpu: Number(f[11]) + Number(f[12]) });
+        } catch {
+          // thread gone
+        }
+      }
+    } catch {
+      // process gone
+    }
+    return out;
+  };
+  const before = tree();
+  const tBefore = new Map([...before.keys()].map((pid) => [pid, threads(pid)]));
+  await sleep(ms);
+  const after = tree();
+  let ticks = 0;
+  const parts = [];
+  for (const [pid, c] of after) {
+    const d = c - (before.get(pid) ?? 0);
+    ticks += d;
+    const tb = tBefore.get(pid) ?? new Map();
+    const busy = [...threads(pid)].map(([t, x]) => ({ name: x.name, d: x.cpu - (tb.get(t)?.cpu ?? 0) })).filter((x) => x.d > 0);
+    const byName = {};
+    for (const x of busy) byName[x.name] = (byName[x.name] ?? 0) + x.d;
+    const top = Object.entries(byName).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([n, v]) => `${n} ${(v * 1000) / CLK_TCK}`);
+    parts.push(`${exeName(pid)} ${(d * 1000) / CLK_TCK} ms${top.length ? ` [${top.join(", ")}]` : ""}`);
+  }
+  const total = (ticks * 1000) / CLK_TCK;
+  return Object.assign(new Number(total), { parts: parts.join(", ") });
+}
+
 async function waitPort(port, ms) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -292,6 +339,8 @@ const purser = (...args) => execFileSync(cli, ["--config", config, ...args], { e
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const loadAtStart = loadavg();
 log(`Purser till window bench — ${new Date().toISOString()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadAtStart}`);
+const built = (f) => statSync(f).mtime.toISOString().slice(0, 19).replace("T", " ");
+log(`binaries: ${app} (built ${built(app)}), ${cli} (built ${built(cli)})`);
 log(`work dir ${work}`);
 purser("init", "--store", "BENCH", "--till", "TILL-1", "--currency", "EUR", "--tax-mode", "inclusive", "--timezone", "Europe/Berlin", "--db", join(work, "till.db"), "--bootstrap", "127.0.0.1:1");
 const { products, csv } = catalog(N_PRODUCTS);
@@ -653,6 +702,7 @@ process.on("exit", () => {
       }
     }
   }
+  if (!KEEP) rmSync(work, { recursive: true, force: true });
 });
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => process.exit(130));
 
@@ -703,10 +753,10 @@ try {
   // idle 5 s (memory), then searches and scans.
   const kept = await launch(driver, 5000);
   const wd = kept.wd;
-  await sleep(5000);
+  const idleCpu = await cpuOver(driver.proc.pid, 5000);
   const memDefault = memory(driver.proc.pid);
   showMemory("4. Idle memory, sign-in screen idle 5 s (WebDriver session)", kept.memSignIn);
-  showMemory("4. Idle memory, sell screen up and idle 5 s (WebDriver session)", memDefault);
+  showMemory(`4. Idle memory, sell screen up and idle 5 s (WebDriver session); CPU used meanwhile ${ms(+idleCpu)} in 5 s (${idleCpu.parts})`, memDefault);
 
   // 2. Search.
   log(`\n2. Search, ${N_QUERIES} queries over ${N_PRODUCTS.toLocaleString("en")} products`);
@@ -790,6 +840,14 @@ try {
     scans.push(...s);
   }
   await asyncScript(wd, CLEAR_TICKET);
+  // Idle with one line on the ticket: what the window does by itself (IPC calls, CPU).
+  await asyncScript(wd, SCAN, [[codes[0]], 2]);
+  const mark = await wd.execute("return window.__benchIpc ? window.__benchIpc.log.length : 0;");
+  const ticketCpu = await cpuOver(driver.proc.pid, 5000);
+  const idleCalls = await wd.execute("return (window.__benchIpc?.log ?? []).slice(arguments[0]).map((e) => e.name);", [mark]);
+  await asyncScript(wd, CLEAR_TICKET);
+  const byName = {};
+  for (const n of idleCalls) byName[n] = (byName[n] ?? 0) + 1;
   const sd = scans.filter((s) => s.dom !== null).map((s) => s.dom);
   const sf = scans.filter((s) => s.dom !== null).map((s) => s.frame);
   const failed = scans.filter((s) => s.dom === null);
@@ -803,11 +861,16 @@ try {
   for (const f of failed) {
     log(`  scan of ${f.code} rang up nothing within 5 s: longest key gap ${ms(f.maxGap)}; the page says ${JSON.stringify(f.error ?? "nothing")}; IPC calls: ${f.calls.map((c) => `${c.name} +${ms(c.start)} (${ms(c.ms)})`).join(", ") || "none"}`);
   }
-  const slow = scans.filter((s) => s.dom !== null && s.dom > 20);
-  for (const f of slow) log(`  slow scan ${f.code}: ${ms(f.dom)}; IPC calls: ${f.calls.map((c) => `${c.name} +${ms(c.start)} (${ms(c.ms)})`).join(", ")}`);
+  const slow = scans.filter((s) => s.dom !== null && s.dom > 20).sort((a, b) => b.dom - a.dom);
+  if (slow.length) log(`  ${slow.length} scans over 20 ms; the slowest, with the IPC calls around it:`);
+  for (const f of slow.slice(0, 3)) {
+    const calls = f.calls.filter((c) => c.start < f.dom);
+    log(`    ${f.code}: ${ms(f.dom)}; ${calls.length} IPC calls: ${calls.slice(0, 12).map((c) => `${c.name} +${ms(c.start)} (${ms(c.ms)})`).join(", ")}${calls.length > 12 ? ", …" : ""}`);
+  }
   const addCalls = await wd.execute(`return (window.__benchIpc?.log ?? []).filter((e) => e.name === "add_item" && e.t1 !== null).map((e) => e.t1 - e.t0);`);
   if (addCalls.length) log(`  add_item IPC as the UI called it: p50 ${ms(pct(addCalls, 50))} p99 ${ms(pct(addCalls, 99))}`);
-  results.scan = { p50: pct(sd, 50), p99: pct(sd, 99) };
+  log(`  idle 5 s with one line on the ticket: ${idleCalls.length} IPC calls (${Object.entries(byName).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}), CPU ${ms(+ticketCpu)} (${ticketCpu.parts}); with an empty ticket: CPU ${ms(+idleCpu)}`);
+  results.scan = { p50: pct(sd, 50), p99: pct(sd, 99), add50: pct(addCalls, 50), add99: pct(addCalls, 99), idleCalls: idleCalls.length, ticketCpu, idleCpu };
 
   await sleep(5000);
   const memAfter = memory(driver.proc.pid);
@@ -839,7 +902,8 @@ try {
     ["cold start → sign-in form (median)", ms(c.formMedian), "", `WebDriver launch overhead → app process ${ms(c.toProcessMedian)}; app process → form ${ms(c.processToFormMedian)}`],
     ["cold start → usable sell screen (median)", ms(c.usableMedian), "≤ 1.5 s", `of which sign-in → sell ${ms(c.signInMedian)} (launches 2+)`],
     ["search keystroke → results p50 / p99", `${ms(s.p50)} / ${ms(s.p99)}`, "p99 ≤ 50 ms", `IPC floor (status) ${ms(s.floor50)} / ${ms(s.floor99)}`],
-    ["scan → cart line p50 / p99", `${ms(sc.p50)} / ${ms(sc.p99)}`, "≤ 50 ms", `IPC floor ${ms(s.floor50)} / ${ms(s.floor99)}`],
+    ["scan → cart line p50 / p99", `${ms(sc.p50)} / ${ms(sc.p99)}`, "≤ 50 ms", `IPC floor ${ms(s.floor50)} / ${ms(s.floor99)}; add_item in the UI ${ms(sc.add50)} / ${ms(sc.add99)}`],
+    ["idle: IPC calls / CPU in 5 s, one ticket line", `${sc.idleCalls} / ${ms(+sc.ticketCpu)}`, "", `empty ticket: CPU ${ms(+sc.idleCpu)}`],
     ["idle PSS, app + WebKit, sell screen", mb(m.pss), "≤ 220 MB", `hello-world Tauri window ~270 MB (not re-measured); RSS ${mb(m.rss)}`],
     ["  same, compositing off", mb(m.noComp), "", `after the searches and scans: ${mb(m.after)}`],
     ["  sign-in screen: WebDriver / direct", `${mb(m.signIn)} / ${mb(m.direct)}`, "", `direct, compositing off: ${mb(m.directNoComp)}`],
