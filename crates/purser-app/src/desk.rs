@@ -122,6 +122,8 @@ pub struct Desk {
     demo: bool,
     receipts_dir: PathBuf,
     printer: Option<PrinterQueue>,
+    /// The category grid as of a `data_version` (categories change only with the catalog).
+    categories: Option<(u64, Vec<CategoryView>)>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -287,6 +289,7 @@ impl Desk {
             demo,
             receipts_dir,
             printer,
+            categories: None,
         }
     }
 
@@ -761,7 +764,13 @@ impl Desk {
 
     pub fn categories(&mut self, _: Empty) -> AppResult<Vec<CategoryView>> {
         self.user()?;
-        Ok(self
+        let version = self.links.data_version();
+        if let Some((v, cached)) = &self.categories {
+            if *v == version && !cached.is_empty() {
+                return Ok(cached.clone());
+            }
+        }
+        let fresh: Vec<CategoryView> = self
             .till
             .store()
             .categories()?
@@ -770,7 +779,9 @@ impl Desk {
                 name,
                 products: u32::try_from(n).unwrap_or(u32::MAX),
             })
-            .collect())
+            .collect();
+        self.categories = Some((version, fresh.clone()));
+        Ok(fresh)
     }
 
     pub fn category_products(&mut self, a: CategoryArgs) -> AppResult<Vec<ProductView>> {

@@ -256,6 +256,11 @@ pub const MIGRATIONS: &[&str] = &[
     END;
     INSERT INTO products_fts (products_fts) VALUES ('rebuild');
     "#,
+    // v5: the touch screen's category grid (`Store::categories`,
+    // `Store::products_in_category`) reads this index instead of the whole table.
+    r#"
+    CREATE INDEX products_category ON products(active, category, name);
+    "#,
 ];
 
 pub fn latest_version() -> i64 {

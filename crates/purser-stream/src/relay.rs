@@ -272,6 +272,10 @@ impl Relay {
         let shared = Arc::new(Shared::default());
         let mut producer: Option<BaseProducer<RelayContext>> = None;
         let mut in_flight = 0usize;
+        // Nothing was sent or acknowledged last time round (e.g. the broker is away with
+        // rows in flight): wait longer in poll instead of re-reading the outbox 200 times
+        // a second. A delivery report still ends the wait at once.
+        let mut quiet = false;
         let mut cursor = 0u64;
         let mut acks: Vec<Ack> = Vec::new();
         let mut failures: Vec<(u64, String)> = Vec::new();
@@ -380,16 +384,19 @@ impl Relay {
                 }
             }
 
-            p.poll(if in_flight > 0 {
-                Duration::from_millis(5)
-            } else {
+            p.poll(if in_flight == 0 {
                 Duration::ZERO
+            } else if quiet && dispatched == 0 {
+                Duration::from_millis(100)
+            } else {
+                Duration::from_millis(5)
             });
             let reports = shared
                 .reports
                 .lock()
                 .map(|mut r| std::mem::take(&mut *r))
                 .unwrap_or_default();
+            quiet = dispatched == 0 && reports.is_empty();
             for (seq, result) in reports {
                 in_flight = in_flight.saturating_sub(1);
                 match result {

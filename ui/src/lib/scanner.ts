@@ -8,7 +8,9 @@ export interface ScannerOptions {
   minLength: number;
 }
 
-export const DEFAULT_SCANNER: ScannerOptions = { maxGap: 40, minLength: 6 };
+// Scanners send keys a few ms apart; a busy page can stall one by tens of ms. People
+// rarely type two keys within 60 ms, so that is the line.
+export const DEFAULT_SCANNER: ScannerOptions = { maxGap: 60, minLength: 6 };
 
 export class ScanDetector {
   private buffer = "";
