@@ -137,6 +137,14 @@ fn open_demo(dir: &Path) -> Result<(Desk, Option<EmbeddedBroker>), AppError> {
 }
 
 fn main() {
+    // WebKitGTK's accelerated compositing costs ~100 MB in the web process (software GL
+    // where there is no GPU) and buys nothing for a till's flat screens. Set
+    // PURSER_WEBKIT_COMPOSITING=1 to keep it. Done first, before any thread exists.
+    if std::env::var_os("PURSER_WEBKIT_COMPOSITING").is_none()
+        && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+    {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let demo =
         args.iter().any(|a| a == "--demo") || std::env::var("PURSER_DEMO").is_ok_and(|v| v == "1");
