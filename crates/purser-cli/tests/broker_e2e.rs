@@ -419,3 +419,69 @@ fn doctor_tells_a_healthy_till_from_broken_ones() {
     assert_eq!(code, 1);
     assert_eq!(verdict(&checks, "journal"), "fail");
 }
+
+/// A till away longer than the topic keeps its tombstones rebuilds that view; how long is
+/// read from the broker (`delete.retention.ms`), not assumed.
+#[test]
+fn a_topic_with_short_tombstone_retention_rebuilds_after_a_shorter_absence() {
+    let broker = Broker::start();
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let t = TestTill::new(broker.bootstrap());
+    unique_topics(&t, &format!("ret-{run}"));
+    let catalog = format!("ret-{run}.catalog.v1");
+    // Headquarters made the catalog topic with one hour of tombstone retention
+    // (kafka-python's admin client); `topics ensure` leaves it as it is.
+    let script = format!(
+        "from kafka.admin import KafkaAdminClient, NewTopic\n\
+         a = KafkaAdminClient(bootstrap_servers='{}')\n\
+         a.create_topics([NewTopic('{}', 1, 1, topic_configs={{'cleanup.policy': 'compact', 'delete.retention.ms': '3600000'}})])\n",
+        broker.bootstrap(),
+        catalog
+    );
+    let out = Command::new(std::env::var("PURSER_PYTHON").unwrap_or_else(|_| "python3".into()))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.ok(&["topics", "ensure", "--partitions", "1"]);
+    let csv = t.path().join("p.csv");
+    std::fs::write(
+        &csv,
+        "sku,name,barcodes,price,tax_class\nGIN,Gin,5000267024004,8.50,standard\n",
+    )
+    .unwrap();
+    t.ok(&["publish", "catalog", csv.to_str().unwrap()]);
+    t.ok(&["streams", "run", "--until-caught-up", "--timeout", "60"]);
+    let rebuilds = |t: &TestTill| -> (i64, i64) {
+        let s = t.json(&["streams", "status"]);
+        let get = |kind: &str| {
+            s.as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["kind"] == kind)
+                .unwrap()["rebuilds"]
+                .as_i64()
+                .unwrap()
+        };
+        (get("catalog"), get("inventory"))
+    };
+    let (c0, i0) = rebuilds(&t);
+    // Two hours away: past the catalog's retention, well inside the inventory's 24 h.
+    let two_hours_ago = purser_store::format_ts(chrono::Utc::now() - chrono::Duration::hours(2));
+    rusqlite::Connection::open(&t.db)
+        .unwrap()
+        .execute(
+            "UPDATE stream_state SET last_applied_at = ?1",
+            [&two_hours_ago],
+        )
+        .unwrap();
+    t.ok(&["streams", "run", "--until-caught-up", "--timeout", "60"]);
+    let (c1, i1) = rebuilds(&t);
+    assert_eq!(c1, c0 + 1, "the catalog view was rebuilt");
+    assert_eq!(i1, i0, "the inventory view was not");
+    assert_eq!(t.json(&["stock", "GIN"])["sku"], "GIN");
+}

@@ -5,8 +5,9 @@
 //!   written in the same transaction as the rows they produced (exactly-once
 //!   application; no consumer group commits).
 //! * A first load, an out-of-range stored offset (`auto.offset.reset=error`), or a till
-//!   that has been away longer than `rebuild_after` (the topic's tombstone retention, so
-//!   deletions may have been compacted away) rebuilds the view from the start of the
+//!   that has been away longer than the topic's `delete.retention.ms` (read from the
+//!   broker; `rebuild_after` when the broker cannot say), so deletions may have been
+//!   compacted away, rebuilds the view from the start of the
 //!   topic: everything up to the high watermark is read first, then swapped in with one
 //!   transaction, so a half-built view is never served.
 //! * A record that cannot be decoded is quarantined with its reason; consumption goes on.
@@ -97,6 +98,8 @@ pub struct InboundConsumer {
     opts: InboundOptions,
     status: Arc<Mutex<Vec<TopicStatus>>>,
     changes: Option<mpsc::Sender<InboundKind>>,
+    /// Each topic's tombstone retention as the broker reported it (asked once).
+    retention: Mutex<HashMap<String, Option<chrono::Duration>>>,
 }
 
 impl std::fmt::Debug for InboundConsumer {
@@ -139,6 +142,7 @@ impl InboundConsumer {
             opts,
             status: Arc::default(),
             changes: None,
+            retention: Mutex::default(),
         })
     }
 
@@ -269,11 +273,19 @@ impl InboundConsumer {
         topic: &str,
     ) -> Result<bool, InboundError> {
         let st = self.store.stream_state(topic)?;
-        if st.offsets.is_empty()
-            || st
-                .last_applied_at
-                .is_none_or(|t| Utc::now() - t > self.opts.rebuild_after)
+        if st.offsets.is_empty() || st.last_applied_at.is_none() {
+            return Ok(true);
+        }
+        let away_limit = self.tombstone_retention(topic);
+        if st
+            .last_applied_at
+            .is_none_or(|t| Utc::now() - t > away_limit)
         {
+            tracing::info!(
+                topic,
+                hours = away_limit.num_hours(),
+                "away longer than the topic keeps tombstones: rebuilding"
+            );
             return Ok(true);
         }
         for (p, next) in &st.offsets {
@@ -291,6 +303,37 @@ impl InboundConsumer {
             }
         }
         Ok(false)
+    }
+
+    /// How long the broker keeps `topic`'s tombstones (`delete.retention.ms`), asked once;
+    /// `rebuild_after` when it cannot say (an old broker, the mock cluster, no ACL).
+    fn tombstone_retention(&self, topic: &str) -> chrono::Duration {
+        let mut cache = match self.retention.lock() {
+            Ok(c) => c,
+            Err(_) => return self.opts.rebuild_after,
+        };
+        if cache.is_empty() {
+            // One request for the three topics, answered in milliseconds by a broker;
+            // one that cannot describe configs (librdkafka's mock cluster) costs at most
+            // a second, once per consumer.
+            let names: Vec<&str> = self.topics.iter().map(|(_, t)| t.as_str()).collect();
+            let described =
+                crate::admin::topic_configs(&self.kafka, &names, Duration::from_secs(1))
+                    .unwrap_or_default();
+            for name in &names {
+                let ms = described
+                    .iter()
+                    .find(|(t, _)| t == name)
+                    .and_then(|(_, r)| r.as_ref().ok())
+                    .and_then(|entries| entries.get("delete.retention.ms"))
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .filter(|ms| *ms > 0)
+                    .map(chrono::Duration::milliseconds);
+                cache.insert((*name).to_string(), ms);
+            }
+        }
+        let known = cache.get(topic).copied().flatten();
+        known.unwrap_or(self.opts.rebuild_after)
     }
 
     fn refresh_status(&self, c: &BaseConsumer<QuietContext>, with_lag: bool) {
