@@ -27,6 +27,8 @@ apt_pkgs=(build-essential pkg-config libssl-dev ca-certificates file
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev)
 # The end-to-end tests drive the real window under a virtual display.
 [ "$want_test" = 1 ] && apt_pkgs+=(xvfb xauth webkit2gtk-driver)
+# The package install test: a clean Debian root, the .rpm's contents, window checks.
+[ "$want_test" = 1 ] && apt_pkgs+=(debootstrap rpm x11-utils imagemagick)
 # The tests need a python3 that can make a venv; one that already can (pyenv, python.org
 # builds) does not need Debian's packages.
 if [ "$want_test" = 1 ] && ! { command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; }; then

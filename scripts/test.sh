@@ -27,3 +27,12 @@ echo "== the window: release build, then end-to-end tests under Xvfb (tauri-driv
 cargo build --release --locked -p purser-desktop -p purser-cli
 PURSER_DESKTOP="$target/release/purser-desktop" \
   xvfb-run -a -s "-screen 0 1366x768x24" node --test --test-concurrency=1 tests/e2e/
+
+echo "== packages (.deb, .rpm), then the install test in a clean Debian 12 root"
+packaging/build.sh
+deb="$(grep '\.deb$' "$target/release/bundle/packages.txt")"
+if [ "$(id -u)" -eq 0 ]; then
+  tests/packaging/install_test.sh "$deb"
+else
+  sudo --preserve-env=PURSER_CACHE tests/packaging/install_test.sh "$deb"
+fi
