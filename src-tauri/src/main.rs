@@ -76,7 +76,7 @@ fn open_configured(config: &Path, receipts: PathBuf) -> Result<Desk, AppError> {
     let links: Box<dyn Links> = match Background::start(&settings) {
         Ok(b) => Box::new(b),
         Err(e) => {
-            tracing::error!("relay and streams not started: {e}");
+            tracing::warn!("relay and streams not started: {e}");
             Box::new(Offline)
         }
     };
