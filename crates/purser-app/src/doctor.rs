@@ -76,6 +76,19 @@ pub fn doctor(config_path: &Path, timeout: Duration) -> Vec<Check> {
     };
     let cfg = &settings.config;
 
+    // The receipt printer, when one is configured (a connection, nothing printed).
+    if let Some(addr) = &cfg.till.printer {
+        match crate::printout::send_to_printer(addr, &[], timeout.min(Duration::from_secs(3))) {
+            Ok(()) => out.push(check("printer", Pass, format!("{addr} answers"), None)),
+            Err(e) => out.push(check(
+                "printer",
+                Fail,
+                e.to_string(),
+                Some("switch the printer on, check its cable and IP address, or fix [till] printer; receipts can be saved as PDF meanwhile"),
+            )),
+        }
+    }
+
     // The till's record.
     let store = match purser_store::Store::open(&cfg.database) {
         Ok(s) => s,

@@ -543,3 +543,30 @@ fn users_are_added_listed_and_disabled() {
         "{hashes}"
     );
 }
+
+#[test]
+fn doctor_checks_the_receipt_printer() {
+    let t = TestTill::new("127.0.0.1:1");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let base = std::fs::read_to_string(&t.config).unwrap();
+    let printer_check = |t: &TestTill| -> serde_json::Value {
+        let out = t.run(&["--json", "doctor"]);
+        let checks: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        checks
+            .into_iter()
+            .find(|c| c["name"] == "printer")
+            .expect("a printer line")
+    };
+    // `purser init` wrote a [till] section; point its printer here.
+    assert!(base.contains("[till]"), "{base}");
+    let with_printer = base.replacen("[till]\n", &format!("[till]\nprinter = \"{addr}\"\n"), 1);
+    std::fs::write(&t.config, with_printer).unwrap();
+    let ok = printer_check(&t);
+    assert_eq!(ok["verdict"], "pass", "{ok}");
+    drop(listener);
+    let down = printer_check(&t);
+    assert_eq!(down["verdict"], "fail", "{down}");
+    assert!(down["detail"].as_str().unwrap().contains(&addr), "{down}");
+    assert!(down["fix"].as_str().unwrap().contains("PDF"), "{down}");
+}
