@@ -99,8 +99,7 @@ fn open_demo(dir: &Path) -> Result<(Desk, Option<EmbeddedBroker>), AppError> {
         Ok(b) if !b.trim().is_empty() => {
             let mut cfg = probe.clone();
             cfg.kafka.bootstrap_servers = b.clone();
-            let mut specs = purser_stream::admin::till_topic_specs(&cfg.topics, 3, 1);
-            specs.extend(purser_stream::admin::inbound_topic_specs(&cfg.topics, 3, 1));
+            let specs = purser_stream::admin::store_topic_specs(&cfg.topics, 3, 1);
             purser_stream::admin::ensure_topics(
                 &cfg.kafka,
                 &specs,

@@ -16,10 +16,9 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, openSync, rmSync, existsSync, statSync } from "node:fs";
-import { createServer, Socket } from "node:net";
 import { tmpdir, cpus, totalmem } from "node:os";
 import { join, resolve, basename } from "node:path";
-import { WebDriver, sleep } from "./webdriver.mjs";
+import { WebDriver, sleep, freePort, waitPort } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -172,17 +171,6 @@ function queries(products, n) {
 
 // ---------------------------------------------------------------- processes
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-    s.on("error", rej);
-  });
-}
-
 const CLK_TCK = 100; // USER_HZ on Linux
 
 function procs() {
@@ -301,24 +289,6 @@ async function cpuOver(driverPid, ms) {
   }
   const total = (ticks * 1000) / CLK_TCK;
   return Object.assign(new Number(total), { parts: parts.join(", ") });
-}
-
-async function waitPort(port, ms) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((res) => {
-      const sock = new Socket();
-      sock.once("connect", () => {
-        sock.destroy();
-        res(true);
-      });
-      sock.once("error", () => res(false));
-      sock.connect(port, "127.0.0.1");
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`tauri-driver does not listen on ${port}`);
 }
 
 async function waitExit(pid, ms) {

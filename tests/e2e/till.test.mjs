@@ -12,10 +12,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, openSync } from "node:fs";
-import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { WebDriver, ENTER, sleep } from "./webdriver.mjs";
+import { WebDriver, ENTER, sleep, freePort, waitPort } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -28,35 +27,6 @@ const work = mkdtempSync(join(tmpdir(), "purser-e2e-"));
 let broker = null; // { bootstrap, start(), stop() }
 let driverProc = null;
 let wd = null;
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-    s.on("error", rej);
-  });
-}
-
-async function waitPort(port, ms) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise((res) => {
-      const sock = new Socket();
-      sock.once("connect", () => {
-        sock.destroy();
-        res(true);
-      });
-      sock.once("error", () => res(false));
-      sock.connect(port, "127.0.0.1");
-    });
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 async function tansu() {
   const port = await freePort();

@@ -1,5 +1,8 @@
 // A small W3C WebDriver client (Node's fetch), enough for the till's end-to-end tests:
-// sessions, finding elements, clicks, typing, text, screenshots.
+// sessions, finding elements, clicks, typing, text, screenshots; and the port helpers the
+// tests and the bench share.
+
+import { createServer, Socket } from "node:net";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -144,4 +147,35 @@ async function request(base, method, path, body) {
 
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+    s.on("error", rej);
+  });
+}
+
+/** Waits until something accepts connections on `port` (at most `ms`). */
+export async function waitPort(port, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((res) => {
+      const sock = new Socket();
+      sock.once("connect", () => {
+        sock.destroy();
+        res(true);
+      });
+      sock.once("error", () => res(false));
+      sock.connect(port, "127.0.0.1");
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${port}`);
 }

@@ -14,10 +14,13 @@ use crate::desk::Links;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::runtime::RelayHandle;
 
+/// The running consumer's own status (each restart brings a new consumer and status).
+type SharedStatus = Arc<Mutex<Option<Arc<Mutex<Vec<TopicStatus>>>>>>;
+
 pub struct Background {
     relay: RelayHandle,
     stop: Arc<AtomicBool>,
-    streams: Arc<Mutex<Vec<TopicStatus>>>,
+    streams: SharedStatus,
     version: Arc<AtomicU64>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -33,7 +36,7 @@ impl Background {
     pub fn start(settings: &Settings) -> AppResult<Background> {
         let relay = RelayHandle::start(settings, RelayOptions::default())?;
         let stop = Arc::new(AtomicBool::new(false));
-        let streams: Arc<Mutex<Vec<TopicStatus>>> = Arc::new(Mutex::new(Vec::new()));
+        let streams: SharedStatus = Arc::default();
         let version = Arc::new(AtomicU64::new(0));
         let (tx, rx) = std::sync::mpsc::channel();
         let mut threads = Vec::new();
@@ -69,7 +72,7 @@ impl Background {
 /// a pause (the views keep serving what they hold meanwhile).
 fn inbound_loop(
     s: &Settings,
-    status: &Arc<Mutex<Vec<TopicStatus>>>,
+    status: &SharedStatus,
     stop: &AtomicBool,
     tx: std::sync::mpsc::Sender<purser_core::inbound::InboundKind>,
 ) {
@@ -85,30 +88,10 @@ fn inbound_loop(
         match consumer {
             Ok(mut c) => {
                 c.notify(tx.clone());
-                let shared = c.status();
-                let publish = {
-                    let shared = shared.clone();
-                    let status = status.clone();
-                    move || {
-                        if let (Ok(from), Ok(mut to)) = (shared.lock(), status.lock()) {
-                            *to = from.clone();
-                        }
-                    }
-                };
-                // Mirror the consumer's own status while it runs.
-                let mirror_stop = Arc::new(AtomicBool::new(false));
-                let ms = mirror_stop.clone();
-                let p = publish.clone();
-                let mirror = std::thread::spawn(move || {
-                    while !ms.load(Ordering::Relaxed) {
-                        p();
-                        std::thread::sleep(Duration::from_millis(250));
-                    }
-                });
+                if let Ok(mut s) = status.lock() {
+                    *s = Some(c.status());
+                }
                 let r = c.run(stop, InboundMode::Forever);
-                mirror_stop.store(true, Ordering::Relaxed);
-                let _ = mirror.join();
-                publish();
                 if let Err(e) = r {
                     tracing::warn!("inbound streams stopped: {e}; retrying in 2 s");
                 }
@@ -129,7 +112,10 @@ impl Links for Background {
         Some(self.relay.status())
     }
     fn streams(&self) -> Vec<TopicStatus> {
-        self.streams.lock().map(|s| s.clone()).unwrap_or_default()
+        let current = self.streams.lock().ok().and_then(|s| s.clone());
+        current
+            .and_then(|c| c.lock().ok().map(|v| v.clone()))
+            .unwrap_or_default()
     }
     fn data_version(&self) -> u64 {
         self.version.load(Ordering::Relaxed)

@@ -185,13 +185,7 @@ fn shift_view(s: &ShiftRow) -> ShiftView {
 
 fn discount_label(d: &Discount, s: &crate::Settings) -> String {
     match d {
-        Discount::Percent { bp } => {
-            if bp % 100 == 0 {
-                format!("-{}%", bp / 100)
-            } else {
-                format!("-{}.{:02}%", bp / 100, bp % 100)
-            }
-        }
+        Discount::Percent { bp } => format!("-{}%", receipt::pct(*bp)),
         Discount::Amount { amount } => format!("-{}", s.money(*amount)),
     }
 }
@@ -223,7 +217,11 @@ fn report_view(s: &crate::Settings, r: &ShiftReport) -> ReportView {
 }
 
 /// The tender a cashier entered, as the domain takes it.
-pub fn tender_input(t: &TenderArg, s: &crate::Settings) -> AppResult<TenderInput> {
+pub fn tender_input(
+    t: &TenderArg,
+    s: &crate::Settings,
+    now: DateTime<Utc>,
+) -> AppResult<TenderInput> {
     let money = |v: &Option<String>| -> AppResult<Option<Money>> {
         match v.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
@@ -242,7 +240,7 @@ pub fn tender_input(t: &TenderArg, s: &crate::Settings) -> AppResult<TenderInput
                 brand: text(&t.brand).to_ascii_uppercase(),
                 last4: text(&t.last4),
                 approval_code: text(&t.approval_code),
-                terminal_ref: format!("{}-{}", s.config.store.till_id, Utc::now().timestamp()),
+                terminal_ref: format!("{}-{}", s.config.store.till_id, now.timestamp()),
                 offline: t.offline,
             },
             amount: money(&t.amount)?,
@@ -302,21 +300,25 @@ impl Desk {
     }
 
     /// The signed-in user, after the inactivity check; counts as activity.
+    /// Locks the session once it has been idle for `[till] auto_lock_minutes`.
+    fn lock_if_idle(&mut self, now: DateTime<Utc>) {
+        let lock_after = i64::from(self.settings().config.till.auto_lock_minutes) * 60;
+        if lock_after > 0 && (now - self.last_activity).num_seconds() >= lock_after {
+            if let Some(s) = self.session.as_mut() {
+                s.locked = true;
+            }
+        }
+    }
+
     fn user(&mut self) -> AppResult<UserInfo> {
         let now = self.till.now();
-        let lock_after = i64::from(self.settings().config.till.auto_lock_minutes) * 60;
-        let Some(session) = self.session.as_mut() else {
+        self.lock_if_idle(now);
+        let Some(session) = self.session.as_ref() else {
             return Err(AppError::new(
                 ErrorCode::SignInRequired,
                 "sign in with your user id and PIN",
             ));
         };
-        if !session.locked
-            && lock_after > 0
-            && (now - self.last_activity).num_seconds() >= lock_after
-        {
-            session.locked = true;
-        }
         if session.locked {
             return Err(AppError::new(
                 ErrorCode::SignInRequired,
@@ -404,11 +406,7 @@ impl Desk {
                 .iter()
                 .map(|t| TaxView {
                     tax_class: t.tax_class.clone(),
-                    rate: if t.rate_bp % 100 == 0 {
-                        format!("{}%", t.rate_bp / 100)
-                    } else {
-                        format!("{}.{:02}%", t.rate_bp / 100, t.rate_bp % 100)
-                    },
+                    rate: format!("{}%", receipt::pct(t.rate_bp)),
                     base: t.base.0,
                     tax: t.tax.0,
                 })
@@ -450,30 +448,39 @@ impl Desk {
             .map(|q| q.submit(printout::to_escpos(p, open_drawer)))
     }
 
-    fn sale_receipt(&self, event: &Event, body: &SaleCompleted, print: bool) -> ReceiptView {
-        let text = receipt::sale_text(self.settings(), event, body);
-        let change: Money = body
-            .tenders
+    /// The receipt screen's view of a recorded sale, refund or void, queued for the
+    /// printer when `print` (a cash tender also kicks the drawer).
+    fn receipt_view(
+        &self,
+        kind: &str,
+        receipt_no: &str,
+        total: Money,
+        text: String,
+        tenders: &[Tender],
+        print: bool,
+    ) -> ReceiptView {
+        let change: Money = tenders
             .iter()
             .map(|t| match t {
                 Tender::Cash { change, .. } => *change,
                 _ => Money(0),
             })
             .sum();
-        let cash = body
-            .tenders
-            .iter()
-            .any(|t| matches!(t, Tender::Cash { .. }));
-        let printout = self.printout_for("Receipt", &body.receipt_no, text.clone());
+        let cash = tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        let title = match kind {
+            "sale" => "Receipt",
+            "refund" => "Refund",
+            _ => "Void",
+        };
         let printed = if print {
-            self.print(&printout, cash)
+            self.print(&self.printout_for(title, receipt_no, text.clone()), cash)
         } else {
             None
         };
         ReceiptView {
-            kind: "sale".into(),
-            receipt_no: body.receipt_no.clone(),
-            total: body.total.0,
+            kind: kind.into(),
+            receipt_no: receipt_no.to_string(),
+            total: total.0,
             change: change.0,
             text,
             printed,
@@ -482,27 +489,28 @@ impl Desk {
         }
     }
 
+    fn sale_receipt(&self, event: &Event, body: &SaleCompleted, print: bool) -> ReceiptView {
+        let text = receipt::sale_text(self.settings(), event, body);
+        self.receipt_view(
+            "sale",
+            &body.receipt_no,
+            body.total,
+            text,
+            &body.tenders,
+            print,
+        )
+    }
+
     fn refund_receipt(&self, event: &Event, body: &SaleRefunded, print: bool) -> ReceiptView {
         let text = receipt::refund_text(self.settings(), event, body);
-        let cash = body
-            .tenders
-            .iter()
-            .any(|t| matches!(t, Tender::Cash { .. }));
-        let printout = self.printout_for("Refund", &body.receipt_no, text.clone());
-        ReceiptView {
-            kind: "refund".into(),
-            receipt_no: body.receipt_no.clone(),
-            total: body.total.0,
-            change: 0,
+        self.receipt_view(
+            "refund",
+            &body.receipt_no,
+            body.total,
             text,
-            printed: if print {
-                self.print(&printout, cash)
-            } else {
-                None
-            },
-            print_error: None,
-            opens_drawer: cash,
-        }
+            &body.tenders,
+            print,
+        )
     }
 
     /// The receipt as recorded in the journal.
@@ -798,7 +806,7 @@ impl Desk {
         let tenders = a
             .tenders
             .iter()
-            .map(|t| tender_input(t, self.settings()))
+            .map(|t| tender_input(t, self.settings(), self.till.now()))
             .collect::<AppResult<Vec<_>>>()?;
         let recorded = self
             .till
@@ -902,7 +910,7 @@ impl Desk {
     pub fn refund(&mut self, a: RefundArgs) -> AppResult<ReceiptView> {
         self.user()?;
         let approver = self.approver(&a.approval)?;
-        let mut tender = tender_input(&a.tender, self.settings())?;
+        let mut tender = tender_input(&a.tender, self.settings(), self.till.now())?;
         // The money goes back in full: no "tendered" amount on a refund.
         if let TenderInput::Cash { tendered } = &mut tender {
             *tendered = None;
@@ -956,17 +964,8 @@ impl Desk {
             .void(&a.receipt_no, &a.reason, Some(&approver.user_id))?;
         self.links.wake();
         let text = receipt::void_text(self.settings(), &r.event, &r.body);
-        let p = self.printout_for("Void", &r.body.receipt_no, text.clone());
-        Ok(ReceiptView {
-            kind: "void".into(),
-            receipt_no: r.body.receipt_no.clone(),
-            total: r.body.total.0,
-            change: 0,
-            text,
-            printed: self.print(&p, false),
-            print_error: None,
-            opens_drawer: false,
-        })
+        // A void gives no change and opens no drawer: no tenders on its receipt view.
+        Ok(self.receipt_view("void", &r.body.receipt_no, r.body.total, text, &[], true))
     }
 
     pub fn open_drawer(&mut self, a: DrawerArgs) -> AppResult<bool> {
@@ -984,12 +983,7 @@ impl Desk {
         let now = self.till.now();
         let outbox = self.till.outbox_status()?;
         let relay = self.links.relay();
-        let lock_after = i64::from(self.settings().config.till.auto_lock_minutes) * 60;
-        if let Some(s) = self.session.as_mut() {
-            if lock_after > 0 && (now - self.last_activity).num_seconds() >= lock_after {
-                s.locked = true;
-            }
-        }
+        self.lock_if_idle(now);
         let printer = self
             .printer
             .as_ref()

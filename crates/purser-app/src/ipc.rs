@@ -361,7 +361,7 @@ macro_rules! commands {
             let mut out = String::new();
             $(
                 let doc: &[&str] = &[$($doc),*];
-                out.push_str(&function_binding(cfg, stringify!($name), doc, <$args as TS>::name(cfg), <$ret as TS>::name(cfg)));
+                out.push_str(&function_binding(stringify!($name), doc, <$args as TS>::name(cfg), <$ret as TS>::name(cfg)));
             )*
             out
         }
@@ -444,14 +444,7 @@ fn collect<T: TS + 'static + ?Sized>(cfg: &ts_rs::Config, out: &mut Vec<(String,
     T::visit_generics(&mut Visit { cfg, out });
 }
 
-fn function_binding(
-    cfg: &ts_rs::Config,
-    name: &str,
-    doc: &[&str],
-    args: String,
-    ret: String,
-) -> String {
-    let _ = cfg;
+fn function_binding(name: &str, doc: &[&str], args: String, ret: String) -> String {
     let mut s = String::new();
     if !doc.is_empty() {
         s.push_str("/**");

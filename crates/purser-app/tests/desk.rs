@@ -1,51 +1,31 @@
 //! The window's use cases through the IPC dispatcher, exactly as the window calls them:
 //! JSON in, JSON or `{code, message}` out, on a real till database.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+mod common;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
 use serde_json::{json, Value};
 
 use purser_app::demo::{demo_catalog, ensure_demo_users};
 use purser_app::desk::{Desk, Offline};
 use purser_app::ipc::dispatch;
-use purser_app::runtime::UuidV7;
-use purser_app::{AppError, Config, Till};
+use purser_app::{AppError, Config};
 use purser_core::catalog::{Product, SoldBy};
-use purser_core::clock::Clock;
 use purser_core::money::Money;
-
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
 
 struct Fixture {
     dir: tempfile::TempDir,
-    clock: Arc<TestClock>,
+    clock: Arc<common::TestClock>,
     desk: Desk,
 }
 
-fn fixture() -> Fixture {
+/// A till with the demo catalog and users, behind a desk with no relay or streams.
+fn desk_fixture(edit: impl FnOnce(&mut Config)) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let settings = Config::new_till(
-        "S1",
-        "T1",
-        "EUR",
-        "inclusive",
-        "UTC",
-        dir.path().join("till.db"),
-    )
-    .settings()
-    .unwrap();
-    let start = Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap();
-    Till::init(&settings, start).unwrap();
-    let clock = Arc::new(TestClock(Mutex::new(start)));
-    let mut till = Till::open(settings, clock.clone(), Arc::new(UuidV7)).unwrap();
+    let (clock, mut till) = common::new_till(&dir, edit);
     till.import_products(&demo_catalog()).unwrap();
     ensure_demo_users(&mut till).unwrap();
     let receipts = dir.path().join("receipts");
@@ -54,6 +34,10 @@ fn fixture() -> Fixture {
         dir,
         clock,
     }
+}
+
+fn fixture() -> Fixture {
+    desk_fixture(|_| {})
 }
 
 impl Fixture {
@@ -75,7 +59,7 @@ impl Fixture {
         )
     }
     fn advance(&self, secs: i64) {
-        *self.clock.0.lock().unwrap() += Duration::seconds(secs);
+        self.clock.advance(secs);
     }
     fn signed_in_with_shift(&mut self) {
         self.ok("sign_in", json!({"user_id": "ana", "pin": "1234"}));
@@ -418,28 +402,7 @@ fn receipts_go_to_the_network_printer_and_a_dead_printer_never_blocks_a_sale() {
     use std::io::Read;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = Config::new_till(
-        "S1",
-        "T1",
-        "EUR",
-        "inclusive",
-        "UTC",
-        dir.path().join("till.db"),
-    );
-    cfg.till.printer = Some(addr.clone());
-    let settings = cfg.settings().unwrap();
-    let start = Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap();
-    Till::init(&settings, start).unwrap();
-    let clock = Arc::new(TestClock(Mutex::new(start)));
-    let mut till = Till::open(settings, clock.clone(), Arc::new(UuidV7)).unwrap();
-    till.import_products(&demo_catalog()).unwrap();
-    ensure_demo_users(&mut till).unwrap();
-    let mut f = Fixture {
-        desk: Desk::new(till, Box::new(Offline), dir.path().join("receipts"), false),
-        dir,
-        clock,
-    };
+    let mut f = desk_fixture(|cfg| cfg.till.printer = Some(addr.clone()));
     f.signed_in_with_shift();
     let p = unit_products()[0].clone();
     f.ok("add_item", json!({"code": p.sku, "quantity": null}));

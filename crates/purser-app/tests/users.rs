@@ -1,51 +1,23 @@
 //! Users, PINs and the sign-in lockout, on a real till database with a clock the test
 //! moves.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::sync::Arc;
 
-use purser_app::runtime::UuidV7;
 use purser_app::users::{lock_secs, Role};
-use purser_app::{Config, ErrorCode, Till};
+use purser_app::{ErrorCode, Till};
 use purser_core::clock::Clock;
-
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
-}
-
-impl TestClock {
-    fn advance(&self, secs: i64) {
-        *self.0.lock().unwrap() += Duration::seconds(secs);
-    }
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    clock: Arc<TestClock>,
+    clock: Arc<common::TestClock>,
     till: Till,
 }
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let settings = Config::new_till(
-        "S1",
-        "T1",
-        "EUR",
-        "inclusive",
-        "UTC",
-        dir.path().join("till.db"),
-    )
-    .settings()
-    .unwrap();
-    let start = Utc.with_ymd_and_hms(2026, 11, 25, 8, 0, 0).unwrap();
-    Till::init(&settings, start).unwrap();
-    let clock = Arc::new(TestClock(Mutex::new(start)));
-    let till = Till::open(settings, clock.clone(), Arc::new(UuidV7)).unwrap();
+    let (clock, till) = common::new_till(&dir, |_| {});
     Fixture {
         _dir: dir,
         clock,

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use purser_app::config::Config;
 use purser_app::demo::{demo_catalog, demo_sale, Lcg};
 use purser_app::error::{AppError, AppResult, ErrorCode};
 use purser_app::receipt;
@@ -63,20 +62,11 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
             ),
         ));
     }
-    let mut cfg = Config::new_till(
-        "DEMO-STORE",
-        "TILL-1",
-        "EUR",
-        "inclusive",
-        "Europe/Paris",
-        db,
-    );
-    cfg.outbox.heartbeat_secs = 5;
+    let mut cfg = purser_app::demo::demo_config(&dir, "TILL-1", "");
     let broker = match &a.bootstrap {
         Some(b) => {
             cfg.kafka.bootstrap_servers = b.clone();
-            let mut specs = purser_stream::admin::till_topic_specs(&cfg.topics, 3, 1);
-            specs.extend(purser_stream::admin::inbound_topic_specs(&cfg.topics, 3, 1));
+            let specs = purser_stream::admin::store_topic_specs(&cfg.topics, 3, 1);
             purser_stream::admin::ensure_topics(&cfg.kafka, &specs, Duration::from_secs(10))
                 .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
             None

@@ -805,13 +805,7 @@ fn publish(cli: &Cli, a: &PublishArgs) -> AppResult<()> {
 
 fn topics_ensure(cli: &Cli, partitions: i32, replication: i32) -> AppResult<()> {
     let s = load_settings(cli)?;
-    let mut specs =
-        purser_stream::admin::till_topic_specs(&s.config.topics, partitions, replication);
-    specs.extend(purser_stream::admin::inbound_topic_specs(
-        &s.config.topics,
-        partitions,
-        replication,
-    ));
+    let specs = purser_stream::admin::store_topic_specs(&s.config.topics, partitions, replication);
     let created =
         purser_stream::admin::ensure_topics(&s.config.kafka, &specs, Duration::from_secs(15))
             .map_err(kafka_err)?;

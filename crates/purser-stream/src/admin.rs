@@ -87,6 +87,17 @@ pub fn till_topic_specs(
     ]
 }
 
+/// Every topic of a store: the tills' event topics and the reference topics.
+pub fn store_topic_specs(
+    topics: &crate::config::Topics,
+    partitions: i32,
+    replication: i32,
+) -> Vec<TopicSpec> {
+    let mut specs = till_topic_specs(topics, partitions, replication);
+    specs.extend(inbound_topic_specs(topics, partitions, replication));
+    specs
+}
+
 /// The reference topics the till reads: compacted, tombstones kept for a day (a till away
 /// longer rebuilds its views from the start; see `inbound`).
 pub fn inbound_topic_specs(
