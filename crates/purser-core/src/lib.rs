@@ -8,6 +8,7 @@ pub mod clock;
 pub mod contract;
 pub mod events;
 pub mod inbound;
+pub mod loyalty;
 pub mod money;
 pub mod sale;
 pub mod shift;
