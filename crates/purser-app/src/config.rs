@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use purser_core::loyalty::{EarnRules, RedemptionCaps};
 use purser_core::money::Money;
 use purser_core::tax::{TaxClass, TaxMode, TaxTable};
 use purser_core::tender::OfflineCardLimits;
@@ -120,6 +121,46 @@ impl Default for TillSection {
     }
 }
 
+/// Loyalty at the till: how points are earned, and the limits on redeeming points and
+/// charging accounts before the cloud has confirmed them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoyaltySection {
+    /// Points per whole currency unit paid (0 = members earn nothing).
+    pub points_per_unit: u32,
+    /// Tier → multiplier in percent (e.g. gold = 200); unlisted tiers earn 100 %.
+    pub tier_multiplier_percent: BTreeMap<String, u32>,
+    pub excluded_skus: Vec<String>,
+    pub excluded_categories: Vec<String>,
+    pub promotions: Vec<purser_core::loyalty::Promotion>,
+    /// Whether points earned here but not yet in the published balance may be redeemed.
+    pub count_unsynced_earnings: bool,
+    /// Unconfirmed points one member may redeem per business day at this till.
+    pub member_daily_cap: i64,
+    /// Unconfirmed points this till may redeem per business day, all members together.
+    pub till_daily_cap: i64,
+    /// Tier given to members enrolled at the till.
+    pub new_member_tier: String,
+}
+
+impl Default for LoyaltySection {
+    fn default() -> LoyaltySection {
+        LoyaltySection {
+            points_per_unit: 1,
+            tier_multiplier_percent: [("silver".to_string(), 125), ("gold".to_string(), 150)]
+                .into_iter()
+                .collect(),
+            excluded_skus: Vec::new(),
+            excluded_categories: Vec::new(),
+            promotions: Vec::new(),
+            count_unsynced_earnings: false,
+            member_daily_cap: 5_000,
+            till_daily_cap: 20_000,
+            new_member_tier: "member".into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     pub database: PathBuf,
@@ -136,6 +177,8 @@ pub struct Config {
     pub stock: StockSection,
     #[serde(default)]
     pub till: TillSection,
+    #[serde(default)]
+    pub loyalty: LoyaltySection,
 }
 
 /// The validated, ready-to-use form of `Config`.
@@ -147,6 +190,8 @@ pub struct Settings {
     pub timezone: chrono_tz::Tz,
     pub taxes: TaxTable,
     pub offline_card: OfflineCardLimits,
+    pub earn_rules: EarnRules,
+    pub redemption_caps: RedemptionCaps,
 }
 
 pub fn default_config_path() -> PathBuf {
@@ -304,9 +349,49 @@ impl Config {
                 self.till.language
             )));
         }
-        if s.point_value < 0 {
-            return Err(bad("point_value must not be negative"));
+        if s.point_value < 1 {
+            return Err(bad(
+                "point_value (minor units one loyalty point is worth) must be at least 1",
+            ));
         }
+        let l = &self.loyalty;
+        if l.member_daily_cap < 0 || l.till_daily_cap < 0 {
+            return Err(bad("[loyalty] redemption caps must not be negative"));
+        }
+        if l.new_member_tier.trim().is_empty() {
+            return Err(bad("[loyalty] new_member_tier must not be empty"));
+        }
+        if let Some(p) = l.promotions.iter().find(|p| p.ends < p.starts) {
+            return Err(bad(format!(
+                "[loyalty] promotion '{}' ends before it starts",
+                p.name
+            )));
+        }
+        if let Some(p) = l
+            .promotions
+            .iter()
+            .find(|p| p.multiplier_percent == 0 || p.multiplier_percent > 10_000)
+        {
+            return Err(bad(format!(
+                "[loyalty] promotion '{}': multiplier_percent must be 1-10000",
+                p.name
+            )));
+        }
+        let earn_rules = EarnRules {
+            points_per_unit: l.points_per_unit,
+            tier_multiplier_percent: l
+                .tier_multiplier_percent
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), *v))
+                .collect(),
+            excluded_skus: l.excluded_skus.iter().cloned().collect(),
+            excluded_categories: l.excluded_categories.iter().cloned().collect(),
+            promotions: l.promotions.clone(),
+        };
+        let redemption_caps = RedemptionCaps {
+            member_daily: l.member_daily_cap,
+            till_daily: l.till_daily_cap,
+        };
         let taxes = TaxTable {
             classes: s
                 .tax_classes
@@ -332,6 +417,8 @@ impl Config {
             timezone,
             taxes,
             offline_card,
+            earn_rules,
+            redemption_caps,
         })
     }
 
@@ -371,6 +458,7 @@ impl Config {
             outbox: OutboxSection::default(),
             stock: StockSection::default(),
             till: TillSection::default(),
+            loyalty: LoyaltySection::default(),
         }
     }
 }

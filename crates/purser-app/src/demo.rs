@@ -352,12 +352,22 @@ pub fn demo_sale(
                 }]
             }
         }
-        _ => vec![TenderInput::Account {
-            account_kind: AccountKind::Cabin,
-            account_id: format!("CABIN-{}", 7000 + rng.below(400)),
-            amount: None,
-        }],
+        _ => {
+            // Charged to an open demo guest's cabin (members 1, 3, …, 11 have one), who
+            // also earns points on it.
+            let guest = 1 + 2 * rng.below(6);
+            req.member_id = Some(format!("M-{guest:06}"));
+            vec![TenderInput::Account {
+                account_kind: AccountKind::Cabin,
+                account_id: format!("CABIN-{}", 7000 + guest),
+                amount: None,
+            }]
+        }
     };
+    // Some other customers show their loyalty card too.
+    if req.member_id.is_none() && rng.below(4) == 0 {
+        req.member_id = Some(format!("M-{:06}", 1 + rng.below(11)));
+    }
     req
 }
 

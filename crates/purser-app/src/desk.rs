@@ -24,9 +24,10 @@ use purser_stream::RelayStatus;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::input::{parse_discount, parse_quantity};
 use crate::ipc::*;
+use crate::loyalty::MemberInfo;
 use crate::printout::{self, Printout};
 use crate::receipt;
-use crate::till::{RefundRequest, RefundScope, Till};
+use crate::till::{RefundRequest, RefundScope, SaleOptions, Till};
 use crate::users::{Role, UserInfo};
 
 /// What the window learns from the threads beside the till: the relay and the inbound
@@ -124,6 +125,8 @@ pub struct Desk {
     printer: Option<PrinterQueue>,
     /// The category grid as of a `data_version` (categories change only with the catalog).
     categories: Option<(u64, Vec<CategoryView>)>,
+    /// The loyalty member on the ticket (member id).
+    member: Option<String>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -221,6 +224,7 @@ pub fn tender_input(
     t: &TenderArg,
     s: &crate::Settings,
     now: DateTime<Utc>,
+    member: Option<&str>,
 ) -> AppResult<TenderInput> {
     let money = |v: &Option<String>| -> AppResult<Option<Money>> {
         match v.as_deref().map(str::trim) {
@@ -262,8 +266,27 @@ pub fn tender_input(
                 amount: money(&t.amount)?,
             })
         }
+        "points" => {
+            let Some(member_id) = member else {
+                return Err(AppError::new(
+                    ErrorCode::NotAllowed,
+                    "scan the member's card before paying with points",
+                ));
+            };
+            let points: i64 = text(&t.points)
+                .parse()
+                .map_err(|_| AppError::invalid("points to redeem must be a whole number"))?;
+            if points <= 0 {
+                return Err(AppError::invalid("points to redeem must be positive"));
+            }
+            Ok(TenderInput::Points {
+                member_id: member_id.to_string(),
+                points,
+                amount: Money(points.saturating_mul(s.config.store.point_value)),
+            })
+        }
         other => Err(AppError::invalid(format!(
-            "'{other}' is not a tender: use cash, card, cabin or room"
+            "'{other}' is not a tender: use cash, card, cabin, room or points"
         ))),
     }
 }
@@ -288,6 +311,7 @@ impl Desk {
             receipts_dir,
             printer,
             categories: None,
+            member: None,
         }
     }
 
@@ -348,8 +372,37 @@ impl Desk {
         Ok(self.ticket.price(&s.taxes, s.tax_mode)?)
     }
 
+    fn member_view(&self, m: &MemberInfo) -> MemberView {
+        let r = &m.member;
+        MemberView {
+            member_id: r.member_id.clone(),
+            name: r.name.clone(),
+            tier: r.tier.clone(),
+            phone: r.phone.clone(),
+            email: r.email.clone(),
+            card_ids: r.card_ids.clone(),
+            active: r.active,
+            local_only: r.local_only,
+            available: m.available,
+            balance: m.estimated,
+            published: m.published,
+            point_value: self.settings().config.store.point_value,
+            account: r.account.as_ref().map(|(kind, id, limit)| AccountView {
+                kind: kind.clone(),
+                account_id: id.clone(),
+                offline_limit: limit.0,
+                unconfirmed: m.unconfirmed_charges.0,
+                chargeable: (*limit - m.unconfirmed_charges).0.max(0),
+            }),
+        }
+    }
+
     fn ticket_view(&self) -> AppResult<TicketView> {
         let s = self.settings();
+        let member = match &self.member {
+            Some(id) => Some(self.member_view(&self.till.member(id)?)),
+            None => None,
+        };
         if self.ticket.lines.is_empty() {
             return Ok(TicketView {
                 lines: Vec::new(),
@@ -362,6 +415,7 @@ impl Desk {
                 total: 0,
                 items: 0,
                 price_changed: Vec::new(),
+                member,
             });
         }
         let priced = self.priced()?;
@@ -415,6 +469,7 @@ impl Desk {
             total: priced.total.0,
             items: u32::try_from(items).unwrap_or(u32::MAX),
             price_changed,
+            member,
         })
     }
 
@@ -467,6 +522,10 @@ impl Desk {
             })
             .sum();
         let cash = tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        let mut text = text;
+        if let Ok(Some(l)) = self.till.receipt_loyalty(receipt_no, kind != "sale") {
+            text.push_str(&receipt::loyalty_text(&l));
+        }
         let title = match kind {
             "sale" => "Receipt",
             "refund" => "Refund",
@@ -486,6 +545,20 @@ impl Desk {
             printed,
             print_error: None,
             opens_drawer: cash,
+            loyalty: self
+                .till
+                .receipt_loyalty(receipt_no, kind != "sale")
+                .ok()
+                .flatten()
+                .map(|l| LoyaltyReceiptView {
+                    member_id: l.member_id,
+                    name: l.name,
+                    earned: l.earned,
+                    redeemed: l.redeemed,
+                    reversed: l.reversed,
+                    returned: l.returned,
+                    balance: l.balance,
+                }),
         }
     }
 
@@ -656,7 +729,20 @@ impl Desk {
                 "open a shift with a cash float before selling",
             ));
         }
-        let product = self.till.lookup(&a.code)?;
+        let product = match self.till.lookup(&a.code) {
+            Ok(p) => p,
+            Err(e) if e.code == ErrorCode::NotFound => {
+                // Not a product: a loyalty card scanned at any time puts the member on
+                // the sale.
+                if let Ok(m) = self.till.member(&a.code) {
+                    if m.member.card_ids.iter().any(|c| c == a.code.trim()) {
+                        return self.attach_member(MemberArgs { key: a.code });
+                    }
+                }
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         let quantity = match (a.quantity.as_deref().map(str::trim), product.sold_by) {
             (Some(q), _) if !q.is_empty() => parse_quantity(q)?,
             (_, SoldBy::Unit) => Quantity::Units(1),
@@ -753,6 +839,48 @@ impl Desk {
     pub fn clear_ticket(&mut self, _: Empty) -> AppResult<TicketView> {
         self.user()?;
         self.ticket = Cart::new();
+        self.member = None;
+        self.ticket_view()
+    }
+
+    pub fn find_members(&mut self, a: FindMembersArgs) -> AppResult<Vec<MemberView>> {
+        self.user()?;
+        let found = self.till.find_members(&a.text, 20)?;
+        Ok(found.iter().map(|m| self.member_view(m)).collect())
+    }
+
+    pub fn attach_member(&mut self, a: MemberArgs) -> AppResult<TicketView> {
+        self.user()?;
+        let m = self.till.member(&a.key)?;
+        if !m.member.active {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!(
+                    "{}'s membership ({}) is closed: it cannot earn or redeem points",
+                    m.member.name, m.member.member_id
+                ),
+            ));
+        }
+        self.member = Some(m.member.member_id);
+        self.ticket_view()
+    }
+
+    pub fn detach_member(&mut self, _: Empty) -> AppResult<TicketView> {
+        self.user()?;
+        self.member = None;
+        self.ticket_view()
+    }
+
+    pub fn enrol_member(&mut self, a: EnrolArgs) -> AppResult<TicketView> {
+        self.user()?;
+        let r = self.till.enrol(
+            &a.name,
+            a.phone.as_deref(),
+            a.email.as_deref(),
+            a.card_id.as_deref(),
+        )?;
+        self.links.wake();
+        self.member = Some(r.body.member_id);
         self.ticket_view()
     }
 
@@ -803,16 +931,28 @@ impl Desk {
         if a.tenders.is_empty() {
             return Err(AppError::invalid("choose how the customer pays"));
         }
+        let member = self.member.clone();
         let tenders = a
             .tenders
             .iter()
-            .map(|t| tender_input(t, self.settings(), self.till.now()))
+            .map(|t| tender_input(t, self.settings(), self.till.now(), member.as_deref()))
             .collect::<AppResult<Vec<_>>>()?;
-        let recorded = self
-            .till
-            .sell_cart(&self.ticket, &tenders, None, a.confirm_out_of_stock)?;
+        let approver = match &a.approval {
+            Some(ap) => Some(self.approver(ap)?.user_id),
+            None => None,
+        };
+        let recorded = self.till.sell_cart(
+            &self.ticket,
+            &tenders,
+            &SaleOptions {
+                member_id: member,
+                confirm_out_of_stock: a.confirm_out_of_stock,
+                loyalty_approved_by: approver,
+            },
+        )?;
         // Durable from here on: the next customer can be served.
         self.ticket = Cart::new();
+        self.member = None;
         self.links.wake();
         Ok(self.sale_receipt(&recorded.event, &recorded.body, true))
     }
@@ -910,7 +1050,7 @@ impl Desk {
     pub fn refund(&mut self, a: RefundArgs) -> AppResult<ReceiptView> {
         self.user()?;
         let approver = self.approver(&a.approval)?;
-        let mut tender = tender_input(&a.tender, self.settings(), self.till.now())?;
+        let mut tender = tender_input(&a.tender, self.settings(), self.till.now(), None)?;
         // The money goes back in full: no "tendered" amount on a refund.
         if let TenderInput::Cash { tendered } = &mut tender {
             *tendered = None;

@@ -126,6 +126,56 @@ pub struct TicketView {
     /// Set when a price arrived from headquarters after a line was rung up: the line
     /// keeps the price it was rung up at.
     pub price_changed: Vec<String>,
+    /// The loyalty member on the sale.
+    pub member: Option<MemberView>,
+}
+
+/// A cabin or room account that sales can be charged to.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AccountView {
+    /// cabin or room
+    pub kind: String,
+    pub account_id: String,
+    pub offline_limit: i64,
+    /// Charged here and not yet confirmed by the accounts stream.
+    pub unconfirmed: i64,
+    /// What may still be charged here before the cloud confirms.
+    pub chargeable: i64,
+}
+
+/// A loyalty member as the till knows them.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct MemberView {
+    pub member_id: String,
+    pub name: String,
+    pub tier: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub card_ids: Vec<String>,
+    pub active: bool,
+    /// Enrolled at this till; the cloud has not published the member yet.
+    pub local_only: bool,
+    /// Points the member may redeem here now.
+    pub available: i64,
+    /// Best estimate of the balance (published + this till's unsynced points).
+    pub balance: i64,
+    /// The balance last published by the cloud.
+    pub published: i64,
+    /// What one point is worth, in minor units.
+    pub point_value: i64,
+    pub account: Option<AccountView>,
+}
+
+/// The loyalty part of a receipt.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct LoyaltyReceiptView {
+    pub member_id: String,
+    pub name: String,
+    pub earned: i64,
+    pub redeemed: i64,
+    pub reversed: i64,
+    pub returned: i64,
+    pub balance: i64,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -140,6 +190,7 @@ pub struct ReceiptView {
     pub printed: Option<bool>,
     pub print_error: Option<String>,
     pub opens_drawer: bool,
+    pub loyalty: Option<LoyaltyReceiptView>,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -283,8 +334,10 @@ pub struct CategoryArgs {
 
 #[derive(Clone, Debug, Deserialize, TS)]
 pub struct TenderArg {
-    /// cash, card, cabin or room
+    /// cash, card, cabin, room or points
     pub kind: String,
+    /// Points to redeem (points tender); the amount is points × the point value.
+    pub points: Option<String>,
     /// What this tender pays; `null` = the rest.
     pub amount: Option<String>,
     /// Cash handed over (for change).
@@ -301,6 +354,28 @@ pub struct TenderArg {
 pub struct PayArgs {
     pub tenders: Vec<TenderArg>,
     pub confirm_out_of_stock: bool,
+    /// A supervisor's approval for redeeming points above the till's offline caps.
+    pub approval: Option<Approval>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct MemberArgs {
+    /// Card or QR code, member id, or cabin/room account.
+    pub key: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct FindMembersArgs {
+    /// Part of a name, a phone number, an e-mail address or a card.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct EnrolArgs {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub card_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]
@@ -399,6 +474,13 @@ commands! {
     search(SearchArgs) -> Vec<ProductView>;
     categories(Empty) -> Vec<CategoryView>;
     category_products(CategoryArgs) -> Vec<ProductView>;
+    /// Members matching a name, phone number, e-mail or card.
+    find_members(FindMembersArgs) -> Vec<MemberView>;
+    /// Puts a member on the sale (by card, member id or cabin/room account).
+    attach_member(MemberArgs) -> TicketView;
+    detach_member(Empty) -> TicketView;
+    /// Enrols a new member (offline too) and puts them on the sale.
+    enrol_member(EnrolArgs) -> TicketView;
     /// Records the sale durably, then prints the receipt if a printer is configured.
     pay(PayArgs) -> ReceiptView;
     reprint(ReceiptArgs) -> ReceiptView;

@@ -5,6 +5,7 @@
 //! * `config` — the till's configuration file and validated settings.
 //! * `error` — the `{code, message}` error every caller sees.
 //! * `runtime` — the real clock and ids; the relay thread with heartbeats.
+//! * `loyalty` — members, enrolment, and the loyalty side of sales, refunds and voids.
 //! * `users` — the till's users, their PINs (argon2id) and the sign-in lockout.
 
 pub mod background;
@@ -16,6 +17,7 @@ pub mod doctor;
 pub mod error;
 pub mod input;
 pub mod ipc;
+pub mod loyalty;
 pub mod printout;
 pub mod receipt;
 pub mod reference;

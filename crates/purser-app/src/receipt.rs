@@ -254,3 +254,25 @@ pub fn report_text(s: &Settings, r: &ShiftReport) -> String {
     }
     out
 }
+
+/// The loyalty lines at the foot of a receipt.
+pub fn loyalty_text(l: &crate::loyalty::ReceiptLoyalty) -> String {
+    let mut out = String::new();
+    rule(&mut out);
+    row(&mut out, &format!("Member {}", l.name), "");
+    row(&mut out, &format!("  {}", l.member_id), "");
+    if l.redeemed > 0 {
+        row(&mut out, "Points redeemed", &format!("-{}", l.redeemed));
+    }
+    if l.earned > 0 {
+        row(&mut out, "Points earned", &format!("+{}", l.earned));
+    }
+    if l.returned > 0 {
+        row(&mut out, "Points returned", &format!("+{}", l.returned));
+    }
+    if l.reversed > 0 {
+        row(&mut out, "Points taken back", &format!("-{}", l.reversed));
+    }
+    row(&mut out, "Points balance", &l.balance.to_string());
+    out
+}

@@ -133,6 +133,9 @@ pub struct AccountInput {
     #[serde(default)]
     pub closed: bool,
     pub charge_account: Option<ChargeAccount>,
+    /// Per till, the last `till_seq` this balance includes (see the record's schema).
+    #[serde(default)]
+    pub applied_till_seq: std::collections::BTreeMap<String, u64>,
 }
 
 fn default_tier() -> String {
@@ -156,6 +159,7 @@ pub fn account_record(a: AccountInput, now: DateTime<Utc>) -> LoyaltyAccountReco
         },
         charge_account: a.charge_account,
         updated_at: now,
+        applied_till_seq: a.applied_till_seq,
     }
 }
 
@@ -237,8 +241,9 @@ pub fn demo_members(now: DateTime<Utc>) -> Vec<LoyaltyAccountRecord> {
                     charge_account: (n % 2 == 1).then(|| ChargeAccount {
                         account_kind: purser_core::tender::AccountKind::Cabin,
                         account_id: format!("CABIN-{}", 7000 + n),
-                        offline_limit: Money(50_000),
+                        offline_limit: Money(200_000),
                     }),
+                    applied_till_seq: Default::default(),
                 },
                 now,
             )

@@ -26,6 +26,7 @@ use purser_store::{
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::loyalty::LoyaltyCtx;
 
 /// A line to ring up: a SKU or barcode, a quantity (default 1 unit) and a discount.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +44,17 @@ pub struct SaleRequest {
     pub member_id: Option<String>,
     /// The cashier confirmed selling items the till believes are out of stock.
     pub confirm_out_of_stock: bool,
+    /// A supervisor approved redeeming points above the till's offline caps.
+    pub loyalty_approved_by: Option<String>,
+}
+
+/// How a cart is sold: the member on the sale and what the cashier confirmed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SaleOptions {
+    pub member_id: Option<String>,
+    pub confirm_out_of_stock: bool,
+    /// A supervisor approved redeeming points above the till's offline caps.
+    pub loyalty_approved_by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,7 +167,7 @@ impl Till {
         at.with_timezone(&self.settings.timezone).date_naive()
     }
 
-    fn ctx(&self, at: DateTime<Utc>, shift: Option<&ShiftRow>) -> EventContext {
+    pub(crate) fn ctx(&self, at: DateTime<Utc>, shift: Option<&ShiftRow>) -> EventContext {
         EventContext {
             store_id: self.settings.config.store.store_id.clone(),
             till_id: self.settings.config.store.till_id.clone(),
@@ -296,8 +308,11 @@ impl Till {
         self.sell_cart(
             &cart,
             &req.tenders,
-            req.member_id.clone(),
-            req.confirm_out_of_stock,
+            &SaleOptions {
+                member_id: req.member_id.clone(),
+                confirm_out_of_stock: req.confirm_out_of_stock,
+                loyalty_approved_by: req.loyalty_approved_by.clone(),
+            },
         )
     }
 
@@ -307,9 +322,16 @@ impl Till {
         &mut self,
         cart: &Cart,
         tenders: &[TenderInput],
-        member_id: Option<String>,
-        confirm_out_of_stock: bool,
+        opts: &SaleOptions,
     ) -> AppResult<Recorded<SaleCompleted>> {
+        let confirm_out_of_stock = opts.confirm_out_of_stock;
+        let member_id = opts
+            .member_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string);
+        let approved_by = opts.loyalty_approved_by.as_deref();
         let shift = self.require_shift()?;
         if cart.lines.is_empty() {
             return Err(AppError::invalid("a sale needs at least one item"));
@@ -335,6 +357,9 @@ impl Till {
         let topic = self.settings.config.topics.payments.clone();
         let block_out_of_stock =
             self.settings.config.stock.out_of_stock == crate::config::OutOfStock::Block;
+        let loyalty = LoyaltyCtx::new(&self.settings);
+        let ids = self.ids.clone();
+        let new_id = move || ids.new_id();
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleCompleted)> {
@@ -370,6 +395,13 @@ impl Till {
                         so_far += t.amount();
                     }
                 }
+                let (member, available_before) = loyalty.check_sale(
+                    a,
+                    member_id.as_deref(),
+                    &settlement.tenders,
+                    ctx.business_date,
+                    approved_by,
+                )?;
                 let body = SaleCompleted::new(
                     sale_id,
                     a.next_receipt_no(),
@@ -377,7 +409,7 @@ impl Till {
                     cart.discount,
                     priced,
                     settlement,
-                    member_id,
+                    member.as_ref().map(|m| m.member_id.clone()),
                 );
                 let event = a.emit(
                     &ctx,
@@ -386,6 +418,16 @@ impl Till {
                     &topic,
                 )?;
                 a.insert_sale(&event, &body)?;
+                loyalty.record_sale(
+                    a,
+                    &ctx,
+                    event.header.till_seq,
+                    &body,
+                    member.as_ref(),
+                    available_before,
+                    approved_by,
+                    &new_id,
+                )?;
                 Ok((event, body))
             },
         )?;
@@ -405,6 +447,10 @@ impl Till {
         let currency = self.settings.currency.code.clone();
         let rounding = self.settings.config.store.cash_rounding;
         let topic = self.settings.config.topics.payments.clone();
+        let loyalty = LoyaltyCtx::new(&self.settings);
+        let point_value = self.settings.config.store.point_value;
+        let ids = self.ids.clone();
+        let new_id = move || ids.new_id();
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleRefunded)> {
@@ -442,12 +488,33 @@ impl Till {
                 let lines = plan_refund(&sale.lines, &done, &wanted)?;
                 let total: Money = lines.iter().map(|l| l.amount).sum();
                 let tax_total: Money = lines.iter().map(|l| l.tax).sum();
-                let settlement = settle(total, std::slice::from_ref(&req.tender), rounding)?;
+                // Points the sale redeemed go back as points, in proportion; the rest of
+                // the money goes back the way the cashier chose.
+                let points_back = loyalty.refund_points(a, &sale, total)?;
+                let mut tenders = Vec::with_capacity(2);
+                let mut returned_points = 0;
+                if let Some((member_id, points)) = points_back {
+                    let amount = Money(points.saturating_mul(point_value));
+                    tenders.push(TenderInput::Points {
+                        member_id,
+                        points,
+                        amount,
+                    });
+                    returned_points = points;
+                    if amount < total {
+                        tenders.push(req.tender.clone());
+                    }
+                } else {
+                    tenders.push(req.tender.clone());
+                }
+                let settlement = settle(total, &tenders, rounding)?;
+                let mut refunded_after = done.clone();
+                refunded_after.extend(lines.iter().map(|l| (l.line_no, l.quantity.amount())));
                 let body = SaleRefunded {
                     refund_id,
                     receipt_no: a.next_receipt_no(),
                     original_sale_id: sale.sale_id,
-                    original_receipt_no: sale.receipt_no,
+                    original_receipt_no: sale.receipt_no.clone(),
                     currency,
                     lines,
                     total,
@@ -464,6 +531,18 @@ impl Till {
                     &topic,
                 )?;
                 a.insert_refund(&event, &body)?;
+                loyalty.record_reversal(
+                    a,
+                    &ctx,
+                    event.header.till_seq,
+                    &sale,
+                    &body.receipt_no,
+                    "refund",
+                    &refunded_after,
+                    returned_points,
+                    &body.tenders,
+                    &new_id,
+                )?;
                 Ok((event, body))
             },
         )?;
@@ -486,6 +565,9 @@ impl Till {
         let event_id = self.ids.new_id();
         let currency = self.settings.currency.code.clone();
         let topic = self.settings.config.topics.payments.clone();
+        let loyalty = LoyaltyCtx::new(&self.settings);
+        let ids = self.ids.clone();
+        let new_id = move || ids.new_id();
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleVoided)> {
@@ -501,15 +583,41 @@ impl Till {
                 a.void_sale(&sale, now, reason, approved_by)?;
                 let body = SaleVoided {
                     sale_id: sale.sale_id,
-                    receipt_no: sale.receipt_no,
+                    receipt_no: sale.receipt_no.clone(),
                     currency,
                     total: sale.total,
                     tax_total: sale.tax_total,
-                    tenders: sale.tenders,
+                    tenders: sale.tenders.clone(),
                     reason: reason.to_string(),
                     approved_by: approved_by.map(str::to_string),
                 };
                 let event = a.emit(&ctx, event_id, EventBody::SaleVoided(body.clone()), &topic)?;
+                // Everything the sale earned and redeemed goes back, and its charges.
+                let all: Vec<(u32, i64)> = sale
+                    .lines
+                    .iter()
+                    .map(|l| (l.line_no, l.quantity.amount()))
+                    .collect();
+                let redeemed: i64 = sale
+                    .tenders
+                    .iter()
+                    .map(|t| match t {
+                        Tender::Points { points, .. } => *points,
+                        _ => 0,
+                    })
+                    .sum();
+                loyalty.record_reversal(
+                    a,
+                    &ctx,
+                    event.header.till_seq,
+                    &sale,
+                    &body.receipt_no,
+                    "void",
+                    &all,
+                    redeemed,
+                    &sale.tenders,
+                    &new_id,
+                )?;
                 Ok((event, body))
             },
         )?;

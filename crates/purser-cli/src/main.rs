@@ -73,6 +73,9 @@ enum Command {
         /// SKU or barcode
         code: String,
     },
+    /// Loyalty members: find, show, enrol (as the till's window does).
+    #[command(subcommand)]
+    Member(MemberCmd),
     /// The cash drawer.
     #[command(subcommand)]
     Drawer(DrawerCmd),
@@ -203,6 +206,29 @@ struct SellArgs {
     /// Sell items the till's count says are out of stock (when the store only warns)
     #[arg(long)]
     confirm_out_of_stock: bool,
+    /// Supervisor who approved redeeming points above the till's offline caps
+    #[arg(long)]
+    approved_by: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum MemberCmd {
+    /// Members whose name, phone number, e-mail, card or id matches TEXT.
+    Find { text: String },
+    /// One member by card, member id or cabin/room account, with the points available here.
+    Show { key: String },
+    /// Enrol a new member at this till (works offline).
+    Enrol {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Loyalty card or QR code to give the member
+        #[arg(long)]
+        card: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -594,6 +620,7 @@ fn sell(cli: &Cli, a: &SellArgs) -> AppResult<()> {
     let mut req = SaleRequest {
         member_id: a.member.clone(),
         confirm_out_of_stock: a.confirm_out_of_stock,
+        loyalty_approved_by: a.approved_by.clone(),
         ..Default::default()
     };
     for i in &a.items {
@@ -612,9 +639,103 @@ fn sell(cli: &Cli, a: &SellArgs) -> AppResult<()> {
         req.discount = Some(purser_app::input::parse_discount(d, &s.currency)?);
     }
     let r = t.sell(&req)?;
+    let loyalty = t.receipt_loyalty(&r.body.receipt_no, false)?;
     print_event(cli.format, &r.event, || {
-        receipt::sale_text(&s, &r.event, &r.body)
+        let mut text = receipt::sale_text(&s, &r.event, &r.body);
+        if let Some(l) = &loyalty {
+            text.push_str(&receipt::loyalty_text(l));
+        }
+        text
     })
+}
+
+fn member_json(t: &Till, m: &purser_app::loyalty::MemberInfo) -> serde_json::Value {
+    let r = &m.member;
+    serde_json::json!({
+        "member_id": r.member_id,
+        "name": r.name,
+        "tier": r.tier,
+        "phone": r.phone,
+        "email": r.email,
+        "card_ids": r.card_ids,
+        "status": if r.active { "active" } else { "closed" },
+        "local_only": r.local_only,
+        "points": {"published": m.published, "available": m.available, "estimated": m.estimated},
+        "account": r.account.as_ref().map(|(kind, id, limit)| serde_json::json!({
+            "kind": kind, "account_id": id,
+            "offline_limit": t.settings().money(*limit),
+            "unconfirmed": t.settings().money(m.unconfirmed_charges),
+        })),
+    })
+}
+
+fn member_line(t: &Till, m: &purser_app::loyalty::MemberInfo) -> String {
+    let r = &m.member;
+    let mut line = format!(
+        "{}  {}  {}  {} points available ({} published, {} estimated)",
+        r.member_id, r.name, r.tier, m.available, m.published, m.estimated
+    );
+    if !r.active {
+        line.push_str("  CLOSED");
+    }
+    if r.local_only {
+        line.push_str("  enrolled here, not yet published");
+    }
+    if let Some((kind, id, limit)) = &r.account {
+        line.push_str(&format!(
+            "\n    {kind} {id}: offline limit {}, {} charged here unconfirmed",
+            t.settings().money(*limit),
+            t.settings().money(m.unconfirmed_charges)
+        ));
+    }
+    for (label, v) in [("phone", &r.phone), ("e-mail", &r.email)] {
+        if let Some(v) = v {
+            line.push_str(&format!("\n    {label} {v}"));
+        }
+    }
+    if !r.card_ids.is_empty() {
+        line.push_str(&format!("\n    cards {}", r.card_ids.join(", ")));
+    }
+    line
+}
+
+fn member(cli: &Cli, c: &MemberCmd) -> AppResult<()> {
+    let mut t = till(cli)?;
+    match c {
+        MemberCmd::Find { text } => {
+            let found = t.find_members(text, 50)?;
+            match cli.format {
+                Format::Json => {
+                    print_json(&found.iter().map(|m| member_json(&t, m)).collect::<Vec<_>>())?
+                }
+                Format::Text if found.is_empty() => println!("no member matches '{}'", text.trim()),
+                Format::Text => {
+                    for m in &found {
+                        println!("{}", member_line(&t, m));
+                    }
+                }
+            }
+        }
+        MemberCmd::Show { key } => {
+            let m = t.member(key)?;
+            match cli.format {
+                Format::Json => print_json(&member_json(&t, &m))?,
+                Format::Text => println!("{}", member_line(&t, &m)),
+            }
+        }
+        MemberCmd::Enrol {
+            name,
+            phone,
+            email,
+            card,
+        } => {
+            let r = t.enrol(name, phone.as_deref(), email.as_deref(), card.as_deref())?;
+            print_event(cli.format, &r.event, || {
+                format!("enrolled {} as member {}\n", r.body.name, r.body.member_id)
+            })?;
+        }
+    }
+    Ok(())
 }
 
 fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
@@ -1206,6 +1327,7 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
         }) => topics_ensure(cli, *partitions, *replication)?,
         Command::Streams(c) => streams(cli, c)?,
         Command::Stock { code } => stock(cli, code)?,
+        Command::Member(c) => member(cli, c)?,
         Command::Relay(a) => relay(cli, a)?,
         Command::Journal(JournalCmd::Verify) => {
             if !journal(cli)? {

@@ -160,6 +160,34 @@ fn event_schemas() -> Vec<(String, Value)> {
             "A till's periodic sign of life with its outbox backlog.",
             schema_of::<TillHeartbeat>,
         ),
+        doc(
+            "loyalty.enrolled",
+            Stream::Loyalty,
+            1,
+            "A member enrolled at a till, offline too, with the keys that let the cloud merge a person enrolled twice.",
+            schema_of::<MemberEnrolled>,
+        ),
+        doc(
+            "loyalty.points_earned",
+            Stream::Loyalty,
+            1,
+            "Points a member earned on a sale, per line, so refunds reverse exactly these.",
+            schema_of::<PointsEarned>,
+        ),
+        doc(
+            "loyalty.points_redeemed",
+            Stream::Loyalty,
+            1,
+            "Points a member spent as a tender, with the balance the till relied on and any supervisor approval above its offline caps.",
+            schema_of::<PointsRedeemed>,
+        ),
+        doc(
+            "loyalty.points_reversed",
+            Stream::Loyalty,
+            1,
+            "A refund or void taking back earned points and giving back redeemed ones.",
+            schema_of::<PointsReversed>,
+        ),
     ]
 }
 
@@ -423,7 +451,7 @@ pub fn examples() -> Vec<(String, String, Value)> {
         (
             "sale.completed.v1",
             "split-cash-card-sales-tax-with-discounts",
-            ev(9, 30, EventBody::SaleCompleted(s2)),
+            ev(9, 30, EventBody::SaleCompleted(s2.clone())),
         ),
         (
             "sale.completed.v1",
@@ -502,10 +530,139 @@ pub fn examples() -> Vec<(String, String, Value)> {
             ),
         ),
     ];
+    out.extend(loyalty_examples(&s2, &mut ev));
     out.extend(record_examples());
     out.drain(..)
         .map(|(t, n, v)| (t.to_string(), n.to_string(), v))
         .collect()
+}
+
+/// Loyalty events of a gold member: enrolment, points earned on a sale, points redeemed
+/// as a tender, and a refund reversing both.
+fn loyalty_examples(
+    sale: &SaleCompleted,
+    ev: &mut impl FnMut(u32, u32, EventBody) -> Value,
+) -> Vec<(&'static str, &'static str, Value)> {
+    use crate::loyalty::{earned_reversed_through, EarnLine, EarnRules, Enrolment};
+    let enrolment = Enrolment::new(
+        "Grace Hopper",
+        Some("+1 (555) 010-0042"),
+        Some("Grace@Example.org"),
+        Some("LC-100042"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let rules = EarnRules {
+        points_per_unit: 1,
+        tier_multiplier_percent: [("gold".to_string(), 200)].into_iter().collect(),
+        excluded_skus: Default::default(),
+        excluded_categories: Default::default(),
+        promotions: vec![],
+    };
+    let lines: Vec<EarnLine> = sale
+        .lines
+        .iter()
+        .map(|l| EarnLine {
+            line_no: l.line_no,
+            sku: l.sku.clone(),
+            category: None,
+            total: l.total,
+        })
+        .collect();
+    let paid_with_points = Money(300);
+    let earning = rules.earn(
+        &lines,
+        "gold",
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default(),
+        paid_with_points,
+        2,
+    );
+    let sold: Vec<(u32, i64)> = sale
+        .lines
+        .iter()
+        .map(|l| (l.line_no, l.quantity.amount()))
+        .collect();
+    let first = &sale.lines[0];
+    let reversed = earned_reversed_through(
+        &earning.lines,
+        &sold,
+        &[(first.line_no, first.quantity.amount())],
+    );
+    let member = "019ab9f0-0000-7000-8000-000000000042".to_string();
+    vec![
+        (
+            "loyalty.enrolled.v1",
+            "enrolled-offline-at-the-bar",
+            ev(
+                9,
+                28,
+                EventBody::MemberEnrolled(MemberEnrolled {
+                    member_id: member.clone(),
+                    name: enrolment.name.clone(),
+                    phone: enrolment.phone.clone(),
+                    email: enrolment.email.clone(),
+                    card_ids: enrolment.card_id.iter().cloned().collect(),
+                    tier: "member".into(),
+                    match_keys: enrolment.match_keys(),
+                }),
+            ),
+        ),
+        (
+            "loyalty.points_redeemed.v1",
+            "300-points-as-a-tender",
+            ev(
+                9,
+                30,
+                EventBody::PointsRedeemed(PointsRedeemed {
+                    member_id: "M-000417".into(),
+                    sale_id: sale.sale_id,
+                    receipt_no: sale.receipt_no.clone(),
+                    points: 300,
+                    currency: "EUR".into(),
+                    amount: paid_with_points,
+                    available_before: 12_480,
+                    approved_by: None,
+                }),
+            ),
+        ),
+        (
+            "loyalty.points_earned.v1",
+            "gold-double-points",
+            ev(
+                9,
+                30,
+                EventBody::PointsEarned(PointsEarned {
+                    member_id: "M-000417".into(),
+                    sale_id: sale.sale_id,
+                    receipt_no: sale.receipt_no.clone(),
+                    points: earning.points,
+                    currency: "EUR".into(),
+                    base: earning.base,
+                    tier: "gold".into(),
+                    tier_multiplier_percent: earning.tier_multiplier_percent,
+                    promotions: earning.promotions.clone(),
+                    lines: earning.lines.clone(),
+                }),
+            ),
+        ),
+        (
+            "loyalty.points_reversed.v1",
+            "first-line-refunded",
+            ev(
+                11,
+                15,
+                EventBody::PointsReversed(PointsReversed {
+                    member_id: "M-000417".into(),
+                    original_sale_id: sale.sale_id,
+                    original_receipt_no: sale.receipt_no.clone(),
+                    receipt_no: "T3-000105".into(),
+                    reason: "refund".into(),
+                    earned_reversed: reversed,
+                    earned_shortfall: 0,
+                    redeemed_returned: 0,
+                }),
+            ),
+        ),
+    ]
 }
 
 fn json(v: &impl serde::Serialize) -> Value {
@@ -588,6 +745,7 @@ fn record_examples() -> Vec<(&'static str, &'static str, Value)> {
             offline_limit: Money(50_000),
         }),
         updated_at: at(5, 45),
+        applied_till_seq: [("T3".to_string(), 96)].into_iter().collect(),
     };
     let closed = LoyaltyAccountRecord {
         member_id: "M-000012".into(),
@@ -599,6 +757,7 @@ fn record_examples() -> Vec<(&'static str, &'static str, Value)> {
         points_balance: 0,
         status: MemberStatus::Closed,
         charge_account: None,
+        applied_till_seq: Default::default(),
         ..gold.clone()
     };
     vec![

@@ -152,6 +152,73 @@ pub struct TillHeartbeat {
     pub last_published_at: Option<DateTime<Utc>>,
 }
 
+/// A member enrolled at a till (offline too). The member id is a UUIDv7 made at the till;
+/// `match_keys` let the cloud merge a person enrolled twice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MemberEnrolled {
+    pub member_id: String,
+    pub name: String,
+    /// Normalised: digits with an optional leading `+`.
+    pub phone: Option<String>,
+    /// Lower-cased.
+    pub email: Option<String>,
+    pub card_ids: Vec<String>,
+    pub tier: String,
+    /// e.g. `phone:+442079460001`, `email:ada@example.org`
+    pub match_keys: Vec<String>,
+}
+
+/// Points a member earned on a sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PointsEarned {
+    pub member_id: String,
+    pub sale_id: Uuid,
+    pub receipt_no: String,
+    pub points: i64,
+    pub currency: String,
+    /// The part of the sale that earned points, in minor units.
+    pub base: Money,
+    pub tier: String,
+    pub tier_multiplier_percent: u32,
+    pub promotions: Vec<String>,
+    pub lines: Vec<crate::loyalty::LineEarning>,
+}
+
+/// Points a member spent as a tender on a sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PointsRedeemed {
+    pub member_id: String,
+    pub sale_id: Uuid,
+    pub receipt_no: String,
+    pub points: i64,
+    pub currency: String,
+    /// What the points paid, in minor units.
+    pub amount: Money,
+    /// The balance the till relied on (published balance and its own unsynced events).
+    pub available_before: i64,
+    /// A supervisor approved going above the till's offline redemption caps.
+    pub approved_by: Option<String>,
+}
+
+/// A refund or void giving back earned and redeemed points of an earlier sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PointsReversed {
+    pub member_id: String,
+    pub original_sale_id: Uuid,
+    pub original_receipt_no: String,
+    /// The refund's receipt number, or the voided sale's.
+    pub receipt_no: String,
+    /// refund or void
+    pub reason: String,
+    /// Earned points taken back from the member.
+    pub earned_reversed: i64,
+    /// Earned points that should have been taken back but were no longer in the balance
+    /// the till knew of (already spent); the cloud settles them.
+    pub earned_shortfall: i64,
+    /// Redeemed points given back to the member.
+    pub redeemed_returned: i64,
+}
+
 /// The body of an event, one variant per event type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventBody {
@@ -162,6 +229,10 @@ pub enum EventBody {
     ShiftOpened(ShiftOpened),
     ShiftClosed(ShiftClosed),
     TillHeartbeat(TillHeartbeat),
+    MemberEnrolled(MemberEnrolled),
+    PointsEarned(PointsEarned),
+    PointsRedeemed(PointsRedeemed),
+    PointsReversed(PointsReversed),
 }
 
 /// (event_type, stream, schema version) of every event type, in the order of `EventBody`.
@@ -173,6 +244,10 @@ pub const EVENT_TYPES: &[(&str, Stream, u32)] = &[
     ("shift.opened", Stream::Tills, 1),
     ("shift.closed", Stream::Tills, 1),
     ("till.heartbeat", Stream::Tills, 1),
+    ("loyalty.enrolled", Stream::Loyalty, 1),
+    ("loyalty.points_earned", Stream::Loyalty, 1),
+    ("loyalty.points_redeemed", Stream::Loyalty, 1),
+    ("loyalty.points_reversed", Stream::Loyalty, 1),
 ];
 
 impl EventBody {
@@ -185,6 +260,20 @@ impl EventBody {
             EventBody::ShiftOpened(_) => 4,
             EventBody::ShiftClosed(_) => 5,
             EventBody::TillHeartbeat(_) => 6,
+            EventBody::MemberEnrolled(_) => 7,
+            EventBody::PointsEarned(_) => 8,
+            EventBody::PointsRedeemed(_) => 9,
+            EventBody::PointsReversed(_) => 10,
+        }
+    }
+    /// The member a loyalty event is about (its Kafka key).
+    pub fn member_id(&self) -> Option<&str> {
+        match self {
+            EventBody::MemberEnrolled(b) => Some(&b.member_id),
+            EventBody::PointsEarned(b) => Some(&b.member_id),
+            EventBody::PointsRedeemed(b) => Some(&b.member_id),
+            EventBody::PointsReversed(b) => Some(&b.member_id),
+            _ => None,
         }
     }
     pub fn event_type(&self) -> &'static str {
@@ -205,6 +294,10 @@ impl EventBody {
             EventBody::ShiftOpened(b) => serde_json::to_value(b),
             EventBody::ShiftClosed(b) => serde_json::to_value(b),
             EventBody::TillHeartbeat(b) => serde_json::to_value(b),
+            EventBody::MemberEnrolled(b) => serde_json::to_value(b),
+            EventBody::PointsEarned(b) => serde_json::to_value(b),
+            EventBody::PointsRedeemed(b) => serde_json::to_value(b),
+            EventBody::PointsReversed(b) => serde_json::to_value(b),
         }
     }
 }
@@ -268,9 +361,13 @@ impl Event {
     }
 
     /// The Kafka message key: the till for payments and tills topics, so one till's events
-    /// stay in one partition and in order.
+    /// stay in one partition and in order; the member for loyalty events, so one member's
+    /// events stay in order.
     pub fn key(&self) -> String {
-        self.header.till_id.clone()
+        match self.body.member_id() {
+            Some(m) if self.body.stream() == Stream::Loyalty => m.to_string(),
+            _ => self.header.till_id.clone(),
+        }
     }
 
     /// CloudEvents Kafka protocol binding, binary mode.

@@ -81,6 +81,10 @@ pub struct LoyaltyAccountRecord {
     pub status: MemberStatus,
     pub charge_account: Option<ChargeAccount>,
     pub updated_at: DateTime<Utc>,
+    /// Per till id, the highest `till_seq` of that till's loyalty and charge events this
+    /// balance already includes. A till counts its own later events as unsynced.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub applied_till_seq: std::collections::BTreeMap<String, u64>,
 }
 
 /// Which inbound topic a record came from.

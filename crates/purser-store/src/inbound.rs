@@ -85,12 +85,12 @@ fn upsert_member(tx: &Transaction<'_>, m: &LoyaltyAccountRecord) -> Result<()> {
         None => (None, None, None),
     };
     tx.prepare_cached(
-        "INSERT INTO members (member_id, name, phone, email, tier, points_balance, status, account_kind, account_id, offline_limit, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        "INSERT INTO members (member_id, name, phone, email, tier, points_balance, status, account_kind, account_id, offline_limit, updated_at, applied)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT(member_id) DO UPDATE SET name = excluded.name, phone = excluded.phone, email = excluded.email,
            tier = excluded.tier, points_balance = excluded.points_balance, status = excluded.status,
            account_kind = excluded.account_kind, account_id = excluded.account_id,
-           offline_limit = excluded.offline_limit, updated_at = excluded.updated_at",
+           offline_limit = excluded.offline_limit, updated_at = excluded.updated_at, applied = excluded.applied",
     )?
     .execute(params![
         m.member_id,
@@ -103,8 +103,14 @@ fn upsert_member(tx: &Transaction<'_>, m: &LoyaltyAccountRecord) -> Result<()> {
         kind,
         account,
         limit,
-        format_ts(m.updated_at)
+        format_ts(m.updated_at),
+        (!m.applied_till_seq.is_empty())
+            .then(|| serde_json::to_string(&m.applied_till_seq))
+            .transpose()?
     ])?;
+    // A member enrolled at this till is now the cloud's: the local copy steps aside.
+    tx.prepare_cached("UPDATE enrolled_members SET seen_in_stream = 1 WHERE member_id = ?1 AND seen_in_stream = 0")?
+        .execute(params![m.member_id])?;
     tx.prepare_cached("DELETE FROM member_cards WHERE member_id = ?1")?
         .execute(params![m.member_id])?;
     let mut card = tx.prepare_cached(
@@ -168,6 +174,10 @@ fn apply_one(
         Ok(Inbound::MemberRemoved { member_id }) => {
             tx.prepare_cached("DELETE FROM members WHERE member_id = ?1")?
                 .execute(params![member_id])?;
+            tx.prepare_cached(
+                "UPDATE enrolled_members SET seen_in_stream = 1 WHERE member_id = ?1",
+            )?
+            .execute(params![member_id])?;
             stats.applied += 1;
         }
     }

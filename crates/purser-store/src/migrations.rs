@@ -261,6 +261,48 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX products_category ON products(active, category, name);
     "#,
+    // v6: loyalty at the till. `loyalty_ledger` holds this till's own loyalty effects
+    // (points earned, redeemed, reversed, given back) and cabin/room charges, each with
+    // the till_seq of the event that carried it, so the till can tell which of them the
+    // published balance (`members.applied`, per-till till_seq watermarks) already
+    // includes. `enrolled_members` are members enrolled here, usable before the cloud
+    // publishes them; `seen_in_stream` turns the local copy off once it has.
+    r#"
+    ALTER TABLE members ADD COLUMN applied TEXT;
+    CREATE TABLE loyalty_ledger (
+        id INTEGER PRIMARY KEY,
+        till_seq INTEGER NOT NULL,
+        member_id TEXT,
+        account_id TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('earn', 'redeem', 'reverse_earn', 'return_redeem', 'charge', 'charge_back')),
+        points INTEGER NOT NULL DEFAULT 0,
+        amount INTEGER NOT NULL DEFAULT 0,
+        sale_id TEXT NOT NULL,
+        -- The receipt the row belongs to: the sale's, or the refund's or void's.
+        receipt_no TEXT NOT NULL,
+        business_date TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        detail TEXT
+    );
+    CREATE INDEX loyalty_ledger_member ON loyalty_ledger(member_id, till_seq) WHERE member_id IS NOT NULL;
+    CREATE INDEX loyalty_ledger_account ON loyalty_ledger(account_id, till_seq) WHERE account_id IS NOT NULL;
+    CREATE INDEX loyalty_ledger_sale ON loyalty_ledger(sale_id);
+    CREATE INDEX loyalty_ledger_receipt ON loyalty_ledger(receipt_no);
+    CREATE INDEX loyalty_ledger_day ON loyalty_ledger(business_date, kind);
+    CREATE TABLE enrolled_members (
+        member_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        phone TEXT,
+        email TEXT,
+        card_id TEXT UNIQUE,
+        tier TEXT NOT NULL,
+        enrolled_at TEXT NOT NULL,
+        till_seq INTEGER NOT NULL,
+        seen_in_stream INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX enrolled_members_phone ON enrolled_members(phone) WHERE phone IS NOT NULL;
+    CREATE INDEX enrolled_members_email ON enrolled_members(email) WHERE email IS NOT NULL;
+    "#,
 ];
 
 pub fn latest_version() -> i64 {

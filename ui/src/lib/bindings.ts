@@ -3,6 +3,20 @@
 
 import { call } from "./transport";
 
+export type AccountView = { 
+/**
+ * cabin or room
+ */
+kind: string, account_id: string, offline_limit: number, 
+/**
+ * Charged here and not yet confirmed by the accounts stream.
+ */
+unconfirmed: number, 
+/**
+ * What may still be charged here before the cloud confirms.
+ */
+chargeable: number, };
+
 export type AddItemArgs = { 
 /**
  * A barcode or SKU.
@@ -47,13 +61,55 @@ export type DrawerArgs = { reason: string, approval: Approval, };
 
 export type Empty = Record<symbol, never>;
 
+export type EnrolArgs = { name: string, phone: string | null, email: string | null, card_id: string | null, };
+
 export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "printer_unavailable" | "locked" | "wrong_pin" | "internal";
+
+export type FindMembersArgs = { 
+/**
+ * Part of a name, a phone number, an e-mail address or a card.
+ */
+text: string, };
 
 export type LineArgs = { line_no: number, };
 
+export type LoyaltyReceiptView = { member_id: string, name: string, earned: number, redeemed: number, reversed: number, returned: number, balance: number, };
+
+export type MemberArgs = { 
+/**
+ * Card or QR code, member id, or cabin/room account.
+ */
+key: string, };
+
+export type MemberView = { member_id: string, name: string, tier: string, phone: string | null, email: string | null, card_ids: Array<string>, active: boolean, 
+/**
+ * Enrolled at this till; the cloud has not published the member yet.
+ */
+local_only: boolean, 
+/**
+ * Points the member may redeem here now.
+ */
+available: number, 
+/**
+ * Best estimate of the balance (published + this till's unsynced points).
+ */
+balance: number, 
+/**
+ * The balance last published by the cloud.
+ */
+published: number, 
+/**
+ * What one point is worth, in minor units.
+ */
+point_value: number, account: AccountView | null, };
+
 export type OpenShiftArgs = { float: string, };
 
-export type PayArgs = { tenders: Array<TenderArg>, confirm_out_of_stock: boolean, };
+export type PayArgs = { tenders: Array<TenderArg>, confirm_out_of_stock: boolean, 
+/**
+ * A supervisor's approval for redeeming points above the till's offline caps.
+ */
+approval: Approval | null, };
 
 export type PdfView = { path: string, };
 
@@ -73,7 +129,7 @@ kind: string, receipt_no: string, total: number, change: number, text: string,
 /**
  * `null` when no printer is configured.
  */
-printed: boolean | null, print_error: string | null, opens_drawer: boolean, };
+printed: boolean | null, print_error: string | null, opens_drawer: boolean, loyalty: LoyaltyReceiptView | null, };
 
 export type RefundArgs = { receipt_no: string, 
 /**
@@ -157,9 +213,13 @@ export type TaxView = { tax_class: string, rate: string, base: number, tax: numb
 
 export type TenderArg = { 
 /**
- * cash, card, cabin or room
+ * cash, card, cabin, room or points
  */
 kind: string, 
+/**
+ * Points to redeem (points tender); the amount is points × the point value.
+ */
+points: string | null, 
 /**
  * What this tender pays; `null` = the rest.
  */
@@ -188,7 +248,11 @@ tax_mode: string, total: number, items: number,
  * Set when a price arrived from headquarters after a line was rung up: the line
  * keeps the price it was rung up at.
  */
-price_changed: Array<string>, };
+price_changed: Array<string>, 
+/**
+ * The loyalty member on the sale.
+ */
+member: MemberView | null, };
 
 export type UserView = { user_id: string, name: string, 
 /**
@@ -198,7 +262,7 @@ role: string, active: boolean, locked_until: string | null, };
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 
-export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users"] as const;
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users"] as const;
 
 /** The till's identity and settings the window needs before anyone signs in. */
 export const app_info = (): Promise<AppInfo> => call("app_info", {});
@@ -221,6 +285,13 @@ export const clear_ticket = (): Promise<TicketView> => call("clear_ticket", {});
 export const search = (args: SearchArgs): Promise<Array<ProductView>> => call("search", args);
 export const categories = (): Promise<Array<CategoryView>> => call("categories", {});
 export const category_products = (args: CategoryArgs): Promise<Array<ProductView>> => call("category_products", args);
+/** Members matching a name, phone number, e-mail or card. */
+export const find_members = (args: FindMembersArgs): Promise<Array<MemberView>> => call("find_members", args);
+/** Puts a member on the sale (by card, member id or cabin/room account). */
+export const attach_member = (args: MemberArgs): Promise<TicketView> => call("attach_member", args);
+export const detach_member = (): Promise<TicketView> => call("detach_member", {});
+/** Enrols a new member (offline too) and puts them on the sale. */
+export const enrol_member = (args: EnrolArgs): Promise<TicketView> => call("enrol_member", args);
 /** Records the sale durably, then prints the receipt if a printer is configured. */
 export const pay = (args: PayArgs): Promise<ReceiptView> => call("pay", args);
 export const reprint = (args: ReceiptArgs): Promise<ReceiptView> => call("reprint", args);
