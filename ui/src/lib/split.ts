@@ -2,7 +2,7 @@
 // and the change for cash.
 
 export interface TenderPart {
-  kind: "cash" | "card" | "cabin" | "room";
+  kind: "cash" | "card" | "cabin" | "room" | "points";
   /** Minor units this part pays (cash: what it pays of the total, not what was handed). */
   amount: number;
   tendered?: number;
@@ -11,6 +11,8 @@ export interface TenderPart {
   approval_code?: string;
   offline?: boolean;
   account_id?: string;
+  /** Loyalty points redeemed by a points part. */
+  points?: number;
 }
 
 export function remaining(total: number, parts: TenderPart[]): number {

@@ -20,6 +20,25 @@ function ticket(total: number) {
     total,
     items: 1,
     price_changed: [],
+    member: null as any,
+  };
+}
+
+function member(available: number) {
+  return {
+    member_id: "M1",
+    name: "Ada Lovelace",
+    tier: "gold",
+    phone: null,
+    email: null,
+    card_ids: ["LC-1"],
+    active: true,
+    local_only: false,
+    available,
+    balance: available,
+    published: available,
+    point_value: 1,
+    account: { kind: "cabin", account_id: "CABIN-7001", offline_limit: 50000, unconfirmed: 0, chargeable: 50000 },
   };
 }
 
@@ -65,7 +84,7 @@ describe("the payment screen", () => {
     await tick();
     const pay = calls.find((c) => c.name === "pay")!;
     expect(pay.args.tenders).toEqual([
-      { kind: "cash", amount: null, tendered: "12.34", brand: null, last4: null, approval_code: null, offline: false, account_id: null },
+      { kind: "cash", amount: null, tendered: "12.34", brand: null, last4: null, approval_code: null, offline: false, account_id: null, points: null },
     ]);
     expect(app.screen).toBe("receipt");
   });
@@ -118,5 +137,47 @@ describe("the payment screen", () => {
     await fireEvent.click(screen.getByTestId("take-card"));
     expect(calls).toEqual([]);
     expect(app.error).toContain("Last 4 digits");
+  });
+
+  it("offers points only with a member, caps them at the balance, and asks a supervisor above the till's limit", async () => {
+    render(Pay);
+    expect(screen.queryByTestId("method-points")).toBeNull();
+    cleanup();
+    const t = ticket(1234);
+    t.member = member(500);
+    app.ticket = t as any;
+    setTransport(async (name, args) => {
+      calls.push({ name, args });
+      if (name === "pay" && !(args as any).approval) throw { code: "approval_required", message: "this member has redeemed 900 unconfirmed points today" };
+      return name === "pay" ? receipt() : ticket(0);
+    });
+    render(Pay);
+    await fireEvent.click(screen.getByTestId("method-points"));
+    expect(screen.getByTestId("points-info").textContent).toContain("500 points available");
+    // More than available: refused locally, nothing sent.
+    await fireEvent.input(screen.getByTestId("points"), { target: { value: "600" } });
+    await fireEvent.click(screen.getByTestId("take-points"));
+    expect(calls).toEqual([]);
+    // Empty = as many as possible (500 = EUR 5.00), the rest on the guest's cabin.
+    await fireEvent.input(screen.getByTestId("points"), { target: { value: "" } });
+    await fireEvent.click(screen.getByTestId("take-points"));
+    expect(screen.getByTestId("due").textContent).toContain("EUR 7.34");
+    await fireEvent.click(screen.getByTestId("method-cabin"));
+    await fireEvent.click(screen.getByTestId("take-account"));
+    await new Promise((r) => setTimeout(r, 0));
+    await tick();
+    expect(screen.getByTestId("approval").textContent).toContain("900 unconfirmed points");
+    await fireEvent.input(screen.getByTestId("approval-user"), { target: { value: "ben" } });
+    await fireEvent.input(screen.getByTestId("approval-pin"), { target: { value: "2468" } });
+    await fireEvent.click(screen.getByTestId("approval-submit"));
+    await new Promise((r) => setTimeout(r, 0));
+    const pays = calls.filter((c) => c.name === "pay");
+    expect(pays.length).toBe(2);
+    expect(pays[1].args.approval).toEqual({ user_id: "ben", pin: "2468" });
+    expect(pays[1].args.tenders.map((x: any) => [x.kind, x.points, x.amount, x.account_id])).toEqual([
+      ["points", "500", "5.00", null],
+      ["cabin", null, "7.34", "CABIN-7001"],
+    ]);
+    expect(app.screen).toBe("receipt");
   });
 });
