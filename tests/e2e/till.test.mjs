@@ -312,3 +312,104 @@ test("a price change from head office shows at the till without a restart; the r
   }
   await wd.find("[data-testid=receipt-text]");
 });
+
+const num = (text, re) => Number((text.match(re) ?? [])[1]);
+
+/** The demo's stock is small: when the till says an item ran out, the cashier confirms. */
+async function confirmStockIfAsked() {
+  const deadline = Date.now() + 10000;
+  while (!(await wd.exists("[data-testid=receipt-text]")) && Date.now() < deadline) {
+    if (await wd.exists("[data-testid=sell-anyway]")) await click("[data-testid=sell-anyway]");
+    await sleep(100);
+  }
+}
+
+test("loyalty: scan a member card, earn, redeem offline, refund, and see the balance each time", async () => {
+  await click("[data-testid=next-customer]");
+  const [p1, p2] = await products(2);
+
+  // Ada (demo member M-000001, card LC-000001) shows her card: the member bar has her points.
+  await wd.typeKeys("LC-000001" + ENTER);
+  await wd.waitText("[data-testid=member-name]", /Ada Lovelace/);
+  const start = num(await wd.waitText("[data-testid=member-balance]", /balance/), /balance (\d+)/);
+  assert.ok(start > 0, "the demo member has points");
+  await scan(p1.barcode);
+  await wd.find("[data-testid=ticket-line]");
+  await shot("12-member-on-sale");
+  await click("[data-testid=pay]");
+  await click("[data-testid=quick-cash]");
+  await confirmStockIfAsked();
+  const earnedText = await wd.waitText("[data-testid=receipt-points]", /points earned/);
+  const earned = num(earnedText, /(\d+) points earned/);
+  assert.ok(earned > 0, earnedText);
+  assert.equal(num(earnedText, /balance (\d+)/), start + earned);
+  assert.match(await wd.waitText("[data-testid=receipt-text]", /Points earned/), /Points balance/);
+  await shot("13-receipt-points");
+  const firstReceipt = (await wd.waitText("[data-testid=receipt-title]", /\S/)).split(" ").at(-1);
+  await click("[data-testid=next-customer]");
+
+  // The broker goes away; Ada pays her next item with points all the same.
+  await broker.stop();
+  await wd.waitText("[data-testid=status-link]", /Offline/, 30000);
+  await click("[data-testid=member]");
+  await fill("[data-testid=member-search]", "Lovelace");
+  await click("[data-testid=member-find]");
+  await click("[data-testid=member-attach]");
+  await wd.waitText("[data-testid=member-balance]", new RegExp(`balance ${start + earned}\\b`));
+  await scan(p2.barcode);
+  await wd.find("[data-testid=ticket-line]");
+  await click("[data-testid=pay]");
+  await click("[data-testid=method-points]");
+  await wd.waitText("[data-testid=points-info]", /points available/);
+  await shot("14-pay-with-points");
+  await click("[data-testid=take-points]");
+  const deadline = Date.now() + 10000;
+  while (!(await wd.exists("[data-testid=receipt-text]")) && Date.now() < deadline) {
+    // Points may not cover the whole item: the rest in cash; confirm stock if asked.
+    if (await wd.exists("[data-testid=sell-anyway]")) await click("[data-testid=sell-anyway]");
+    else if (await wd.exists("[data-testid=method-cash]")) {
+      await click("[data-testid=method-cash]");
+      if (await wd.exists("[data-testid=quick-cash]")) await click("[data-testid=quick-cash]");
+    }
+    await sleep(200);
+  }
+  const redeemText = await wd.waitText("[data-testid=receipt-points]", /redeemed/);
+  const redeemed = num(redeemText, /(\d+) redeemed/);
+  const earned2 = num(redeemText, /(\d+) points earned/);
+  assert.ok(redeemed > 0, redeemText);
+  assert.equal(num(redeemText, /balance (\d+)/), start + earned - redeemed + earned2);
+  const secondReceipt = (await wd.waitText("[data-testid=receipt-title]", /\S/)).split(" ").at(-1);
+  await shot("15-redeemed-offline");
+  await wd.waitText("[data-testid=status-outbox]", /waiting/, 10000);
+
+  // Refund the points sale: the points come back, the earned ones go.
+  await click("[data-testid=next-customer]");
+  await click("[data-testid=refund]");
+  await fill("[data-testid=refund-receipt]", secondReceipt);
+  await click("[data-testid=refund-find]");
+  await wd.find("[data-testid=refund-lines]");
+  await click("[data-testid=refund-plus]");
+  await fill("[data-testid=refund-reason]", "changed her mind");
+  await click("[data-testid=refund-submit]");
+  await approve("ben", "2468");
+  const backText = await wd.waitText("[data-testid=receipt-points]", /returned/);
+  assert.equal(num(backText, /(\d+) returned/), redeemed);
+  assert.equal(num(backText, /(\d+) points taken back/), earned2);
+  assert.equal(num(backText, /balance (\d+)/), start + earned);
+  await shot("16-refund-points-back");
+
+  // Back online: every loyalty event reaches pos.loyalty.v1 once, keyed by the member.
+  await broker.start();
+  await wd.waitText("[data-testid=status-outbox]", /all sent/, 60000);
+  const loyalty = readTopic("pos.loyalty.v1").map((r) => ({ key: r.key, ...(typeof r.value === "string" ? JSON.parse(r.value) : r.value) }));
+  const ada = loyalty.filter((e) => e.member_id === "M-000001");
+  assert.ok(ada.every((e) => e.key === "M-000001"));
+  const one = (type, receipt) => {
+    const found = ada.filter((e) => e.event_type === type && (e.receipt_no === receipt || e.original_receipt_no === receipt));
+    assert.equal(new Set(found.map((e) => e.event_id)).size, 1, `${type} for ${receipt}`);
+    return found[0];
+  };
+  assert.equal(one("loyalty.points_earned", firstReceipt).points, earned);
+  assert.equal(one("loyalty.points_redeemed", secondReceipt).points, redeemed);
+  assert.equal(one("loyalty.points_reversed", secondReceipt).redeemed_returned, redeemed);
+});
