@@ -485,3 +485,116 @@ fn a_topic_with_short_tombstone_retention_rebuilds_after_a_shorter_absence() {
     assert_eq!(i1, i0, "the inventory view was not");
     assert_eq!(t.json(&["stock", "GIN"])["sku"], "GIN");
 }
+
+#[test]
+fn loyalty_from_the_command_line_on_a_real_broker() {
+    let broker = Broker::start();
+    let run = uuid::Uuid::now_v7().simple().to_string();
+    let t = TestTill::new(broker.bootstrap());
+    unique_topics(&t, &format!("e2e-{run}"));
+    let topic = |n: &str| format!("e2e-{run}.{n}");
+    t.ok(&["topics", "ensure", "--partitions", "2"]);
+
+    // Head office: a product and a member with a cabin, by `purser publish`.
+    let csv = t.path().join("bar.csv");
+    std::fs::write(
+        &csv,
+        "sku,name,barcodes,price,tax_class\nGIN,Gin and tonic,5000267024004,8.50,standard\n",
+    )
+    .unwrap();
+    t.ok(&["publish", "catalog", csv.to_str().unwrap()]);
+    let accounts = t.path().join("members.json");
+    std::fs::write(
+        &accounts,
+        r#"[{"member_id": "M-7", "name": "Ada Lovelace", "card_ids": ["LC-7"], "phone": "+44 20 7946 0007",
+             "email": "ada@example.org", "tier": "gold", "points_balance": 600,
+             "charge_account": {"account_kind": "cabin", "account_id": "CABIN-7007", "offline_limit": 5000}}]"#,
+    )
+    .unwrap();
+    t.ok(&["publish", "accounts", accounts.to_str().unwrap()]);
+    t.ok(&["streams", "run", "--until-caught-up", "--timeout", "60"]);
+
+    // Found by phone, shown by card, with the points available here.
+    let found = t.json(&["member", "find", "7946 0007"]);
+    assert_eq!(found[0]["member_id"], "M-7", "{found}");
+    let shown = t.json(&["member", "show", "LC-7"]);
+    assert_eq!(shown["points"]["available"], 600);
+    assert_eq!(shown["account"]["account_id"], "CABIN-7007");
+
+    // Earn, redeem as a tender, charge the cabin; the same rules as the window.
+    t.ok(&["shift", "open", "--cashier", "C1", "--float", "20"]);
+    let text = t.ok(&[
+        "sell", "--member", "M-7", "--item", "GIN", "--tender", "cash:10",
+    ]);
+    assert!(text.contains("Points earned"), "{text}");
+    let err = t.fails(&[
+        "sell",
+        "--member",
+        "M-7",
+        "--item",
+        "GIN",
+        "--tender",
+        "points:M-7:900",
+    ]);
+    assert!(
+        err.contains("more than") || err.contains("available"),
+        "{err}"
+    );
+    t.ok(&[
+        "sell",
+        "--member",
+        "M-7",
+        "--item",
+        "GIN",
+        "--tender",
+        "points:M-7:500",
+        "--tender",
+        "cabin:CABIN-7007",
+    ]);
+    let err = t.fails(&["sell", "--item", "GIN*6", "--tender", "cabin:CABIN-7007"]);
+    assert!(err.contains("offline limit"), "{err}");
+    assert_eq!(
+        t.json(&["member", "show", "M-7"])["points"]["available"],
+        100
+    );
+    let enrolled = t.json(&[
+        "member",
+        "enrol",
+        "--name",
+        "Grace Hopper",
+        "--email",
+        "grace@example.org",
+        "--card",
+        "LC-8",
+    ]);
+    let grace = enrolled["member_id"].as_str().unwrap().to_string();
+    assert_eq!(t.json(&["member", "show", "LC-8"])["local_only"], true);
+
+    // Everything reaches the broker; loyalty events keyed by member, valid by their schemas.
+    t.ok(&["relay", "--until-empty", "--timeout", "60"]);
+    let v = validators();
+    let loyalty = read_with_kafka_python(broker.bootstrap(), &[&topic("loyalty.v1")]);
+    let types: Vec<(String, String)> = loyalty
+        .iter()
+        .map(|r| {
+            let value: serde_json::Value = match &r["value"] {
+                serde_json::Value::String(s) => serde_json::from_str(s).unwrap(),
+                other => other.clone(),
+            };
+            let ty = value["event_type"].as_str().unwrap().to_string();
+            let errors: Vec<String> = v[&ty].iter_errors(&value).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{ty}: {errors:?}");
+            (r["key"].as_str().unwrap().to_string(), ty)
+        })
+        .collect();
+    for (key, ty) in [
+        ("M-7", "loyalty.points_earned"),
+        ("M-7", "loyalty.points_redeemed"),
+        (grace.as_str(), "loyalty.enrolled"),
+    ] {
+        assert!(
+            types.iter().any(|(k, t)| k == key && t == ty),
+            "{key} {ty} in {types:?}"
+        );
+    }
+}
