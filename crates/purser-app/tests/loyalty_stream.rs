@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -41,7 +40,7 @@ fn account(balance: i64, applied: Option<u64>) -> LoyaltyAccountRecord {
         updated_at: "2026-11-25T07:00:00Z".parse().unwrap(),
         applied_till_seq: applied
             .map(|s| [("T1".to_string(), s)].into_iter().collect())
-            .unwrap_or_else(BTreeMap::new),
+            .unwrap_or_default(),
     }
 }
 

@@ -472,7 +472,7 @@ fn looks_like_payment_card(card: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A loyalty card or QR code id: 4-40 letters, digits or `-`, and never a payment card.
@@ -648,11 +648,10 @@ mod tests {
             let mut refunded: Vec<(u32, i64)> = Vec::new();
             let mut reversed = 0i64;
             let mut k = 0;
-            loop {
-                // Refund a chunk of the first line with anything left.
-                let Some((n, q)) = sold.iter().find(|(n, q)| {
-                    refunded.iter().filter(|(m, _)| m == n).map(|(_, x)| x).sum::<i64>() < *q
-                }) else { break };
+            // Refund a chunk of the first line with anything left, until none is.
+            while let Some((n, q)) = sold.iter().find(|(n, q)| {
+                refunded.iter().filter(|(m, _)| m == n).map(|(_, x)| x).sum::<i64>() < *q
+            }) {
                 let done: i64 = refunded.iter().filter(|(m, _)| m == n).map(|(_, x)| x).sum();
                 let chunk = chunk_seed[k % chunk_seed.len()].min(q - done);
                 k += 1;

@@ -325,7 +325,7 @@ pub(crate) fn search_members(
     } else {
         "\u{1}".to_string()
     };
-    let like = format!("%{}%", t.replace('%', "").replace('_', ""));
+    let like = format!("%{}%", t.replace(['%', '_'], ""));
     let filter = "(name LIKE ?1 OR email LIKE ?1 OR member_id = ?2
                    OR replace(replace(replace(replace(coalesce(phone, ''), ' ', ''), '-', ''), '(', ''), ')', '') LIKE ?3";
     let sql = format!(
