@@ -412,4 +412,22 @@ test("loyalty: scan a member card, earn, redeem offline, refund, and see the bal
   assert.equal(one("loyalty.points_earned", firstReceipt).points, earned);
   assert.equal(one("loyalty.points_redeemed", secondReceipt).points, redeemed);
   assert.equal(one("loyalty.points_reversed", secondReceipt).redeemed_returned, redeemed);
+
+  // A reward: a coffee bar drink for 150 points, nothing left to pay.
+  await click("[data-testid=next-customer]");
+  await wd.find("[data-testid=member-bar]");
+  await wd.typeKeys("LC-000001" + ENTER);
+  await wd.waitText("[data-testid=member-name]", /Ada Lovelace/);
+  await fill("[data-testid=search]", "Espresso");
+  await click("[data-testid=result]");
+  await wd.find("[data-testid=ticket-line]");
+  await click("[data-testid=reward]");
+  await wd.find("[data-testid=reward-tag]");
+  await wd.waitText("[data-testid=total]", /0[.,]00/);
+  await shot("17-reward");
+  await click("[data-testid=pay]");
+  await click("[data-testid=complete]");
+  await confirmStockIfAsked();
+  const rewardText = await wd.waitText("[data-testid=receipt-points]", /150 redeemed/);
+  assert.equal(num(rewardText, /balance (\d+)/), start + earned - 150);
 });

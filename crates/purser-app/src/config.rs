@@ -141,6 +141,8 @@ pub struct LoyaltySection {
     pub till_daily_cap: i64,
     /// Tier given to members enrolled at the till.
     pub new_member_tier: String,
+    /// Reward items: SKU → points per unit, for a member to take free for points.
+    pub rewards: BTreeMap<String, i64>,
 }
 
 impl Default for LoyaltySection {
@@ -157,6 +159,7 @@ impl Default for LoyaltySection {
             member_daily_cap: 5_000,
             till_daily_cap: 20_000,
             new_member_tier: "member".into(),
+            rewards: BTreeMap::new(),
         }
     }
 }
@@ -357,6 +360,11 @@ impl Config {
         let l = &self.loyalty;
         if l.member_daily_cap < 0 || l.till_daily_cap < 0 {
             return Err(bad("[loyalty] redemption caps must not be negative"));
+        }
+        if let Some((sku, p)) = l.rewards.iter().find(|(_, p)| **p <= 0) {
+            return Err(bad(format!(
+                "[loyalty] reward {sku} must cost a positive number of points, not {p}"
+            )));
         }
         if l.new_member_tier.trim().is_empty() {
             return Err(bad("[loyalty] new_member_tier must not be empty"));

@@ -449,6 +449,12 @@ pub fn demo_config(dir: &std::path::Path, till_id: &str, bootstrap: &str) -> cra
     );
     cfg.outbox.heartbeat_secs = 5;
     cfg.kafka.bootstrap_servers = bootstrap.to_string();
+    // Members may take any coffee bar drink as a reward for 150 points.
+    cfg.loyalty.rewards = demo_catalog()
+        .iter()
+        .filter(|p| p.category.as_deref() == Some("Coffee bar"))
+        .map(|p| (p.sku.clone(), 150))
+        .collect();
     cfg
 }
 

@@ -127,6 +127,8 @@ pub struct Desk {
     categories: Option<(u64, Vec<CategoryView>)>,
     /// The loyalty member on the ticket (member id).
     member: Option<String>,
+    /// Ticket lines given as rewards for points (free on the ticket).
+    rewards: std::collections::BTreeSet<u32>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -312,6 +314,7 @@ impl Desk {
             printer,
             categories: None,
             member: None,
+            rewards: Default::default(),
         }
     }
 
@@ -416,6 +419,7 @@ impl Desk {
                 items: 0,
                 price_changed: Vec::new(),
                 member,
+                reward_points: 0,
             });
         }
         let priced = self.priced()?;
@@ -447,6 +451,8 @@ impl Desk {
                 tax: pl.tax.0,
                 total: pl.total.0,
                 stock,
+                reward_cost: s.config.loyalty.rewards.get(&pl.sku).copied(),
+                reward: self.rewards.contains(&pl.line_no),
             });
         }
         Ok(TicketView {
@@ -470,6 +476,7 @@ impl Desk {
             items: u32::try_from(items).unwrap_or(u32::MAX),
             price_changed,
             member,
+            reward_points: self.reward_points()?,
         })
     }
 
@@ -789,6 +796,7 @@ impl Desk {
     pub fn void_line(&mut self, a: LineArgs) -> AppResult<TicketView> {
         self.user()?;
         self.ticket.void_line(a.line_no)?;
+        self.rewards.remove(&a.line_no);
         self.ticket_view()
     }
 
@@ -822,7 +830,11 @@ impl Desk {
             }
         }
         match a.line_no {
-            Some(n) => self.ticket.set_line_discount(n, discount)?,
+            Some(n) => {
+                self.ticket.set_line_discount(n, discount)?;
+                // A new discount on a reward line ends the reward.
+                self.rewards.remove(&n);
+            }
             None => self.ticket.set_cart_discount(discount)?,
         }
         // A discount that cannot apply (more than the line) is refused here, not at payment.
@@ -840,7 +852,79 @@ impl Desk {
         self.user()?;
         self.ticket = Cart::new();
         self.member = None;
+        self.rewards.clear();
         self.ticket_view()
+    }
+
+    /// Gives a ticket line to the member as a reward for points (free on the ticket), or
+    /// takes the reward back.
+    pub fn redeem_reward(&mut self, a: LineArgs) -> AppResult<TicketView> {
+        self.user()?;
+        if self.rewards.remove(&a.line_no) {
+            self.ticket.set_line_discount(a.line_no, None)?;
+            return self.ticket_view();
+        }
+        let Some(member) = self.member.clone() else {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                "scan the member's card before giving a reward",
+            ));
+        };
+        let line = self
+            .ticket
+            .lines
+            .iter()
+            .find(|l| l.line_no == a.line_no)
+            .ok_or_else(|| AppError::not_found(format!("no line {} on the ticket", a.line_no)))?;
+        let Some(cost) = self
+            .settings()
+            .config
+            .loyalty
+            .rewards
+            .get(&line.sku)
+            .copied()
+        else {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!("{} is not a reward item", line.name),
+            ));
+        };
+        let Quantity::Units(q) = line.quantity else {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!("{} is weighed: it cannot be a reward", line.name),
+            ));
+        };
+        let wanted = cost.saturating_mul(q) + self.reward_points()?;
+        let available = self.till.member(&member)?.available;
+        if wanted > available {
+            return Err(AppError::new(
+                ErrorCode::PaymentRefused,
+                format!("the rewards need {wanted} points; the member has {available} available"),
+            ));
+        }
+        self.ticket
+            .set_line_discount(a.line_no, Some(Discount::Percent { bp: 10_000 }))?;
+        self.rewards.insert(a.line_no);
+        self.ticket_view()
+    }
+
+    /// Points the ticket's rewards cost.
+    fn reward_points(&self) -> AppResult<i64> {
+        let rewards = &self.settings().config.loyalty.rewards;
+        Ok(self
+            .ticket
+            .lines
+            .iter()
+            .filter(|l| self.rewards.contains(&l.line_no))
+            .map(|l| {
+                rewards
+                    .get(&l.sku)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_mul(l.quantity.amount())
+            })
+            .sum())
     }
 
     pub fn find_members(&mut self, a: FindMembersArgs) -> AppResult<Vec<MemberView>> {
@@ -928,13 +1012,15 @@ impl Desk {
 
     pub fn pay(&mut self, a: PayArgs) -> AppResult<ReceiptView> {
         self.user()?;
-        if a.tenders.is_empty() {
+        let free = !self.ticket.lines.is_empty() && self.priced()?.total.is_zero();
+        if a.tenders.is_empty() && !free {
             return Err(AppError::invalid("choose how the customer pays"));
         }
         let member = self.member.clone();
         let tenders = a
             .tenders
             .iter()
+            .filter(|_| !free)
             .map(|t| tender_input(t, self.settings(), self.till.now(), member.as_deref()))
             .collect::<AppResult<Vec<_>>>()?;
         let approver = match &a.approval {
@@ -948,11 +1034,13 @@ impl Desk {
                 member_id: member,
                 confirm_out_of_stock: a.confirm_out_of_stock,
                 loyalty_approved_by: approver,
+                rewards: self.rewards.iter().copied().collect(),
             },
         )?;
         // Durable from here on: the next customer can be served.
         self.ticket = Cart::new();
         self.member = None;
+        self.rewards.clear();
         self.links.wake();
         Ok(self.sale_receipt(&recorded.event, &recorded.body, true))
     }

@@ -101,6 +101,10 @@ pub struct TicketLine {
     pub tax: i64,
     pub total: i64,
     pub stock: Option<StockView>,
+    /// Points per unit when this item can be given as a reward.
+    pub reward_cost: Option<i64>,
+    /// Given to the member as a reward for points (free on the ticket).
+    pub reward: bool,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -128,6 +132,8 @@ pub struct TicketView {
     pub price_changed: Vec<String>,
     /// The loyalty member on the sale.
     pub member: Option<MemberView>,
+    /// Points the lines given as rewards cost.
+    pub reward_points: i64,
 }
 
 /// A cabin or room account that sales can be charged to.
@@ -481,6 +487,8 @@ commands! {
     detach_member(Empty) -> TicketView;
     /// Enrols a new member (offline too) and puts them on the sale.
     enrol_member(EnrolArgs) -> TicketView;
+    /// Gives a line to the member as a reward for points, or takes the reward back.
+    redeem_reward(LineArgs) -> TicketView;
     /// Records the sale durably, then prints the receipt if a printer is configured.
     pay(PayArgs) -> ReceiptView;
     reprint(ReceiptArgs) -> ReceiptView;

@@ -5,12 +5,13 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use purser_core::cart::{PricedCart, Quantity};
 use purser_core::events::{
     EventBody, EventContext, MemberEnrolled, PointsEarned, PointsRedeemed, PointsReversed,
 };
 use purser_core::loyalty::{
-    check_charge, check_redemption, earned_reversed_through, redeemed_returned_through, EarnLine,
-    Enrolment, LoyaltyError,
+    check_charge, check_redemption, earned_reversed_through, redeemed_returned_through,
+    reward_returned_through, EarnLine, Enrolment, LoyaltyError, RewardLine,
 };
 use purser_core::money::Money;
 use purser_core::tender::Tender;
@@ -71,6 +72,48 @@ pub(crate) struct LoyaltyCtx {
     settings: Settings,
 }
 
+/// The ticket lines given as rewards for points: each must be a reward item of
+/// `[loyalty] rewards`, sold by the unit, and free on the ticket.
+pub(crate) fn reward_lines(
+    settings: &Settings,
+    priced: &PricedCart,
+    line_nos: &[u32],
+) -> AppResult<Vec<RewardLine>> {
+    let mut out = Vec::with_capacity(line_nos.len());
+    for n in line_nos {
+        let l = priced
+            .lines
+            .iter()
+            .find(|l| l.line_no == *n)
+            .ok_or_else(|| AppError::not_found(format!("no line {n} on the ticket")))?;
+        let cost = *settings.config.loyalty.rewards.get(&l.sku).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotAllowed,
+                format!("{} is not a reward item", l.name),
+            )
+        })?;
+        let Quantity::Units(q) = l.quantity else {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!("{} is weighed: it cannot be a reward", l.name),
+            ));
+        };
+        if !l.total.is_zero() {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!("the reward {} must be free on the ticket", l.name),
+            ));
+        }
+        out.push(RewardLine {
+            line_no: l.line_no,
+            sku: l.sku.clone(),
+            quantity: q,
+            points: cost.saturating_mul(q),
+        });
+    }
+    Ok(out)
+}
+
 impl LoyaltyCtx {
     pub(crate) fn new(settings: &Settings) -> LoyaltyCtx {
         LoyaltyCtx {
@@ -89,6 +132,7 @@ impl LoyaltyCtx {
         a: &Action<'_>,
         member_id: Option<&str>,
         tenders: &[Tender],
+        rewards: &[RewardLine],
         business_date: NaiveDate,
         approved_by: Option<&str>,
     ) -> AppResult<(Option<MemberRow>, i64)> {
@@ -111,7 +155,14 @@ impl LoyaltyCtx {
                 Tender::Points { points, .. } => *points,
                 _ => 0,
             })
-            .sum();
+            .sum::<i64>()
+            + rewards.iter().map(|r| r.points).sum::<i64>();
+        if !rewards.is_empty() && member.is_none() {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                "attach the member to the sale before giving a reward for points",
+            ));
+        }
         for t in tenders {
             match t {
                 Tender::Points {
@@ -191,6 +242,7 @@ impl LoyaltyCtx {
         sale_seq: u64,
         sale: &purser_core::events::SaleCompleted,
         member: Option<&MemberRow>,
+        rewards: &[RewardLine],
         available_before: i64,
         approved_by: Option<&str>,
         ids: &dyn Fn() -> Uuid,
@@ -209,6 +261,7 @@ impl LoyaltyCtx {
             business_date: ctx.business_date,
             occurred_at: ctx.occurred_at,
             lines: None,
+            rewards: None,
         };
         for t in &sale.tenders {
             if let Tender::Account {
@@ -230,7 +283,7 @@ impl LoyaltyCtx {
         let Some(m) = member else {
             return Ok(());
         };
-        let (points, paid): (i64, Money) = sale
+        let (tender_points, paid): (i64, Money) = sale
             .tenders
             .iter()
             .filter_map(|t| match t {
@@ -238,6 +291,7 @@ impl LoyaltyCtx {
                 _ => None,
             })
             .fold((0, Money::ZERO), |(p, m), (q, n)| (p + q, m + n));
+        let points = tender_points + rewards.iter().map(|r| r.points).sum::<i64>();
         if points > 0 {
             let body = PointsRedeemed {
                 member_id: m.member_id.clone(),
@@ -248,6 +302,7 @@ impl LoyaltyCtx {
                 amount: paid,
                 available_before,
                 approved_by: approved_by.map(str::to_string),
+                rewards: rewards.to_vec(),
             };
             let ev = a.emit(ctx, ids(), EventBody::PointsRedeemed(body), &topic)?;
             let mut e = entry(
@@ -259,6 +314,7 @@ impl LoyaltyCtx {
                 None,
             );
             e.sale_id = &sale_id;
+            e.rewards = Some(rewards);
             a.insert_ledger(&e, 0)?;
         }
         let mut lines = Vec::with_capacity(sale.lines.len());
@@ -306,26 +362,40 @@ impl LoyaltyCtx {
         Ok(())
     }
 
-    /// The points a refund gives back to the member as a tender: (member, points), or
-    /// None. Computed cumulatively so a sale refunded in parts returns exactly what it
-    /// redeemed. `refunding` is this refund's total.
+    /// The points a refund gives back: `(member, as a tender, for rewards)`. Points that
+    /// paid money come back as a points tender in proportion to the money refunded;
+    /// reward points in proportion to the rewarded units refunded. Both are computed
+    /// cumulatively, so a sale refunded in parts returns exactly what it redeemed.
+    /// `refunding` is this refund's total; `done` and `after` the refunded quantities per
+    /// line before and after it.
     pub(crate) fn refund_points(
         &self,
         a: &Action<'_>,
         sale: &StoredSale,
         refunding: Money,
-    ) -> AppResult<Option<(String, i64)>> {
+        done: &[(u32, i64)],
+        after: &[(u32, i64)],
+    ) -> AppResult<Option<(String, i64, i64)>> {
         let sl = a.sale_loyalty(&sale.sale_id.to_string())?;
         let (Some(member), true) = (sl.member_id.clone(), sl.redeemed > 0) else {
             return Ok(None);
         };
+        let reward_total: i64 = sl.reward_lines.iter().map(|r| r.points).sum();
+        let reward_before = reward_returned_through(&sl.reward_lines, done);
+        let reward_chunk = reward_returned_through(&sl.reward_lines, after) - reward_before;
+        let tender_points = sl.redeemed - reward_total;
+        let tender_returned = sl.redeemed_returned - reward_before;
         let before = a.refunded_total(sale.sale_id)?;
-        let target = redeemed_returned_through(sl.redeemed, sale.total, before + refunding);
+        let target = redeemed_returned_through(tender_points, sale.total, before + refunding);
         let pv = self.point_value();
-        let chunk = (target - sl.redeemed_returned)
+        let tender_chunk = (target - tender_returned)
             .max(0)
             .min(refunding.0 / pv.max(1));
-        Ok((chunk > 0).then_some((member, chunk)))
+        Ok((tender_chunk > 0 || reward_chunk > 0).then_some((
+            member,
+            tender_chunk,
+            reward_chunk.max(0),
+        )))
     }
 
     /// Records what a refund or void takes back: earned points (clamped to what the
@@ -365,6 +435,7 @@ impl LoyaltyCtx {
                         business_date: ctx.business_date,
                         occurred_at: ctx.occurred_at,
                         lines: None,
+                        rewards: None,
                     },
                     0,
                 )?;
@@ -412,6 +483,7 @@ impl LoyaltyCtx {
             business_date: ctx.business_date,
             occurred_at: ctx.occurred_at,
             lines: None,
+            rewards: None,
         };
         if returned_points > 0 {
             a.insert_ledger(&base(LedgerKind::ReturnRedeem, returned_points), 0)?;

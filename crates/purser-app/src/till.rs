@@ -55,6 +55,9 @@ pub struct SaleOptions {
     pub confirm_out_of_stock: bool,
     /// A supervisor approved redeeming points above the till's offline caps.
     pub loyalty_approved_by: Option<String>,
+    /// Ticket lines given as rewards for points (free on the ticket; see
+    /// `[loyalty] rewards`).
+    pub rewards: Vec<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -312,6 +315,7 @@ impl Till {
                 member_id: req.member_id.clone(),
                 confirm_out_of_stock: req.confirm_out_of_stock,
                 loyalty_approved_by: req.loyalty_approved_by.clone(),
+                rewards: Vec::new(),
             },
         )
     }
@@ -337,11 +341,21 @@ impl Till {
             return Err(AppError::invalid("a sale needs at least one item"));
         }
         let priced = cart.price(&self.settings.taxes, self.settings.tax_mode)?;
-        let settlement = settle(
-            priced.total,
-            tenders,
-            self.settings.config.store.cash_rounding,
-        )?;
+        let rewards = crate::loyalty::reward_lines(&self.settings, &priced, &opts.rewards)?;
+        // A ticket that is all rewards costs nothing: no tender to take.
+        let settlement = if priced.total.is_zero() && tenders.is_empty() {
+            purser_core::tender::Settlement {
+                tenders: Vec::new(),
+                change: Money::ZERO,
+                cash_rounding: Money::ZERO,
+            }
+        } else {
+            settle(
+                priced.total,
+                tenders,
+                self.settings.config.store.cash_rounding,
+            )?
+        };
         let offline_cards: Money = settlement
             .tenders
             .iter()
@@ -399,6 +413,7 @@ impl Till {
                     a,
                     member_id.as_deref(),
                     &settlement.tenders,
+                    &rewards,
                     ctx.business_date,
                     approved_by,
                 )?;
@@ -424,6 +439,7 @@ impl Till {
                     event.header.till_seq,
                     &body,
                     member.as_ref(),
+                    &rewards,
                     available_before,
                     approved_by,
                     &new_id,
@@ -490,26 +506,37 @@ impl Till {
                 let tax_total: Money = lines.iter().map(|l| l.tax).sum();
                 // Points the sale redeemed go back as points, in proportion; the rest of
                 // the money goes back the way the cashier chose.
-                let points_back = loyalty.refund_points(a, &sale, total)?;
-                let mut tenders = Vec::with_capacity(2);
-                let mut returned_points = 0;
-                if let Some((member_id, points)) = points_back {
-                    let amount = Money(points.saturating_mul(point_value));
-                    tenders.push(TenderInput::Points {
-                        member_id,
-                        points,
-                        amount,
-                    });
-                    returned_points = points;
-                    if amount < total {
-                        tenders.push(req.tender.clone());
-                    }
-                } else {
-                    tenders.push(req.tender.clone());
-                }
-                let settlement = settle(total, &tenders, rounding)?;
                 let mut refunded_after = done.clone();
                 refunded_after.extend(lines.iter().map(|l| (l.line_no, l.quantity.amount())));
+                let points_back = loyalty.refund_points(a, &sale, total, &done, &refunded_after)?;
+                let mut tenders = Vec::with_capacity(2);
+                let mut returned_points = 0;
+                let mut money_back = total;
+                if let Some((member_id, points, reward_points)) = points_back {
+                    returned_points = points + reward_points;
+                    if points > 0 {
+                        let amount = Money(points.saturating_mul(point_value));
+                        tenders.push(TenderInput::Points {
+                            member_id,
+                            points,
+                            amount,
+                        });
+                        money_back -= amount;
+                    }
+                }
+                if money_back.0 > 0 {
+                    tenders.push(req.tender.clone());
+                }
+                // A free line (a reward) refunded on its own gives back no money.
+                let settlement = if total.is_zero() {
+                    purser_core::tender::Settlement {
+                        tenders: Vec::new(),
+                        change: Money::ZERO,
+                        cash_rounding: Money::ZERO,
+                    }
+                } else {
+                    settle(total, &tenders, rounding)?
+                };
                 let body = SaleRefunded {
                     refund_id,
                     receipt_no: a.next_receipt_no(),
@@ -598,14 +625,7 @@ impl Till {
                     .iter()
                     .map(|l| (l.line_no, l.quantity.amount()))
                     .collect();
-                let redeemed: i64 = sale
-                    .tenders
-                    .iter()
-                    .map(|t| match t {
-                        Tender::Points { points, .. } => *points,
-                        _ => 0,
-                    })
-                    .sum();
+                let redeemed = a.sale_loyalty(&sale.sale_id.to_string())?.redeemed;
                 loyalty.record_reversal(
                     a,
                     &ctx,

@@ -60,6 +60,7 @@ fn fixture() -> Fixture {
         c.loyalty.member_daily_cap = 1_000;
         c.loyalty.till_daily_cap = 1_500;
         c.store.point_value = 1;
+        c.loyalty.rewards = [("COF".to_string(), 200)].into_iter().collect();
     });
     till.import_products(&products()).unwrap();
     ensure_demo_users(&mut till).unwrap();
@@ -723,4 +724,70 @@ fn cabin_charges_need_an_open_account_within_its_offline_limit() {
     // Voiding a charge frees its part of the limit.
     f.ok("void_sale", json!({"receipt_no": last, "reason": "wrong cabin", "approval": {"user_id": "ben", "pin": "2468"}}));
     f.pay(vec![cabin("CABIN-7002")], Value::Null).unwrap();
+}
+
+#[test]
+fn a_reward_item_for_points_and_its_refund() {
+    let mut f = fixture();
+    f.ring(&["COF", "CAKE"]);
+    // No member, not a reward item, not enough points: refused.
+    let (code, _) = f.refused("redeem_reward", json!({"line_no": 1}));
+    assert_eq!(code, "not_allowed");
+    f.ok("attach_member", json!({"key": "LC-0002"})); // 100 points
+    let (code, _) = f.refused("redeem_reward", json!({"line_no": 1}));
+    assert_eq!(code, "payment_refused");
+    f.ok("attach_member", json!({"key": "LC-0001"})); // 2000 points
+    let (code, _) = f.refused("redeem_reward", json!({"line_no": 2}));
+    assert_eq!(code, "not_allowed");
+    let t = f.ok("redeem_reward", json!({"line_no": 1}));
+    assert_eq!(t["lines"][0]["reward"], true);
+    assert_eq!(t["lines"][0]["total"], 0);
+    assert_eq!(t["reward_points"], 200);
+    assert_eq!(t["total"], 1250);
+    let r = f.pay(vec![tender("cash", json!({}))], Value::Null).unwrap();
+    assert_eq!(r["loyalty"]["redeemed"], 200);
+    assert_eq!(r["loyalty"]["earned"], 250);
+    let ev = f
+        .outbox()
+        .into_iter()
+        .find(|r| r.event_type == "loyalty.points_redeemed")
+        .unwrap();
+    let v: Value = serde_json::from_str(&ev.payload).unwrap();
+    assert_eq!(v["points"], 200);
+    assert_eq!(v["amount"], 0);
+    assert_eq!(
+        v["rewards"],
+        json!([{"line_no": 1, "sku": "COF", "quantity": 1, "points": 200}])
+    );
+    assert_eq!(f.member("M1")["available"], 1_800);
+
+    // The free coffee comes back on its own: no money, the 200 points return.
+    let receipt = r["receipt_no"].clone();
+    let back = f.ok(
+        "refund",
+        json!({"receipt_no": receipt, "lines": [{"line_no": 1, "quantity": 1}], "tender": tender("cash", json!({})),
+               "reason": "spilt", "approval": {"user_id": "ben", "pin": "2468"}}),
+    );
+    assert_eq!(back["total"], 0);
+    assert_eq!(back["loyalty"]["returned"], 200);
+    assert_eq!(back["loyalty"]["reversed"], 0);
+    assert_eq!(f.member("M1")["available"], 2_000);
+
+    // A reward taken back on the ticket is charged again; a voided reward sale returns all.
+    f.ring(&["LC-0001", "COF"]);
+    f.ok("redeem_reward", json!({"line_no": 1}));
+    let t = f.ok("redeem_reward", json!({"line_no": 1}));
+    assert_eq!(
+        (t["total"].as_i64(), t["reward_points"].as_i64()),
+        (Some(450), Some(0))
+    );
+    f.ok("redeem_reward", json!({"line_no": 1}));
+    // Nothing to pay: the sale completes without a tender.
+    let r = f
+        .pay(vec![], Value::Null)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(r["total"], 0);
+    let v = f.ok("void_sale", json!({"receipt_no": r["receipt_no"], "reason": "wrong member", "approval": {"user_id": "ben", "pin": "2468"}}));
+    assert_eq!(v["loyalty"]["returned"], 200);
+    assert_eq!(f.member("M1")["available"], 2_000);
 }

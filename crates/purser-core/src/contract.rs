@@ -621,6 +621,7 @@ fn loyalty_examples(
                     amount: paid_with_points,
                     available_before: 12_480,
                     approved_by: None,
+                    rewards: vec![],
                 }),
             ),
         ),

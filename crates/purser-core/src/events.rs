@@ -198,6 +198,10 @@ pub struct PointsRedeemed {
     pub available_before: i64,
     /// A supervisor approved going above the till's offline redemption caps.
     pub approved_by: Option<String>,
+    /// Items given as rewards for points (their points are part of `points`; the rest
+    /// paid `amount` as a tender).
+    #[serde(default)]
+    pub rewards: Vec<crate::loyalty::RewardLine>,
 }
 
 /// A refund or void giving back earned and redeemed points of an earlier sale.

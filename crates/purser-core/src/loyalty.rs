@@ -75,6 +75,38 @@ pub struct LineEarning {
     pub points: i64,
 }
 
+/// A line of a sale given as a reward for points (free on the ticket).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RewardLine {
+    pub line_no: u32,
+    pub sku: String,
+    /// Units rewarded.
+    pub quantity: i64,
+    /// Points the reward cost (points per unit × quantity).
+    pub points: i64,
+}
+
+/// Reward points that refunds give back once `refunded` (cumulative quantities per line)
+/// of the rewarded lines has come back: all of them for fully refunded lines.
+pub fn reward_returned_through(rewards: &[RewardLine], refunded: &[(u32, i64)]) -> i64 {
+    rewards
+        .iter()
+        .map(|r| {
+            if r.quantity <= 0 {
+                return 0;
+            }
+            let q: i64 = refunded
+                .iter()
+                .filter(|(n, _)| *n == r.line_no)
+                .map(|(_, q)| *q)
+                .sum::<i64>()
+                .clamp(0, r.quantity);
+            i64::try_from(i128::from(r.points) * i128::from(q) / i128::from(r.quantity))
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Earning {
     pub points: i64,

@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use purser_core::loyalty::{LineEarning, PointsPosition};
+use purser_core::loyalty::{LineEarning, PointsPosition, RewardLine};
 use purser_core::Money;
 
 use crate::error::Result;
@@ -77,6 +77,8 @@ pub struct LedgerEntry<'a> {
     pub occurred_at: DateTime<Utc>,
     /// Per-line earnings of an `Earn` row.
     pub lines: Option<&'a [LineEarning]>,
+    /// Reward items of a `Redeem` row.
+    pub rewards: Option<&'a [RewardLine]>,
 }
 
 /// The loyalty side of one earlier sale: who, what it earned (per line), what it redeemed,
@@ -89,6 +91,8 @@ pub struct SaleLoyalty {
     /// Points redeemed (positive) and the money they paid.
     pub redeemed: i64,
     pub redeemed_amount: Money,
+    /// Items given for points (their points are part of `redeemed`).
+    pub reward_lines: Vec<RewardLine>,
     /// Earned points reversed so far plus any shortfall recorded (positive).
     pub earned_reversed: i64,
     pub redeemed_returned: i64,
@@ -278,6 +282,10 @@ pub(crate) fn sale_loyalty(conn: &Connection, sale_id: &str) -> Result<SaleLoyal
             "redeem" => {
                 out.redeemed += -points;
                 out.redeemed_amount += Money(amount);
+                if let Some(d) = detail {
+                    out.reward_lines
+                        .extend(serde_json::from_str::<Vec<RewardLine>>(&d)?);
+                }
             }
             "reverse_earn" => {
                 // detail holds the shortfall: points owed but no longer in the balance.
@@ -445,6 +453,10 @@ impl Action<'_> {
     pub fn insert_ledger(&mut self, e: &LedgerEntry<'_>, shortfall: i64) -> Result<()> {
         let detail = match (e.kind, e.lines) {
             (LedgerKind::Earn, Some(lines)) => Some(serde_json::to_string(lines)?),
+            (LedgerKind::Redeem, _) => match e.rewards {
+                Some(r) if !r.is_empty() => Some(serde_json::to_string(r)?),
+                _ => None,
+            },
             (LedgerKind::ReverseEarn, _) if shortfall != 0 => Some(shortfall.to_string()),
             _ => None,
         };

@@ -237,7 +237,15 @@ export type TicketLine = { line_no: number, sku: string, name: string,
 /**
  * As the receipt shows it: "2" or "0.350 kg".
  */
-quantity: string, weighed: boolean, unit_price: number, gross: number, line_discount: number, discount_label: string | null, cart_discount: number, tax: number, total: number, stock: StockView | null, };
+quantity: string, weighed: boolean, unit_price: number, gross: number, line_discount: number, discount_label: string | null, cart_discount: number, tax: number, total: number, stock: StockView | null, 
+/**
+ * Points per unit when this item can be given as a reward.
+ */
+reward_cost: number | null, 
+/**
+ * Given to the member as a reward for points (free on the ticket).
+ */
+reward: boolean, };
 
 export type TicketView = { lines: Array<TicketLine>, subtotal: number, discount_total: number, cart_discount_label: string | null, tax_total: number, taxes: Array<TaxView>, 
 /**
@@ -252,7 +260,11 @@ price_changed: Array<string>,
 /**
  * The loyalty member on the sale.
  */
-member: MemberView | null, };
+member: MemberView | null, 
+/**
+ * Points the lines given as rewards cost.
+ */
+reward_points: number, };
 
 export type UserView = { user_id: string, name: string, 
 /**
@@ -262,7 +274,7 @@ role: string, active: boolean, locked_until: string | null, };
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 
-export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users"] as const;
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users"] as const;
 
 /** The till's identity and settings the window needs before anyone signs in. */
 export const app_info = (): Promise<AppInfo> => call("app_info", {});
@@ -292,6 +304,8 @@ export const attach_member = (args: MemberArgs): Promise<TicketView> => call("at
 export const detach_member = (): Promise<TicketView> => call("detach_member", {});
 /** Enrols a new member (offline too) and puts them on the sale. */
 export const enrol_member = (args: EnrolArgs): Promise<TicketView> => call("enrol_member", args);
+/** Gives a line to the member as a reward for points, or takes the reward back. */
+export const redeem_reward = (args: LineArgs): Promise<TicketView> => call("redeem_reward", args);
 /** Records the sale durably, then prints the receipt if a printer is configured. */
 export const pay = (args: PayArgs): Promise<ReceiptView> => call("pay", args);
 export const reprint = (args: ReceiptArgs): Promise<ReceiptView> => call("reprint", args);

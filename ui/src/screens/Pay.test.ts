@@ -21,6 +21,7 @@ function ticket(total: number) {
     items: 1,
     price_changed: [],
     member: null as any,
+    reward_points: 0,
   };
 }
 
