@@ -40,6 +40,8 @@ pub struct InboundOptions {
     pub rebuild_after: chrono::Duration,
     /// How long to wait for metadata and watermarks.
     pub timeout: Duration,
+    /// How often a running consumer asks whether partitions were added to its topics.
+    pub layout_check: Duration,
 }
 
 impl Default for InboundOptions {
@@ -48,6 +50,7 @@ impl Default for InboundOptions {
             batch: 5_000,
             rebuild_after: chrono::Duration::hours(24),
             timeout: Duration::from_secs(10),
+            layout_check: Duration::from_secs(60),
         }
     }
 }
@@ -425,7 +428,7 @@ impl InboundConsumer {
         let topics = self.topics.clone();
         // The run's consumer: watermark queries first, then one assignment after the
         // rebuilds (see `rebuild`).
-        let c = self.consumer()?;
+        let mut c = self.consumer()?;
         for (kind, topic) in &topics {
             if self.needs_rebuild(&c, topic)? {
                 total += self.rebuild(*kind, topic, deadline)?;
@@ -437,6 +440,8 @@ impl InboundConsumer {
         let mut targets = self.assign(&c, &topics, mode)?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "assigned");
         let mut last_status = Instant::now() - Duration::from_secs(10);
+        let mut assigned = self.partition_counts(&c, &topics);
+        let mut last_layout_check = Instant::now();
         loop {
             if stop.load(Ordering::Relaxed) {
                 return Ok(total);
@@ -540,6 +545,58 @@ impl InboundConsumer {
                 self.refresh_status(&c, true);
                 last_status = Instant::now();
             }
+            // Partitions added to a topic while the till runs: a fresh consumer takes the
+            // whole assignment again (never re-pointing one, see `rebuild`), new
+            // partitions from their start.
+            if last_layout_check.elapsed() > self.opts.layout_check {
+                last_layout_check = Instant::now();
+                let now = self.partition_counts(&c, &topics);
+                if grew(&assigned, &now) {
+                    tracing::info!(?assigned, ?now, "partitions were added: reassigning");
+                    c = self.consumer()?;
+                    targets = self.assign(&c, &topics, mode)?;
+                    assigned = now;
+                }
+            }
         }
+    }
+
+    /// Partitions per topic as the broker describes them now (topics it cannot describe
+    /// are left out).
+    fn partition_counts(
+        &self,
+        c: &BaseConsumer<QuietContext>,
+        topics: &[(InboundKind, String)],
+    ) -> HashMap<String, usize> {
+        topics
+            .iter()
+            .filter_map(|(_, t)| self.partitions(c, t).ok().map(|p| (t.clone(), p.len())))
+            .collect()
+    }
+}
+
+/// Whether any topic now has more partitions than were assigned.
+fn grew(assigned: &HashMap<String, usize>, now: &HashMap<String, usize>) -> bool {
+    now.iter()
+        .any(|(t, n)| assigned.get(t).is_some_and(|a| n > a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grew;
+    use std::collections::HashMap;
+
+    #[test]
+    fn only_added_partitions_trigger_a_reassignment() {
+        let m = |v: &[(&str, usize)]| -> HashMap<String, usize> {
+            v.iter().map(|(t, n)| ((*t).to_string(), *n)).collect()
+        };
+        let before = m(&[("catalog", 3), ("inventory", 3)]);
+        assert!(!grew(&before, &before));
+        // A topic the broker could not describe this time is not a change.
+        assert!(!grew(&before, &m(&[("catalog", 3)])));
+        assert!(grew(&before, &m(&[("catalog", 3), ("inventory", 6)])));
+        // Kafka never removes partitions; a smaller answer is a broker glitch, not a cue.
+        assert!(!grew(&before, &m(&[("catalog", 2), ("inventory", 3)])));
     }
 }
