@@ -6,6 +6,8 @@
 //! * `error` — the `{code, message}` error every caller sees.
 //! * `runtime` — the real clock and ids; the relay thread with heartbeats.
 //! * `users` — the till's users, their PINs (argon2id) and the sign-in lockout.
+//! * `setup` — first-run setup (the window's setup screen and `purser init`);
+//!   `station` — the window's till: set up, being set up, or failed.
 
 pub mod background;
 pub mod catalog_io;
@@ -20,6 +22,8 @@ pub mod printout;
 pub mod receipt;
 pub mod reference;
 pub mod runtime;
+pub mod setup;
+pub mod station;
 pub mod till;
 pub mod users;
 
