@@ -123,6 +123,8 @@ describe("the setup screen", () => {
     await fireEvent.click(screen.getByTestId("setup-save"));
     await settle();
     expect(screen.getByTestId("issue-manager_pin_repeat").textContent).toBe("The two PINs differ.");
+    // The first field with a problem gets the focus.
+    expect(document.activeElement).toBe(screen.getByTestId("setup-store_id"));
     expect(ready).toBe(0);
   });
 
