@@ -62,16 +62,30 @@ fn the_connection_test_reaches_a_real_broker_and_tells_which_topics_exist() {
     let t = test_kafka(&nobody, &topics, Duration::from_secs(20));
     assert!(!t.ok);
     assert_eq!(t.failure.as_deref(), Some("unreachable"), "{}", t.message);
+}
 
-    // TLS spoken to a plaintext listener fails the handshake, and says so.
+#[test]
+fn tls_spoken_to_a_plaintext_listener_is_reported_as_a_tls_failure() {
+    // A Kafka PLAINTEXT listener reads the TLS hello as an absurd request size and hangs
+    // up (tansu instead waits for the rest, so this listener plays Kafka's part).
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut c) = conn else { break };
+            let mut buf = [0u8; 512];
+            let _ = std::io::Read::read(&mut c, &mut buf);
+        }
+    });
     let tls = KafkaConfig {
-        bootstrap_servers: broker.bootstrap().to_string(),
+        bootstrap_servers: addr,
         security_protocol: SecurityProtocol::Ssl,
         ..Default::default()
     };
-    let t = test_kafka(&tls, &topics, Duration::from_secs(20));
+    let t = test_kafka(&tls, &Topics::default(), Duration::from_secs(20));
     assert!(!t.ok);
     assert_eq!(t.failure.as_deref(), Some("tls"), "{}", t.message);
+    assert!(t.message.contains("TLS handshake"), "{}", t.message);
 }
 
 /// A tansu broker that requires SASL/SCRAM, with one user.

@@ -61,6 +61,14 @@ impl Recorder {
 impl ClientContext for Recorder {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, msg: &str) {
         crate::context::log_librdkafka(level, fac, msg);
+        // A failed connection is logged at once from librdkafka's own thread; its error
+        // event only reaches `error` when the queue is served, and not always (repeats
+        // are suppressed). Keep both.
+        if (level as i32) <= (RDKafkaLogLevel::Error as i32) {
+            if let Ok(mut e) = self.errors.lock() {
+                e.push((RDKafkaErrorCode::BrokerTransportFailure, msg.to_string()));
+            }
+        }
     }
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::debug!(%error, reason, "kafka probe error");
@@ -94,13 +102,19 @@ fn classify(seen: &[(RDKafkaErrorCode, String)]) -> Option<(ProbeFailure, String
         return Some((ProbeFailure::Tls, r));
     }
     // librdkafka reports some SASL and TLS failures as transport errors whose reason
-    // says what happened.
+    // says what happened ("<broker>: SSL handshake failed: …"; the broker's name itself,
+    // `ssl://host:port/id`, says nothing).
     for (_, r) in seen.iter().rev() {
-        let l = r.to_ascii_lowercase();
-        if l.contains("sasl") || l.contains("authentica") {
+        let what = r
+            .split(": ")
+            .filter(|part| !part.contains("://"))
+            .collect::<Vec<_>>()
+            .join(": ")
+            .to_ascii_lowercase();
+        if what.contains("sasl") || what.contains("authentica") {
             return Some((ProbeFailure::Authentication, r.clone()));
         }
-        if l.contains("ssl") || l.contains("tls") || l.contains("certificate") {
+        if what.contains("ssl") || what.contains("tls") || what.contains("certificate") {
             return Some((ProbeFailure::Tls, r.clone()));
         }
     }
@@ -138,6 +152,8 @@ pub fn check_connection(
         match consumer.fetch_metadata(None, step) {
             Ok(md) => break md,
             Err(e) => {
+                // Errors reach the context only when the client's queue is served.
+                let _ = consumer.poll(Duration::ZERO);
                 if let Some((failure, reason)) = classify(&consumer.context().seen()) {
                     let what = match failure {
                         ProbeFailure::Authentication => "refused the credentials",
@@ -228,10 +244,33 @@ mod tests {
         assert_eq!(
             classify(&[e(
                 C::BrokerTransportFailure,
-                "SSL handshake failed: certificate verify failed"
+                "ssl://k:9093/bootstrap: SSL handshake failed: certificate verify failed"
             )])
             .map(|x| x.0),
             Some(ProbeFailure::Tls)
+        );
+        assert_eq!(
+            classify(&[e(
+                C::BrokerTransportFailure,
+                "[thrd:ssl://k:9093/bootstrap]: ssl://k:9093/bootstrap: SSL handshake failed: Disconnected: connecting to a PLAINTEXT broker listener?"
+            )])
+            .map(|x| x.0),
+            Some(ProbeFailure::Tls)
+        );
+        // A refused connection to a TLS listener is not a TLS failure.
+        assert_eq!(
+            classify(&[e(
+                C::BrokerTransportFailure,
+                "ssl://k:9093/bootstrap: Connect to ipv4#10.0.0.1:9093 failed: Connection refused"
+            )]),
+            None
+        );
+        assert_eq!(
+            classify(&[e(
+                C::BrokerTransportFailure,
+                "[thrd:sasl_ssl://k:9093/bootstrap]: sasl_ssl://k:9093/bootstrap: Connect to ipv4#10.0.0.1:9093 failed: Connection refused"
+            )]),
+            None
         );
     }
 }
