@@ -80,7 +80,7 @@ fn main() {
     // No configuration (and no --demo): the window opens on the first-run setup.
     let station = if demo {
         match purser_app::demo::open_demo_desk(&data.join("demo")) {
-            Ok(d) => Station::Ready(d),
+            Ok(d) => Station::Ready(Box::new(d)),
             Err(e) => {
                 tracing::error!("the demo store could not be opened: {e}");
                 Station::Failed(e)

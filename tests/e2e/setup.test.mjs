@@ -128,6 +128,14 @@ test("a till with no configuration is set up in the window, then its new manager
   await click("[data-testid=setup-bootstrap_servers]");
   await wd.waitGone("[data-testid=issue-store_id]");
 
+  // In German, with what was typed kept.
+  await click("[data-testid=language]");
+  await wd.waitText("[data-testid=setup] h2", /Diese Kasse einrichten/);
+  assert.equal(await wd.execute("return document.querySelector('[data-testid=setup-store_id]').value"), "S042");
+  await shot("setup-01-de");
+  await click("[data-testid=language]");
+  await wd.waitText("[data-testid=setup] h2", /Set up this till/);
+
   // Nothing listens on this port: the test says so, and Save stays off.
   const closed = await freePort();
   await fill("[data-testid=setup-bootstrap_servers]", `127.0.0.1:${closed}`);

@@ -44,8 +44,9 @@ pub struct Setup {
 }
 
 pub enum Station {
-    Setup(Setup),
-    Ready(Desk),
+    /// Both boxed: they are large, and the station is mostly one or the other.
+    Setup(Box<Setup>),
+    Ready(Box<Desk>),
     Failed(AppError),
 }
 
@@ -121,10 +122,10 @@ impl Station {
     pub fn start(paths: Paths) -> Station {
         if !paths.config.exists() {
             tracing::info!(config = %paths.config.display(), "no configuration: first-run setup");
-            return Station::Setup(Setup::new(paths));
+            return Station::Setup(Box::new(Setup::new(paths)));
         }
         match open_configured(&paths.config, paths.data.join("receipts")) {
-            Ok(d) => Station::Ready(d),
+            Ok(d) => Station::Ready(Box::new(d)),
             Err(e) => {
                 tracing::error!("the till could not be opened: {e}");
                 Station::Failed(e)
@@ -135,7 +136,7 @@ impl Station {
     /// The till's commands work only on a till that is set up.
     pub fn desk_mut(&mut self) -> AppResult<&mut Desk> {
         match self {
-            Station::Ready(d) => Ok(d),
+            Station::Ready(d) => Ok(d.as_mut()),
             Station::Setup(_) => Err(AppError::new(
                 ErrorCode::NotConfigured,
                 "this till is not set up yet: fill in the setup screen (or run `purser init`)",
@@ -146,7 +147,7 @@ impl Station {
 
     fn setup_mut(&mut self) -> AppResult<&mut Setup> {
         match self {
-            Station::Setup(s) => Ok(s),
+            Station::Setup(s) => Ok(s.as_mut()),
             Station::Ready(_) => Err(AppError::new(
                 ErrorCode::NotAllowed,
                 "this till is already set up",
@@ -252,7 +253,7 @@ impl Station {
             return refused(issues);
         }
         let desk = open_configured(&s.paths.config, s.paths.data.join("receipts"))?;
-        *self = Station::Ready(desk);
+        *self = Station::Ready(Box::new(desk));
         Ok(SetupSaved {
             saved: true,
             issues: Vec::new(),
@@ -265,7 +266,7 @@ impl Station {
     pub fn setup_demo(&mut self, _: Empty) -> AppResult<bool> {
         let s = self.setup_mut()?;
         let desk = crate::demo::open_demo_desk(&s.paths.data.join("demo"))?;
-        *self = Station::Ready(desk);
+        *self = Station::Ready(Box::new(desk));
         Ok(true)
     }
 }

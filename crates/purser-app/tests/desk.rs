@@ -31,7 +31,7 @@ fn desk_fixture(edit: impl FnOnce(&mut Config)) -> Fixture {
     ensure_demo_users(&mut till).unwrap();
     let receipts = dir.path().join("receipts");
     Fixture {
-        station: Station::Ready(Desk::new(till, Box::new(Offline), receipts, true)),
+        station: Station::Ready(Box::new(Desk::new(till, Box::new(Offline), receipts, true))),
         dir,
         clock,
     }
