@@ -71,7 +71,8 @@ pub struct SetupForm {
 /// One problem with one field of the form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 pub struct FieldIssue {
-    /// The `SetupForm` field, or `kafka` for the connection as a whole.
+    /// The `SetupForm` field, `kafka` for the connection as a whole, or `form` for a
+    /// problem no single field explains.
     pub field: String,
     /// Which rule: required, id, currency, tax_mode, timezone, language, bootstrap,
     /// protocol, mechanism, file, cert_key_pair, printer, user_id, user_name, pin,
@@ -279,7 +280,7 @@ pub fn plan(form: &SetupForm, database: PathBuf, needs: Needs) -> Result<Plan, V
     // Whatever check_* accepted, the loader accepts too; if not, that is a bug here.
     config
         .settings()
-        .map_err(|e| vec![issue("store_id", "invalid", e.message)])?;
+        .map_err(|e| vec![issue("form", "invalid", e.message)])?;
     Ok(Plan { config, manager })
 }
 

@@ -51,7 +51,8 @@ export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "car
 
 export type FieldIssue = { 
 /**
- * The `SetupForm` field, or `kafka` for the connection as a whole.
+ * The `SetupForm` field, `kafka` for the connection as a whole, or `form` for a
+ * problem no single field explains.
  */
 field: string, 
 /**
