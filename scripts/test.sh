@@ -2,7 +2,8 @@
 # Sets up what is missing, then runs every check CI runs: the UI's type check and unit
 # tests, formatting, clippy with warnings denied, the whole test suite (which includes the schema drift check, the
 # mock-cluster relay tests, the end-to-end test against tansu read back by kafka-python,
-# and the crash loop), and the window's end-to-end tests under Xvfb.
+# and the crash loop), and the window's end-to-end tests under Xvfb (the till on the demo
+# store, and the first-run setup of a till with no configuration).
 #
 # PURSER_TEST_KAFKA=host:port runs the broker tests against that Kafka instead of tansu.
 set -euo pipefail
@@ -25,7 +26,7 @@ cargo test --workspace --locked
 
 echo "== the window: release build, then end-to-end tests under Xvfb (tauri-driver + WebKitWebDriver)"
 cargo build --release --locked -p purser-desktop -p purser-cli
-PURSER_DESKTOP="$target/release/purser-desktop" \
+PURSER_DESKTOP="$target/release/purser-desktop" PURSER_CLI="$target/release/purser" \
   xvfb-run -a -s "-screen 0 1366x768x24" node --test --test-concurrency=1 tests/e2e/
 
 echo "== packages (.deb, .rpm), then the install test in a clean Debian 12 root"

@@ -1,9 +1,11 @@
 //! Purser's desktop window: a thin Tauri shell over `purser-app`.
 //!
-//! The shell finds the till's configuration (or sets up the embedded demo store), opens
-//! the till, starts the relay and the inbound streams beside it, and answers the window's
-//! one IPC command, `call`, with `purser_app::ipc::dispatch`. Nothing here is worth
-//! testing on its own: the use cases live in `purser_app::desk`.
+//! The shell finds the till's configuration (or sets up the embedded demo store), lets
+//! `purser_app::station::Station` open the till with the relay and the inbound streams
+//! beside it (or wait for the first-run setup when no configuration exists), and answers
+//! the window's one IPC command, `call`, with `purser_app::ipc::dispatch`. Nothing here is
+//! worth testing on its own: the use cases live in `purser_app::desk`, `setup` and
+//! `station`.
 //!
 //! Usage: `purser-desktop [--demo] [--config FILE]`. `PURSER_LOG` sets the log level
 //! (default `info`); logs roll daily in `<data dir>/logs`.
@@ -13,18 +15,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use purser_app::background::Background;
-use purser_app::config::{default_config_path, Config};
-use purser_app::desk::{Desk, Links, Offline};
+use purser_app::config::{default_config_path, default_data_dir};
 use purser_app::error::{AppError, ErrorCode};
-use purser_app::runtime::{open_till, SystemClock};
-use purser_app::Till;
-use purser_stream::embedded::EmbeddedBroker;
-
-use purser_core::clock::Clock as _;
+use purser_app::station::{Paths, Station};
 
 struct Shell {
-    desk: Result<Mutex<Desk>, AppError>,
+    station: Mutex<Station>,
 }
 
 #[tauri::command]
@@ -33,22 +29,13 @@ async fn call(
     name: String,
     args: serde_json::Value,
 ) -> Result<serde_json::Value, AppError> {
-    let desk = state.desk.as_ref().map_err(Clone::clone)?;
-    let mut desk = desk.lock().map_err(|_| {
+    let mut station = state.station.lock().map_err(|_| {
         AppError::new(
             ErrorCode::Internal,
             "the till's state is poisoned: restart the app",
         )
     })?;
-    purser_app::ipc::dispatch(&mut desk, &name, args)
-}
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join("purser")
+    purser_app::ipc::dispatch(&mut station, &name, args)
 }
 
 fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
@@ -65,74 +52,6 @@ fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuar
         .try_init()
         .ok()?;
     Some(guard)
-}
-
-/// Opens the till the configuration describes, with the relay and the streams beside it.
-fn open_configured(config: &Path, receipts: PathBuf) -> Result<Desk, AppError> {
-    let mut cfg = Config::load(config)?;
-    cfg.apply_env();
-    let settings = cfg.settings()?;
-    let till = open_till(settings.clone())?;
-    let links: Box<dyn Links> = match Background::start(&settings) {
-        Ok(b) => Box::new(b),
-        Err(e) => {
-            tracing::warn!("relay and streams not started: {e}");
-            Box::new(Offline)
-        }
-    };
-    Ok(Desk::new(till, links, receipts, false))
-}
-
-/// The embedded demo store: a till on an in-process broker that headquarters' catalog,
-/// stock and members are published to, with the demo users.
-/// `PURSER_DEMO_BOOTSTRAP=host:port` puts the demo store on that Kafka cluster instead.
-fn open_demo(dir: &Path) -> Result<(Desk, Option<EmbeddedBroker>), AppError> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        AppError::new(
-            ErrorCode::Storage,
-            format!("cannot create {}: {e}", dir.display()),
-        )
-    })?;
-    let till_id = std::env::var("PURSER_DEMO_TILL").unwrap_or_else(|_| "TILL-1".into());
-    let probe = purser_app::demo::demo_config(dir, &till_id, "");
-    let (broker, bootstrap) = match std::env::var("PURSER_DEMO_BOOTSTRAP") {
-        Ok(b) if !b.trim().is_empty() => {
-            let mut cfg = probe.clone();
-            cfg.kafka.bootstrap_servers = b.clone();
-            let specs = purser_stream::admin::store_topic_specs(&cfg.topics, 3, 1);
-            purser_stream::admin::ensure_topics(
-                &cfg.kafka,
-                &specs,
-                std::time::Duration::from_secs(10),
-            )
-            .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
-            (None, b)
-        }
-        _ => {
-            let broker = EmbeddedBroker::start(&probe.topics)
-                .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
-            let b = broker.bootstrap_servers();
-            (Some(broker), b)
-        }
-    };
-    let cfg = purser_app::demo::demo_config(dir, &till_id, &bootstrap);
-    cfg.save(&dir.join("purser.toml"))?;
-    let settings = cfg.settings()?;
-    Till::init(&settings, SystemClock.now())?;
-    let mut till = open_till(settings.clone())?;
-    purser_app::demo::ensure_demo_users(&mut till)?;
-    // Headquarters publishes while the window comes up; the till picks it up from the
-    // topics like any other update.
-    let s = settings.clone();
-    std::thread::spawn(move || {
-        if let Err(e) =
-            purser_app::demo::publish_demo_reference(&s, 7, std::time::Duration::from_secs(30))
-        {
-            tracing::error!("demo reference data not published: {e}");
-        }
-    });
-    let links: Box<dyn Links> = Box::new(Background::start(&settings)?);
-    Ok((Desk::new(till, links, dir.join("receipts"), true), broker))
 }
 
 fn main() {
@@ -154,31 +73,26 @@ fn main() {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("PURSER_CONFIG").map(PathBuf::from))
         .unwrap_or_else(default_config_path);
-    let data = std::env::var_os("PURSER_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(data_dir);
+    let data = default_data_dir();
     let _log_guard = init_logging(&data);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), demo, "starting");
 
-    let (desk, broker) = if demo {
-        match open_demo(&data.join("demo")) {
-            Ok((d, b)) => (Ok(Mutex::new(d)), b),
-            Err(e) => (Err(e), None),
+    // No configuration (and no --demo): the window opens on the first-run setup.
+    let station = if demo {
+        match purser_app::demo::open_demo_desk(&data.join("demo")) {
+            Ok(d) => Station::Ready(Box::new(d)),
+            Err(e) => {
+                tracing::error!("the demo store could not be opened: {e}");
+                Station::Failed(e)
+            }
         }
     } else {
-        (
-            open_configured(&config, data.join("receipts")).map(Mutex::new),
-            None,
-        )
+        Station::start(Paths { config, data })
     };
-    if let Err(e) = &desk {
-        tracing::error!("the till could not be opened: {e}");
-    }
-    // The demo store's in-process broker lives as long as the window (on this thread: it
-    // is not Send).
-    let _broker = broker;
     let result = tauri::Builder::default()
-        .manage(Shell { desk })
+        .manage(Shell {
+            station: Mutex::new(station),
+        })
         .invoke_handler(tauri::generate_handler![call])
         .run(tauri::generate_context!());
     if let Err(e) = result {

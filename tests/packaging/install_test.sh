@@ -15,7 +15,8 @@
 #   3. as an ordinary user: `purser init`, `purser user add` (a manager), `purser doctor`
 #      (expected: exit 0 with no Kafka configured, the Kafka line a WARN; with an unreachable
 #      broker, exit 1 with the Kafka line a FAIL and everything else passing);
-#   4. the window under Xvfb inside the root, `--demo` and on the till `purser init` set up:
+#   4. the window under Xvfb inside the root: `--demo`, with no configuration (the first-run
+#      setup screen), and on the till `purser init` set up:
 #      alive after 8 s, its log says "starting" and no error, the window is mapped, and a
 #      screenshot (artifacts/packaging/) shows a painted page;
 #   5. upgrade: sell on version N, install N+1 (the same .deb repackaged as
@@ -352,6 +353,13 @@ root_procs() { # pids and names of the root's processes whose name matches the E
   done
 }
 window_demo() { run_window demo -- --demo; }
+# A till nobody has set up: no configuration, so the window opens on the first-run setup
+# screen (its screenshot is window-unconfigured.png) instead of failing.
+window_unconfigured() {
+  run_window unconfigured PURSER_CONFIG=/home/till/not-set-up/purser.toml || return 1
+  grep -qs 'first-run setup' "$root"/home/till/window-unconfigured/logs/purser.log* ||
+    { why="its log does not say it opened the first-run setup"; return 1; }
+}
 # An offline till: the broker in its configuration is down (nothing listens on port 9). It
 # must open and sell all the same; the relay keeps retrying quietly.
 window_configured() { run_window configured PURSER_KAFKA_BOOTSTRAP=127.0.0.1:9; }
@@ -441,6 +449,7 @@ step "purser doctor, no Kafka configured: exit 0" doctor_no_kafka
 step "purser doctor, broker unreachable: exit 1, kafka FAIL with fix" doctor_broker_down
 if step "xvfb installed in the root" install_xvfb && step "Xvfb started" start_xvfb; then
   step "window --demo under Xvfb" window_demo
+  step "window with no configuration opens the first-run setup" window_unconfigured
   step "window on the till purser init set up" window_configured
 fi
 if step "sell on version $version" sell_on_n && step "repackage as $next_version" repackage_n1 &&

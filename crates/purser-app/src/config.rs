@@ -1,11 +1,13 @@
 //! The till's configuration file (TOML), with environment overrides.
 //!
-//! Looked up at `--config`, else `$PURSER_CONFIG`, else `$XDG_CONFIG_HOME/purser/purser.toml`
-//! (`~/.config/purser/purser.toml`). Environment variables override the file:
+//! Looked up at `--config`, else `$PURSER_CONFIG`, else `purser.toml` in the platform's
+//! configuration folder: `$XDG_CONFIG_HOME/purser` (`~/.config/purser`) on Linux and macOS,
+//! `%APPDATA%\Purser` on Windows (see `default_dirs`). Environment variables override the file:
 //! `PURSER_DB`, `PURSER_KAFKA_BOOTSTRAP`, `PURSER_KAFKA_SECURITY_PROTOCOL`,
 //! `PURSER_KAFKA_SASL_MECHANISM`, `PURSER_KAFKA_SASL_USERNAME`, `PURSER_KAFKA_SASL_PASSWORD`.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -197,27 +199,149 @@ pub struct Settings {
     pub redemption_caps: RedemptionCaps,
 }
 
+/// Which platform's conventions the default paths follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// Linux, the BSDs and macOS: the XDG base directories (`~/.config`, `~/.local/share`).
+    Unix,
+    /// `%APPDATA%` for the configuration (roams with the user's profile) and
+    /// `%LOCALAPPDATA%` for the till database and logs (stay on this machine).
+    Windows,
+}
+
+impl Platform {
+    pub fn current() -> Platform {
+        if cfg!(windows) {
+            Platform::Windows
+        } else {
+            Platform::Unix
+        }
+    }
+}
+
+/// The folders a till keeps its files in, when nothing overrides them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefaultDirs {
+    /// Holds `purser.toml`.
+    pub config: PathBuf,
+    /// Holds `till.db`, `logs/` and `receipts/`.
+    pub data: PathBuf,
+}
+
+/// The default folders for `platform`, from the environment `var` gives (a pure function,
+/// so each platform's rules are tested on any machine). Unset or empty variables fall
+/// back to the next rule, and finally to the current folder.
+pub fn default_dirs(platform: Platform, var: impl Fn(&str) -> Option<OsString>) -> DefaultDirs {
+    let var = |k: &str| var(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let here = || PathBuf::from(".");
+    match platform {
+        Platform::Unix => {
+            let home = var("HOME");
+            let config = var("XDG_CONFIG_HOME")
+                .or_else(|| home.as_ref().map(|h| h.join(".config")))
+                .unwrap_or_else(here);
+            let data = var("XDG_DATA_HOME")
+                .or_else(|| home.as_ref().map(|h| h.join(".local").join("share")))
+                .unwrap_or_else(here);
+            DefaultDirs {
+                config: config.join("purser"),
+                data: data.join("purser"),
+            }
+        }
+        Platform::Windows => {
+            let profile = var("USERPROFILE");
+            let roaming = var("APPDATA")
+                .or_else(|| profile.as_ref().map(|p| p.join("AppData").join("Roaming")))
+                .unwrap_or_else(here);
+            let local = var("LOCALAPPDATA")
+                .or_else(|| profile.as_ref().map(|p| p.join("AppData").join("Local")))
+                .unwrap_or_else(here);
+            DefaultDirs {
+                config: roaming.join("Purser"),
+                data: local.join("Purser"),
+            }
+        }
+    }
+}
+
+fn this_machine() -> DefaultDirs {
+    default_dirs(Platform::current(), |k| std::env::var_os(k))
+}
+
+/// `$PURSER_CONFIG`, else `purser.toml` in the platform's configuration folder.
 pub fn default_config_path() -> PathBuf {
-    if let Some(p) = std::env::var_os("PURSER_CONFIG") {
+    if let Some(p) = std::env::var_os("PURSER_CONFIG").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("purser").join("purser.toml")
+    this_machine().config.join("purser.toml")
+}
+
+/// `$PURSER_DATA_DIR`, else the platform's data folder for Purser (the till database,
+/// logs and receipt PDFs).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("PURSER_DATA_DIR").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    this_machine().data
 }
 
 pub fn default_database_path() -> PathBuf {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("purser").join("till.db")
+    this_machine().data.join("till.db")
 }
 
 fn bad(msg: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::InvalidConfig, msg)
+}
+
+/// A store or till id: 1-40 letters, digits, '-' or '_' (`what` names the field).
+pub fn check_id(what: &str, v: &str) -> AppResult<()> {
+    let ok = !v.is_empty()
+        && v.len() <= 40
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "{what} '{v}' must be 1-40 letters, digits, '-' or '_'"
+        )))
+    }
+}
+
+/// An ISO 4217 code the till knows, e.g. EUR.
+pub fn check_currency(v: &str) -> AppResult<Currency> {
+    Currency::from_code(v).map_err(|e| bad(e.to_string()))
+}
+
+pub fn check_tax_mode(v: &str) -> AppResult<TaxMode> {
+    TaxMode::parse(v)
+        .ok_or_else(|| bad(format!("tax_mode '{v}' must be 'inclusive' or 'exclusive'")))
+}
+
+/// An IANA time zone, e.g. Europe/Paris: it decides the business date.
+pub fn check_timezone(v: &str) -> AppResult<chrono_tz::Tz> {
+    v.parse().map_err(|_| {
+        bad(format!(
+            "timezone '{v}' is not an IANA zone such as Europe/Paris"
+        ))
+    })
+}
+
+/// A network receipt printer: `host`, `host:port` or an IP address (port 9100 by default).
+pub fn check_printer(v: &str) -> AppResult<()> {
+    crate::printout::check_printer_address(v).map_err(|_| {
+        bad(format!(
+            "[till] printer '{v}' must be host:port, e.g. 192.168.1.50:9100"
+        ))
+    })
+}
+
+pub fn check_language(v: &str) -> AppResult<()> {
+    if matches!(v, "en" | "de") {
+        Ok(())
+    } else {
+        Err(bad(format!("[till] language '{v}' must be en or de")))
+    }
 }
 
 impl Config {
@@ -266,8 +390,18 @@ impl Config {
         let text = toml::to_string_pretty(self)
             .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
+            if !dir.exists() {
+                // A folder made for the configuration is the user's alone.
+                let mut b = std::fs::DirBuilder::new();
+                b.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt;
+                    b.mode(0o700);
+                }
+                b.create(dir)
+                    .map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
+            }
         }
         let tmp = path.with_extension("toml.tmp");
         {
@@ -293,37 +427,11 @@ impl Config {
 
     pub fn settings(&self) -> AppResult<Settings> {
         let s = &self.store;
-        let ident_ok = |v: &str| {
-            !v.is_empty()
-                && v.len() <= 40
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        };
-        if !ident_ok(&s.store_id) {
-            return Err(bad(format!(
-                "store_id '{}' must be 1-40 letters, digits, '-' or '_'",
-                s.store_id
-            )));
-        }
-        if !ident_ok(&s.till_id) {
-            return Err(bad(format!(
-                "till_id '{}' must be 1-40 letters, digits, '-' or '_'",
-                s.till_id
-            )));
-        }
-        let currency = Currency::from_code(&s.currency).map_err(|e| bad(e.to_string()))?;
-        let tax_mode = TaxMode::parse(&s.tax_mode).ok_or_else(|| {
-            bad(format!(
-                "tax_mode '{}' must be 'inclusive' or 'exclusive'",
-                s.tax_mode
-            ))
-        })?;
-        let timezone: chrono_tz::Tz = s.timezone.parse().map_err(|_| {
-            bad(format!(
-                "timezone '{}' is not an IANA zone such as Europe/Paris",
-                s.timezone
-            ))
-        })?;
+        check_id("store_id", &s.store_id)?;
+        check_id("till_id", &s.till_id)?;
+        let currency = check_currency(&s.currency)?;
+        let tax_mode = check_tax_mode(&s.tax_mode)?;
+        let timezone = check_timezone(&s.timezone)?;
         if !(1..=100_000).contains(&s.cash_rounding) {
             return Err(bad(
                 "cash_rounding must be between 1 and 100000 minor units",
@@ -340,18 +448,9 @@ impl Config {
             )));
         }
         if let Some(p) = &self.till.printer {
-            if p.trim().is_empty() || p.contains(char::is_whitespace) {
-                return Err(bad(format!(
-                    "[till] printer '{p}' must be host:port, e.g. 192.168.1.50:9100"
-                )));
-            }
+            check_printer(p)?;
         }
-        if !matches!(self.till.language.as_str(), "en" | "de") {
-            return Err(bad(format!(
-                "[till] language '{}' must be en or de",
-                self.till.language
-            )));
-        }
+        check_language(&self.till.language)?;
         if s.point_value < 1 {
             return Err(bad(
                 "point_value (minor units one loyalty point is worth) must be at least 1",
@@ -530,5 +629,69 @@ mod tests {
                 .code,
             ErrorCode::NotConfigured
         );
+    }
+
+    #[test]
+    fn default_folders_follow_each_platform() {
+        use std::collections::HashMap;
+        let env = |pairs: &[(&str, &str)]| {
+            let m: HashMap<String, OsString> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), OsString::from(v)))
+                .collect();
+            move |k: &str| m.get(k).cloned()
+        };
+        let linux = default_dirs(Platform::Unix, env(&[("HOME", "/home/ana")]));
+        assert_eq!(linux.config, PathBuf::from("/home/ana/.config/purser"));
+        assert_eq!(linux.data, PathBuf::from("/home/ana/.local/share/purser"));
+        let xdg = default_dirs(
+            Platform::Unix,
+            env(&[
+                ("HOME", "/home/ana"),
+                ("XDG_CONFIG_HOME", "/cfg"),
+                ("XDG_DATA_HOME", ""),
+            ]),
+        );
+        assert_eq!(xdg.config, PathBuf::from("/cfg/purser"));
+        assert_eq!(
+            xdg.data,
+            PathBuf::from("/home/ana/.local/share/purser"),
+            "an empty XDG variable counts as unset"
+        );
+        let win = default_dirs(
+            Platform::Windows,
+            env(&[
+                ("APPDATA", r"C:\Users\ana\AppData\Roaming"),
+                ("LOCALAPPDATA", r"C:\Users\ana\AppData\Local"),
+                // Windows has no HOME; a stray one (Git Bash) must not be used.
+                ("HOME", "/c/Users/ana"),
+            ]),
+        );
+        assert_eq!(
+            win.config,
+            PathBuf::from(r"C:\Users\ana\AppData\Roaming").join("Purser")
+        );
+        assert_eq!(
+            win.data,
+            PathBuf::from(r"C:\Users\ana\AppData\Local").join("Purser")
+        );
+        let profile_only =
+            default_dirs(Platform::Windows, env(&[("USERPROFILE", r"C:\Users\ben")]));
+        assert_eq!(
+            profile_only.config,
+            PathBuf::from(r"C:\Users\ben")
+                .join("AppData")
+                .join("Roaming")
+                .join("Purser")
+        );
+        assert_eq!(
+            profile_only.data,
+            PathBuf::from(r"C:\Users\ben")
+                .join("AppData")
+                .join("Local")
+                .join("Purser")
+        );
+        let nothing = default_dirs(Platform::Windows, env(&[]));
+        assert_eq!(nothing.config, PathBuf::from(".").join("Purser"));
     }
 }

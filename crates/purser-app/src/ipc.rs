@@ -2,7 +2,8 @@
 //! their results. Everything here is a wire type (a DTO); domain types never cross.
 //!
 //! Each command is declared once, in `commands!` below. From that one list come the
-//! dispatcher the Tauri shell calls (`dispatch`) and the TypeScript bindings the UI
+//! dispatcher the Tauri shell calls (`dispatch`, on the window's `Station`: the till's
+//! commands go to its `Desk`, the first-run setup's `@station` commands to the station) and the TypeScript bindings the UI
 //! imports (`typescript()`, written to `ui/src/lib/bindings.ts`; a test fails when the
 //! file is stale). Amounts travel as integers in minor units; what a cashier types
 //! (amounts, quantities, discounts) travels as text and is parsed here, so the window
@@ -11,8 +12,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::desk::Desk;
 use crate::error::{AppError, AppResult};
+use crate::setup::{FieldIssue, KafkaTestView, PrinterTestView, SetupForm};
+use crate::station::{PrinterArgs, SetupDefaults, SetupSaved, Station};
 
 // ----- results ------------------------------------------------------------------------
 
@@ -421,17 +423,28 @@ pub struct DrawerArgs {
 
 // ----- the command list ---------------------------------------------------------------
 
+/// Who answers a command: the till's `Desk` (the default; `NotConfigured` until the till
+/// is set up), or the `Station` itself (`@station`: the first-run setup's commands).
+macro_rules! receiver {
+    ($station:ident) => {
+        $station.desk_mut()?
+    };
+    ($station:ident, station) => {
+        $station
+    };
+}
+
 macro_rules! commands {
-    ($( $(#[doc = $doc:literal])* $name:ident ( $args:ty ) -> $ret:ty ; )*) => {
+    ($( $(#[doc = $doc:literal])* $(@$recv:ident)? $name:ident ( $args:ty ) -> $ret:ty ; )*) => {
         /// Names of every command, in declaration order.
         pub const COMMANDS: &[&str] = &[$(stringify!($name)),*];
 
         /// Runs one command: JSON arguments in, JSON result out.
-        pub fn dispatch(desk: &mut Desk, name: &str, args: serde_json::Value) -> AppResult<serde_json::Value> {
+        pub fn dispatch(station: &mut Station, name: &str, args: serde_json::Value) -> AppResult<serde_json::Value> {
             match name {
                 $(stringify!($name) => {
                     let args: $args = parse_args(name, args)?;
-                    let out: $ret = desk.$name(args)?;
+                    let out: $ret = receiver!(station $(, $recv)?).$name(args)?;
                     serde_json::to_value(out).map_err(|e| AppError::new(crate::error::ErrorCode::Internal, e.to_string()))
                 })*
                 other => Err(AppError::new(crate::error::ErrorCode::InvalidInput, format!("the window asked for an unknown command '{other}'"))),
@@ -500,6 +513,18 @@ commands! {
     status(Empty) -> StatusView;
     /// Managers only.
     users(Empty) -> Vec<UserView>;
+    /// First-run setup (only while the till is not set up): defaults and suggestions.
+    @station setup_defaults(Empty) -> SetupDefaults;
+    /// Checks every field of the setup form; contacts nothing, writes nothing.
+    @station setup_check(SetupForm) -> Vec<FieldIssue>;
+    /// Connects to the store's Kafka with the form's security settings.
+    @station setup_test_kafka(SetupForm) -> KafkaTestView;
+    /// Opens a connection to the receipt printer (prints nothing).
+    @station setup_test_printer(PrinterArgs) -> PrinterTestView;
+    /// Sets the till up (after a successful connection test) and opens it.
+    @station setup_save(SetupForm) -> SetupSaved;
+    /// Opens the embedded demo store instead.
+    @station setup_demo(Empty) -> bool;
 }
 
 fn parse_args<T: serde::de::DeserializeOwned>(name: &str, args: serde_json::Value) -> AppResult<T> {

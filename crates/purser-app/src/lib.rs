@@ -7,6 +7,8 @@
 //! * `runtime` — the real clock and ids; the relay thread with heartbeats.
 //! * `loyalty` — members, enrolment, and the loyalty side of sales, refunds and voids.
 //! * `users` — the till's users, their PINs (argon2id) and the sign-in lockout.
+//! * `setup` — first-run setup (the window's setup screen and `purser init`);
+//!   `station` — the window's till: set up, being set up, or failed.
 
 pub mod background;
 pub mod catalog_io;
@@ -22,6 +24,8 @@ pub mod printout;
 pub mod receipt;
 pub mod reference;
 pub mod runtime;
+pub mod setup;
+pub mod station;
 pub mod till;
 pub mod users;
 

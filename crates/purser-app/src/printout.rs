@@ -486,6 +486,11 @@ fn valid_host_name(host: &str) -> bool {
 
 /// Splits `host`, `host:port`, `[v6]:port`, a bare IPv6 address or `ip:port` into the host
 /// and the port (9100 when none is given).
+/// Whether `addr` is a printer address the till can use (nothing is contacted).
+pub fn check_printer_address(addr: &str) -> Result<(), PrintError> {
+    parse_printer_address(addr).map(|_| ())
+}
+
 fn parse_printer_address(addr: &str) -> Result<(String, u16), PrintError> {
     let bad = || PrintError::BadAddress(addr.to_string());
     let a = addr.trim();

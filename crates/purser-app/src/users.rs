@@ -132,7 +132,8 @@ pub fn check_user_id(id: &str) -> AppResult<()> {
     }
 }
 
-fn check_name(name: &str) -> AppResult<String> {
+/// A user's display name, trimmed: 1 to 80 characters without control characters.
+pub fn check_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     let n = name.chars().count();
     if n == 0 || n > 80 || name.chars().any(char::is_control) {

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use purser_app::demo::{demo_catalog, ensure_demo_users};
 use purser_app::desk::{Desk, Offline};
 use purser_app::ipc::dispatch;
+use purser_app::station::Station;
 use purser_app::{AppError, Config};
 use purser_core::catalog::{Product, SoldBy};
 use purser_core::money::Money;
@@ -19,7 +20,7 @@ use purser_core::money::Money;
 struct Fixture {
     dir: tempfile::TempDir,
     clock: Arc<common::TestClock>,
-    desk: Desk,
+    station: Station,
 }
 
 /// A till with the demo catalog and users, behind a desk with no relay or streams.
@@ -30,7 +31,7 @@ fn desk_fixture(edit: impl FnOnce(&mut Config)) -> Fixture {
     ensure_demo_users(&mut till).unwrap();
     let receipts = dir.path().join("receipts");
     Fixture {
-        desk: Desk::new(till, Box::new(Offline), receipts, true),
+        station: Station::Ready(Box::new(Desk::new(till, Box::new(Offline), receipts, true))),
         dir,
         clock,
     }
@@ -42,7 +43,7 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn call(&mut self, name: &str, args: Value) -> Result<Value, AppError> {
-        dispatch(&mut self.desk, name, args)
+        dispatch(&mut self.station, name, args)
     }
     fn ok(&mut self, name: &str, args: Value) -> Value {
         self.call(name, args)

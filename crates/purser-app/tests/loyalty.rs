@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use purser_app::demo::ensure_demo_users;
 use purser_app::desk::{Desk, Offline};
 use purser_app::ipc::dispatch;
+use purser_app::station::Station;
 use purser_app::Config;
 use purser_core::catalog::{Product, SoldBy};
 use purser_core::inbound::{ChargeAccount, Inbound, LoyaltyAccountRecord, MemberStatus};
@@ -26,7 +27,7 @@ const ACCOUNTS: &str = "pos.loyalty-accounts.v1";
 struct Fixture {
     dir: tempfile::TempDir,
     clock: Arc<common::TestClock>,
-    desk: Desk,
+    station: Station,
     offset: i64,
 }
 
@@ -65,7 +66,12 @@ fn fixture() -> Fixture {
     till.import_products(&products()).unwrap();
     ensure_demo_users(&mut till).unwrap();
     let mut f = Fixture {
-        desk: Desk::new(till, Box::new(Offline), dir.path().join("r"), true),
+        station: Station::Ready(Box::new(Desk::new(
+            till,
+            Box::new(Offline),
+            dir.path().join("r"),
+            true,
+        ))),
         dir,
         clock,
         offset: 0,
@@ -151,7 +157,7 @@ impl Fixture {
             .unwrap();
     }
     fn call(&mut self, name: &str, args: Value) -> Result<Value, purser_app::AppError> {
-        dispatch(&mut self.desk, name, args)
+        dispatch(&mut self.station, name, args)
     }
     fn ok(&mut self, name: &str, args: Value) -> Value {
         self.call(name, args)
@@ -478,7 +484,7 @@ fn stream_update_after_local_redemptions_is_not_counted_twice() {
     assert_eq!(f.member("M1")["available"], 600);
     f.clock.advance(60);
     let mut newer = member("M1", "Ada Lovelace", "LC-0001", 600, "gold", None);
-    newer.updated_at = f.desk.till().now();
+    newer.updated_at = f.station.desk_mut().unwrap().till().now();
     f.publish(newer);
     assert_eq!(f.member("M1")["available"], 600);
 }

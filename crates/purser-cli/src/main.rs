@@ -24,7 +24,7 @@ use purser_core::clock::Clock;
 use purser_core::sale::RefundRequestLine;
 use purser_core::shift::ReportKind;
 use purser_core::tender::TenderInput;
-use purser_stream::{Relay, RelayOptions, RunMode, SecurityProtocol};
+use purser_stream::{Relay, RelayOptions, RunMode};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -146,12 +146,36 @@ struct InitArgs {
     /// SASL password (prefer the environment variable)
     #[arg(long, env = "PURSER_KAFKA_SASL_PASSWORD", hide_env_values = true)]
     sasl_password: Option<String>,
+    /// CA bundle (PEM) that signed the brokers' certificates
     #[arg(long)]
     ssl_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for SSL client authentication
     #[arg(long)]
     ssl_cert: Option<PathBuf>,
+    /// Client key (PEM) for SSL client authentication
     #[arg(long)]
     ssl_key: Option<PathBuf>,
+    /// Password of the client key (prefer the environment variable)
+    #[arg(long, env = "PURSER_KAFKA_SSL_KEY_PASSWORD", hide_env_values = true)]
+    ssl_key_password: Option<String>,
+    /// ESC/POS network receipt printer, host:port (port 9100 by default)
+    #[arg(long)]
+    printer: Option<String>,
+    /// The window's language: en or de
+    #[arg(long, default_value = "en")]
+    language: String,
+    /// Add the till's first manager with this user id (with --manager-name and a PIN)
+    #[arg(long, requires = "manager_name")]
+    manager: Option<String>,
+    /// The first manager's name
+    #[arg(long, requires = "manager")]
+    manager_name: Option<String>,
+    /// Read the first manager's PIN from the first line of standard input
+    #[arg(long, requires = "manager")]
+    manager_pin_stdin: bool,
+    /// Connect to Kafka with these settings first, and refuse to set up if it fails
+    #[arg(long)]
+    test_connection: bool,
     /// Replace an existing configuration file
     #[arg(long)]
     force: bool,
@@ -304,11 +328,7 @@ impl PinArgs {
         if let Some(Pin(p)) = &self.pin {
             return Ok(p.clone());
         }
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(|e| {
-            AppError::invalid(format!("cannot read the PIN from standard input: {e}"))
-        })?;
-        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+        read_pin_line()
     }
 }
 
@@ -449,7 +469,10 @@ fn print_event(
     Ok(())
 }
 
+/// `purser init`: the same checks and steps as the window's setup screen
+/// (`purser_app::setup`), with Kafka and the manager optional.
 fn init(cli: &Cli, a: &InitArgs) -> AppResult<()> {
+    use purser_app::setup::{self, Needs, SetupForm};
     let path = config_path(cli);
     if path.exists() && !a.force {
         return Err(AppError::new(
@@ -460,42 +483,78 @@ fn init(cli: &Cli, a: &InitArgs) -> AppResult<()> {
             ),
         ));
     }
-    let mut cfg = Config::new_till(
-        &a.store,
-        &a.till,
-        &a.currency,
-        &a.tax_mode,
-        &a.timezone,
-        a.db.clone().unwrap_or_else(default_database_path),
-    );
-    cfg.store.cash_rounding = a.cash_rounding;
-    cfg.kafka.bootstrap_servers = a.bootstrap.clone();
-    cfg.kafka.security_protocol =
-        SecurityProtocol::parse(&a.security_protocol).ok_or_else(|| {
-            AppError::new(
-                ErrorCode::InvalidConfig,
-                format!(
-                    "security protocol '{}' must be plaintext, ssl, sasl_ssl or sasl_plaintext",
-                    a.security_protocol
-                ),
-            )
-        })?;
-    cfg.kafka.sasl_mechanism = a.sasl_mechanism.clone();
-    cfg.kafka.sasl_username = a.sasl_username.clone();
-    cfg.kafka.sasl_password = a.sasl_password.clone();
-    cfg.kafka.ssl_ca_location = a.ssl_ca.clone();
-    cfg.kafka.ssl_certificate_location = a.ssl_cert.clone();
-    cfg.kafka.ssl_key_location = a.ssl_key.clone();
-    let settings = cfg.settings()?;
-    if !cfg.kafka.bootstrap_servers.is_empty() {
-        cfg.kafka
-            .validate()
-            .map_err(|e| AppError::new(ErrorCode::InvalidConfig, e.to_string()))?;
+    let pin = if a.manager.is_some() {
+        if !a.manager_pin_stdin {
+            return Err(AppError::invalid(
+                "--manager needs --manager-pin-stdin (the PIN on the first line of standard input)",
+            ));
+        }
+        read_pin_line()?
+    } else {
+        String::new()
+    };
+    let text = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
+    let form = SetupForm {
+        store_id: a.store.clone(),
+        till_id: a.till.clone(),
+        currency: a.currency.clone(),
+        tax_mode: a.tax_mode.clone(),
+        timezone: a.timezone.clone(),
+        language: a.language.clone(),
+        bootstrap_servers: a.bootstrap.clone(),
+        security_protocol: a.security_protocol.clone(),
+        sasl_mechanism: a.sasl_mechanism.clone().unwrap_or_default(),
+        sasl_username: a.sasl_username.clone().unwrap_or_default(),
+        sasl_password: a.sasl_password.clone().unwrap_or_default(),
+        ssl_ca: text(&a.ssl_ca),
+        ssl_cert: text(&a.ssl_cert),
+        ssl_key: text(&a.ssl_key),
+        ssl_key_password: a.ssl_key_password.clone().unwrap_or_default(),
+        printer: a.printer.clone().unwrap_or_default(),
+        manager_id: a.manager.clone().unwrap_or_default(),
+        manager_name: a.manager_name.clone().unwrap_or_default(),
+        manager_pin: pin.clone(),
+        manager_pin_repeat: pin,
+    };
+    let needs = Needs {
+        kafka: a.test_connection,
+        manager: false,
+    };
+    let database = a.db.clone().unwrap_or_else(default_database_path);
+    let refused = |issues: Vec<setup::FieldIssue>| {
+        AppError::new(
+            ErrorCode::InvalidConfig,
+            issues
+                .iter()
+                .map(|i| i.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    };
+    let mut plan = setup::plan(&form, database, needs).map_err(refused)?;
+    plan.config.store.cash_rounding = a.cash_rounding;
+    plan.config.settings()?;
+    let cfg = &plan.config;
+    if a.test_connection {
+        let t = setup::test_kafka(&cfg.kafka, &cfg.topics, std::time::Duration::from_secs(10));
+        if !t.ok {
+            return Err(AppError::new(ErrorCode::KafkaUnreachable, t.message));
+        }
+        if cli.format == Format::Text {
+            println!("Kafka: {}", t.message);
+        }
     }
-    Till::init(&settings, SystemClock.now())?;
-    cfg.save(&path)?;
+    setup::save(&plan, &path, a.force, SystemClock.now())?.map_err(refused)?;
     match cli.format {
-        Format::Json => print_json(&serde_json::json!({"config": path, "database": cfg.database}))?,
+        Format::Json => print_json(&serde_json::json!({
+            "config": path,
+            "database": cfg.database,
+            "manager": plan.manager.as_ref().map(|m| m.user_id.clone()),
+        }))?,
         Format::Text => {
             println!(
                 "Till {} of store {} set up.",
@@ -508,9 +567,21 @@ fn init(cli: &Cli, a: &InitArgs) -> AppResult<()> {
             } else {
                 println!("  Kafka:         {}", cfg.kafka.bootstrap_servers);
             }
+            if let Some(m) = &plan.manager {
+                println!("  manager:       {} ({})", m.user_id, m.name);
+            }
         }
     }
     Ok(())
+}
+
+/// The first line of standard input, without its line end.
+fn read_pin_line() -> AppResult<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| AppError::invalid(format!("cannot read the PIN from standard input: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 fn product_json(t: &Till, p: &purser_core::catalog::Product) -> serde_json::Value {

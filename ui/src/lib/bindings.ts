@@ -65,11 +65,42 @@ export type EnrolArgs = { name: string, phone: string | null, email: string | nu
 
 export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "printer_unavailable" | "locked" | "wrong_pin" | "internal";
 
+export type FieldIssue = { 
+/**
+ * The `SetupForm` field, `kafka` for the connection as a whole, or `form` for a
+ * problem no single field explains.
+ */
+field: string, 
+/**
+ * Which rule: required, id, currency, tax_mode, timezone, language, bootstrap,
+ * protocol, mechanism, file, cert_key_pair, printer, user_id, user_name, pin,
+ * pin_repeat, user_taken or kafka_untested. The window shows its own text for it.
+ */
+rule: string, 
+/**
+ * The same in English, with the details (what `purser init` prints).
+ */
+message: string, };
+
 export type FindMembersArgs = { 
 /**
  * Part of a name, a phone number, an e-mail address or a card.
  */
 text: string, };
+
+export type KafkaTestView = { 
+/**
+ * Reachable and the credentials accepted (topics may still be missing).
+ */
+ok: boolean, 
+/**
+ * When not ok: invalid (the settings; see `issues`), unreachable, authentication or tls.
+ */
+failure: string | null, message: string, brokers: Array<string>, 
+/**
+ * The store's topics the cluster has, and those it lacks.
+ */
+topics_found: Array<string>, topics_missing: Array<string>, issues: Array<FieldIssue>, };
 
 export type LineArgs = { line_no: number, };
 
@@ -112,6 +143,10 @@ export type PayArgs = { tenders: Array<TenderArg>, confirm_out_of_stock: boolean
 approval: Approval | null, };
 
 export type PdfView = { path: string, };
+
+export type PrinterArgs = { printer: string, };
+
+export type PrinterTestView = { ok: boolean, message: string, };
 
 export type ProductView = { sku: string, name: string, 
 /**
@@ -160,6 +195,72 @@ export type SearchArgs = { text: string, limit: number, };
 export type SessionView = { user: UserView, shift: ShiftView | null, };
 
 export type SetQuantityArgs = { line_no: number, quantity: string, };
+
+export type SetupDefaults = { 
+/**
+ * Where the configuration will be written.
+ */
+config_path: string, 
+/**
+ * Where the till database will be.
+ */
+database: string, currency: string, tax_mode: string, 
+/**
+ * The system's time zone when it can tell, else UTC.
+ */
+timezone: string, security_protocol: string, sasl_mechanism: string, 
+/**
+ * The topics the connection test looks for.
+ */
+topics: Array<string>, 
+/**
+ * Every currency code and time zone the till accepts (for suggestions).
+ */
+currencies: Array<string>, timezones: Array<string>, };
+
+export type SetupForm = { store_id: string, till_id: string, 
+/**
+ * ISO 4217, e.g. EUR
+ */
+currency: string, 
+/**
+ * inclusive (VAT) or exclusive (sales tax)
+ */
+tax_mode: string, 
+/**
+ * IANA zone deciding the business date, e.g. Europe/Berlin
+ */
+timezone: string, 
+/**
+ * en or de
+ */
+language: string, 
+/**
+ * host:port[,host:port…]
+ */
+bootstrap_servers: string, 
+/**
+ * plaintext, sasl_ssl, ssl or sasl_plaintext
+ */
+security_protocol: string, 
+/**
+ * SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN (SASL only)
+ */
+sasl_mechanism: string, sasl_username: string, sasl_password: string, 
+/**
+ * CA bundle (PEM) that signed the brokers' certificates; empty = the system's.
+ */
+ssl_ca: string, 
+/**
+ * Client certificate and key (PEM) for SSL client authentication.
+ */
+ssl_cert: string, ssl_key: string, ssl_key_password: string, 
+/**
+ * host:port of the ESC/POS network receipt printer; empty = none.
+ */
+printer: string, manager_id: string, manager_name: string, manager_pin: string, manager_pin_repeat: string, };
+
+export type SetupSaved = { saved: boolean, issues: Array<FieldIssue>, config_path: string, };
 
 export type ShiftView = { shift_id: string, cashier_id: string, business_date: string, opened_at: string, opening_float: number, };
 
@@ -274,7 +375,7 @@ role: string, active: boolean, locked_until: string | null, };
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 
-export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users"] as const;
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
 
 /** The till's identity and settings the window needs before anyone signs in. */
 export const app_info = (): Promise<AppInfo> => call("app_info", {});
@@ -317,3 +418,15 @@ export const open_drawer = (args: DrawerArgs): Promise<boolean> => call("open_dr
 export const status = (): Promise<StatusView> => call("status", {});
 /** Managers only. */
 export const users = (): Promise<Array<UserView>> => call("users", {});
+/** First-run setup (only while the till is not set up): defaults and suggestions. */
+export const setup_defaults = (): Promise<SetupDefaults> => call("setup_defaults", {});
+/** Checks every field of the setup form; contacts nothing, writes nothing. */
+export const setup_check = (args: SetupForm): Promise<Array<FieldIssue>> => call("setup_check", args);
+/** Connects to the store's Kafka with the form's security settings. */
+export const setup_test_kafka = (args: SetupForm): Promise<KafkaTestView> => call("setup_test_kafka", args);
+/** Opens a connection to the receipt printer (prints nothing). */
+export const setup_test_printer = (args: PrinterArgs): Promise<PrinterTestView> => call("setup_test_printer", args);
+/** Sets the till up (after a successful connection test) and opens it. */
+export const setup_save = (args: SetupForm): Promise<SetupSaved> => call("setup_save", args);
+/** Opens the embedded demo store instead. */
+export const setup_demo = (): Promise<boolean> => call("setup_demo", {});
