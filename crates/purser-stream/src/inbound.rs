@@ -102,7 +102,10 @@ pub struct InboundConsumer {
     status: Arc<Mutex<Vec<TopicStatus>>>,
     changes: Option<mpsc::Sender<InboundKind>>,
     /// Each topic's tombstone retention as the broker reported it (asked once).
-    retention: Mutex<HashMap<String, Option<chrono::Duration>>>,
+    retention: Mutex<Retention>,
+    /// The question, asked in the background from the moment the consumer is made (a
+    /// broker that cannot answer, like the mock cluster, takes its whole timeout).
+    retention_job: Mutex<Option<std::thread::JoinHandle<Retention>>>,
 }
 
 impl std::fmt::Debug for InboundConsumer {
@@ -129,6 +132,12 @@ impl InboundConsumer {
         kafka
             .validate()
             .map_err(|e| InboundError::Kafka(e.to_string()))?;
+        let kafka_for_job = kafka.clone();
+        let names = vec![
+            topics.catalog.clone(),
+            topics.inventory.clone(),
+            topics.loyalty_accounts.clone(),
+        ];
         Ok(InboundConsumer {
             store: Store::open_for_relay(db)?,
             kafka,
@@ -146,6 +155,7 @@ impl InboundConsumer {
             status: Arc::default(),
             changes: None,
             retention: Mutex::default(),
+            retention_job: Mutex::new(Some(ask_retention(&kafka_for_job, names))),
         })
     }
 
@@ -316,24 +326,15 @@ impl InboundConsumer {
             Err(_) => return self.opts.rebuild_after,
         };
         if cache.is_empty() {
-            // One request for the three topics, answered in milliseconds by a broker;
-            // one that cannot describe configs (librdkafka's mock cluster) costs at most
-            // a second, once per consumer.
-            let names: Vec<&str> = self.topics.iter().map(|(_, t)| t.as_str()).collect();
-            let described =
-                crate::admin::topic_configs(&self.kafka, &names, Duration::from_secs(1))
-                    .unwrap_or_default();
-            for name in &names {
-                let ms = described
-                    .iter()
-                    .find(|(t, _)| t == name)
-                    .and_then(|(_, r)| r.as_ref().ok())
-                    .and_then(|entries| entries.get("delete.retention.ms"))
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .filter(|ms| *ms > 0)
-                    .map(chrono::Duration::milliseconds);
-                cache.insert((*name).to_string(), ms);
-            }
+            let job = self.retention_job.lock().ok().and_then(|mut j| j.take());
+            let answers = match job {
+                Some(h) => h.join().unwrap_or_default(),
+                None => {
+                    let names = self.topics.iter().map(|(_, t)| t.clone()).collect();
+                    ask_retention(&self.kafka, names).join().unwrap_or_default()
+                }
+            };
+            cache.extend(answers);
         }
         let known = cache.get(topic).copied().flatten();
         known.unwrap_or(self.opts.rebuild_after)
@@ -386,19 +387,22 @@ impl InboundConsumer {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// Assigns every partition at its stored offset; in catch-up mode returns the
-    /// (topic, partition, high watermark) still to reach.
+    /// Assigns every partition at its stored offset. Returns, in catch-up mode, the
+    /// (topic, partition, high watermark) still to reach, and the partitions per topic.
     fn assign(
         &self,
         c: &BaseConsumer<QuietContext>,
         topics: &[(InboundKind, String)],
         mode: InboundMode,
-    ) -> Result<Vec<(String, i32, i64)>, InboundError> {
+    ) -> Result<(Vec<(String, i32, i64)>, HashMap<String, usize>), InboundError> {
         let mut tpl = TopicPartitionList::new();
         let mut targets = Vec::new();
+        let mut counts = HashMap::new();
         for (_, topic) in topics {
             let stored = self.store.stream_offsets(topic)?;
-            for p in self.partitions(c, topic)? {
+            let partitions = self.partitions(c, topic)?;
+            counts.insert(topic.clone(), partitions.len());
+            for p in partitions {
                 let next = stored
                     .iter()
                     .find(|(sp, _)| *sp == p)
@@ -414,7 +418,7 @@ impl InboundConsumer {
             }
         }
         c.assign(&tpl)?;
-        Ok(targets)
+        Ok((targets, counts))
     }
 
     /// Runs the consumers; see the module docs. Returns the records applied.
@@ -437,10 +441,12 @@ impl InboundConsumer {
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "views checked");
         let kind_of: HashMap<String, InboundKind> =
             topics.iter().map(|(k, t)| (t.clone(), *k)).collect();
-        let mut targets = self.assign(&c, &topics, mode)?;
+        let (mut targets, mut assigned) = self.assign(&c, &topics, mode)?;
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "assigned");
-        let mut last_status = Instant::now() - Duration::from_secs(10);
-        let mut assigned = self.partition_counts(&c, &topics);
+        // The lag (a watermark query per partition, tens of milliseconds each) is asked
+        // every 2 s while running, not before the first records are applied; a catch-up
+        // run knows its lag is zero when it returns.
+        let mut last_status = Instant::now();
         let mut last_layout_check = Instant::now();
         loop {
             if stop.load(Ordering::Relaxed) {
@@ -539,9 +545,11 @@ impl InboundConsumer {
                     "stored offset is out of the topic's range: rebuilding the view"
                 );
                 total += self.rebuild(kind, &topic, deadline)?;
-                targets = self.assign(&c, &topics, mode)?;
+                (targets, assigned) = self.assign(&c, &topics, mode)?;
             }
-            if last_status.elapsed() > Duration::from_secs(2) {
+            if matches!(mode, InboundMode::Forever)
+                && last_status.elapsed() > Duration::from_secs(2)
+            {
                 self.refresh_status(&c, true);
                 last_status = Instant::now();
             }
@@ -554,8 +562,7 @@ impl InboundConsumer {
                 if grew(&assigned, &now) {
                     tracing::info!(?assigned, ?now, "partitions were added: reassigning");
                     c = self.consumer()?;
-                    targets = self.assign(&c, &topics, mode)?;
-                    assigned = now;
+                    (targets, assigned) = self.assign(&c, &topics, mode)?;
                 }
             }
         }
@@ -573,6 +580,35 @@ impl InboundConsumer {
             .filter_map(|(_, t)| self.partitions(c, t).ok().map(|p| (t.clone(), p.len())))
             .collect()
     }
+}
+
+/// Each topic's tombstone retention, `None` when the broker could not say.
+type Retention = HashMap<String, Option<chrono::Duration>>;
+
+/// Asks the broker for the topics' `delete.retention.ms` on a thread of its own: one
+/// request for all of them, answered in milliseconds by a broker; one that cannot describe
+/// configs (librdkafka's mock cluster) costs at most a second.
+fn ask_retention(kafka: &KafkaConfig, names: Vec<String>) -> std::thread::JoinHandle<Retention> {
+    let kafka = kafka.clone();
+    std::thread::spawn(move || {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let described =
+            crate::admin::topic_configs(&kafka, &refs, Duration::from_secs(1)).unwrap_or_default();
+        names
+            .iter()
+            .map(|name| {
+                let ms = described
+                    .iter()
+                    .find(|(t, _)| t == name)
+                    .and_then(|(_, r)| r.as_ref().ok())
+                    .and_then(|entries| entries.get("delete.retention.ms"))
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .filter(|ms| *ms > 0)
+                    .map(chrono::Duration::milliseconds);
+                (name.clone(), ms)
+            })
+            .collect()
+    })
 }
 
 /// Whether any topic now has more partitions than were assigned.
