@@ -394,7 +394,7 @@ impl InboundConsumer {
         c: &BaseConsumer<QuietContext>,
         topics: &[(InboundKind, String)],
         mode: InboundMode,
-    ) -> Result<(Vec<(String, i32, i64)>, HashMap<String, usize>), InboundError> {
+    ) -> Result<(Vec<Target>, HashMap<String, usize>), InboundError> {
         let mut tpl = TopicPartitionList::new();
         let mut targets = Vec::new();
         let mut counts = HashMap::new();
@@ -581,6 +581,9 @@ impl InboundConsumer {
             .collect()
     }
 }
+
+/// (topic, partition, high watermark) a catch-up run still has to reach.
+type Target = (String, i32, i64);
 
 /// Each topic's tombstone retention, `None` when the broker could not say.
 type Retention = HashMap<String, Option<chrono::Duration>>;
