@@ -319,7 +319,11 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
         st.total_written,
         st.pending
     );
-    let topics = [cfg.topics.payments.as_str(), cfg.topics.tills.as_str()];
+    let topics = [
+        cfg.topics.payments.as_str(),
+        cfg.topics.tills.as_str(),
+        cfg.topics.loyalty.as_str(),
+    ];
     let records = purser_stream::readback::read_all(&cfg.kafka, &topics, Duration::from_secs(20))
         .map_err(err)?;
     let audit = purser_stream::readback::audit(&records).map_err(err)?;

@@ -1177,7 +1177,7 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
         let topics = &t.settings().config.topics;
         Some(purser_stream::probe::probe(
             &t.settings().config.kafka,
-            &[&topics.payments, &topics.tills],
+            &[&topics.payments, &topics.tills, &topics.loyalty],
             Duration::from_secs(5),
         ))
     } else {
