@@ -80,7 +80,22 @@ fn open_configured(config: &Path, receipts: PathBuf) -> Result<Desk, AppError> {
             Box::new(Offline)
         }
     };
-    Ok(Desk::new(till, links, receipts, false))
+    Ok(with_reports(
+        Desk::new(till, links, receipts, false),
+        &settings,
+    ))
+}
+
+/// The manager's figures: the reporting store beside the till database, filled by the
+/// manager's consumer that `Background` runs. A till without one still sells.
+fn with_reports(desk: Desk, settings: &purser_app::Settings) -> Desk {
+    match purser_app::report::Reports::open(settings) {
+        Ok(r) => desk.with_reports(r),
+        Err(e) => {
+            tracing::warn!("the manager's figures are not available: {e}");
+            desk
+        }
+    }
 }
 
 /// The embedded demo store: a till on an in-process broker that headquarters' catalog,
@@ -112,6 +127,11 @@ fn open_demo(dir: &Path) -> Result<(Desk, Option<EmbeddedBroker>), AppError> {
             let broker = EmbeddedBroker::start(&probe.topics)
                 .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
             let b = broker.bootstrap_servers();
+            // A second till (or a headless `purser`) joins this demo store's broker with
+            // PURSER_DEMO_BOOTSTRAP=$(cat <data dir>/demo/broker.txt); see the README.
+            if let Err(e) = std::fs::write(dir.join("broker.txt"), format!("{b}\n")) {
+                tracing::warn!("broker address not written: {e}");
+            }
             (Some(broker), b)
         }
     };
@@ -132,7 +152,11 @@ fn open_demo(dir: &Path) -> Result<(Desk, Option<EmbeddedBroker>), AppError> {
         }
     });
     let links: Box<dyn Links> = Box::new(Background::start(&settings)?);
-    Ok((Desk::new(till, links, dir.join("receipts"), true), broker))
+    let desk = with_reports(
+        Desk::new(till, links, dir.join("receipts"), true),
+        &settings,
+    );
+    Ok((desk, broker))
 }
 
 fn main() {

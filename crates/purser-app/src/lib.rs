@@ -19,6 +19,7 @@ pub mod ipc;
 pub mod printout;
 pub mod receipt;
 pub mod reference;
+pub mod report;
 pub mod runtime;
 pub mod till;
 pub mod users;

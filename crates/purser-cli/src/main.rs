@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,9 +48,13 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
+    /// `purser report` only
+    Csv,
+    /// `purser report` only
+    Pdf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,6 +112,10 @@ enum Command {
     /// Benchmarks that print figures (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// The manager's reports for the whole store (every till), read from the store's
+    /// cluster: first catches up, then prints. `--format text|json|csv|pdf`.
+    #[command(subcommand)]
+    Report(report::ReportCmd),
 }
 
 #[derive(Args, Debug)]
@@ -418,7 +427,7 @@ fn print_event(
 ) -> AppResult<()> {
     match format {
         Format::Json => println!("{}", event.to_json()?),
-        Format::Text => print!("{}", text()),
+        Format::Text | Format::Csv | Format::Pdf => print!("{}", text()),
     }
     Ok(())
 }
@@ -470,7 +479,7 @@ fn init(cli: &Cli, a: &InitArgs) -> AppResult<()> {
     cfg.save(&path)?;
     match cli.format {
         Format::Json => print_json(&serde_json::json!({"config": path, "database": cfg.database}))?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             println!(
                 "Till {} of store {} set up.",
                 cfg.store.till_id, cfg.store.store_id
@@ -510,7 +519,7 @@ fn catalog(cli: &Cli, cmd: &CatalogCmd) -> AppResult<()> {
             let n = t.import_products(&products)?;
             match cli.format {
                 Format::Json => print_json(&serde_json::json!({"imported": n}))?,
-                Format::Text => println!("Imported {n} products."),
+                Format::Text | Format::Csv | Format::Pdf => println!("Imported {n} products."),
             }
         }
         CatalogCmd::Search { text, limit } => {
@@ -522,7 +531,7 @@ fn catalog(cli: &Cli, cmd: &CatalogCmd) -> AppResult<()> {
                         .map(|p| product_json(&t, p))
                         .collect::<Vec<_>>(),
                 )?,
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     for p in &found {
                         let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight {
                             "/kg"
@@ -567,7 +576,9 @@ fn shift(cli: &Cli, cmd: &ShiftCmd) -> AppResult<()> {
             let r = t.shift_report()?;
             match cli.format {
                 Format::Json => print_json(&r)?,
-                Format::Text => print!("{}", receipt::report_text(t.settings(), &r)),
+                Format::Text | Format::Csv | Format::Pdf => {
+                    print!("{}", receipt::report_text(t.settings(), &r))
+                }
             }
         }
         ShiftCmd::Close {
@@ -711,7 +722,7 @@ fn user(cli: &Cli, cmd: &UserCmd) -> AppResult<()> {
                 Format::Json => {
                     print_json(&users.iter().map(|u| user_json(u, now)).collect::<Vec<_>>())?
                 }
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     if users.is_empty() {
                         println!("No users yet: add one with `purser user add`.");
                     } else {
@@ -740,7 +751,7 @@ fn user(cli: &Cli, cmd: &UserCmd) -> AppResult<()> {
     };
     match cli.format {
         Format::Json => print_json(&done.map(|u| user_json(&u, t.now())))?,
-        Format::Text => println!("{text}"),
+        Format::Text | Format::Csv | Format::Pdf => println!("{text}"),
     }
     Ok(())
 }
@@ -798,7 +809,7 @@ fn publish(cli: &Cli, a: &PublishArgs) -> AppResult<()> {
             .map_err(kafka_err)?;
     match cli.format {
         Format::Json => print_json(&serde_json::json!({"topic": topic, "published": n}))?,
-        Format::Text => println!("Published {n} records to {topic}."),
+        Format::Text | Format::Csv | Format::Pdf => println!("Published {n} records to {topic}."),
     }
     Ok(())
 }
@@ -813,7 +824,7 @@ fn topics_ensure(cli: &Cli, partitions: i32, replication: i32) -> AppResult<()> 
         Format::Json => print_json(
             &serde_json::json!({"created": created, "topics": specs.iter().map(|t| &t.name).collect::<Vec<_>>()}),
         )?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             for t in &specs {
                 let policy = t
                     .config
@@ -879,14 +890,16 @@ fn streams(cli: &Cli, cmd: &StreamsCmd) -> AppResult<()> {
                 Format::Json => {
                     print_json(&serde_json::json!({"applied": n, "topics": c.snapshot()}))?
                 }
-                Format::Text => println!("{n} records applied; the till's views are up to date."),
+                Format::Text | Format::Csv | Format::Pdf => {
+                    println!("{n} records applied; the till's views are up to date.")
+                }
             }
         }
         StreamsCmd::Status => {
             let st = inbound_consumer(&s)?.snapshot();
             match cli.format {
                 Format::Json => print_json(&st)?,
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     for t in &st {
                         println!(
                             "{:<26} applied {:>7}  lag {:>6}  last update {:<20} quarantined {:>4}  rebuilds {}",
@@ -906,7 +919,7 @@ fn streams(cli: &Cli, cmd: &StreamsCmd) -> AppResult<()> {
             let q = store.quarantined(*limit)?;
             match cli.format {
                 Format::Json => print_json(&q)?,
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     if q.is_empty() {
                         println!("Nothing quarantined.");
                     }
@@ -947,7 +960,7 @@ fn stock(cli: &Cli, code: &str) -> AppResult<()> {
             v["stock_state"] = serde_json::json!(state);
             print_json(&v)?;
         }
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight {
                 " g"
             } else {
@@ -1006,7 +1019,7 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
                 Err(e) => serde_json::json!({"reachable": false, "error": e}),
             }),
         }))?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             if st.pending == 0 {
                 println!("All {} events sent.", st.total_written);
             } else {
@@ -1073,7 +1086,7 @@ fn relay(cli: &Cli, a: &RelayArgs) -> AppResult<()> {
             .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e.to_string()))?;
         match cli.format {
             Format::Json => print_json(&serde_json::json!({"published": n}))?,
-            Format::Text => println!("Outbox empty: {n} events sent."),
+            Format::Text | Format::Csv | Format::Pdf => println!("Outbox empty: {n} events sent."),
         }
         return Ok(());
     }
@@ -1124,7 +1137,7 @@ fn journal(cli: &Cli) -> AppResult<bool> {
             "ok": r.ok(), "entries": r.entries, "head_seq": r.head_seq,
             "problems": r.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             if r.ok() {
                 println!(
                     "Journal OK: {} entries, hash chain intact up to till_seq {}.",
@@ -1179,7 +1192,7 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
                 .any(|c| c.verdict == purser_app::doctor::Verdict::Fail);
             match cli.format {
                 Format::Json => print_json(&checks)?,
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     for c in &checks {
                         let mark = match c.verdict {
                             purser_app::doctor::Verdict::Pass => "PASS",
@@ -1214,6 +1227,7 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
         }
         Command::Demo(a) => demo::run(a)?,
         Command::Bench(b) => bench::run(b)?,
+        Command::Report(r) => return report::run(&load_settings(cli)?, cli.format, r),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1241,6 +1255,11 @@ fn main() -> ExitCode {
     if cli.json {
         cli.format = Format::Json;
     }
+    if matches!(cli.format, Format::Csv | Format::Pdf) && !matches!(cli.command, Command::Report(_))
+    {
+        eprintln!("purser: --format csv and pdf are for `purser report`; use text or json");
+        return ExitCode::from(2);
+    }
     match run(&cli) {
         Ok(code) => code,
         Err(e) => {
@@ -1249,7 +1268,7 @@ fn main() -> ExitCode {
                     "{}",
                     serde_json::to_string(&e).unwrap_or_else(|_| e.message.clone())
                 ),
-                Format::Text => eprintln!("purser: {}", e.message),
+                Format::Text | Format::Csv | Format::Pdf => eprintln!("purser: {}", e.message),
             }
             ExitCode::from(1)
         }

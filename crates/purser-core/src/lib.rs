@@ -9,6 +9,7 @@ pub mod contract;
 pub mod events;
 pub mod inbound;
 pub mod money;
+pub mod report;
 pub mod sale;
 pub mod shift;
 pub mod tax;

@@ -19,6 +19,7 @@ mod journal;
 pub mod migrations;
 mod outbox;
 mod queries;
+pub mod report;
 mod time;
 mod users;
 
@@ -33,6 +34,9 @@ pub use inbound::{Applied, Consumed, Quarantined, StockLevel, StreamState};
 pub use journal::{JournalProblem, JournalReport};
 pub use outbox::{Ack, OutboxRow, OutboxStatus};
 pub use queries::{ShiftFigures, ShiftRow, StoredSale};
+pub use report::{
+    EventFilter, ReportApplied, ReportItem, ReportRecord, ReportState, ReportStore, TillSeen,
+};
 pub use time::{format_ts, parse_ts};
 pub use users::{NewUser, UserRow};
 
