@@ -1040,8 +1040,18 @@ fn report_latency_bench(a: &ReportLatencyBench) -> AppResult<()> {
     relay.wake();
     let t0 = Instant::now();
     while !store.has_event(&warm.event.header.event_id)? {
+        if consumer.is_finished() {
+            let why = match consumer.join() {
+                Ok(Err(e)) => e,
+                _ => "it stopped".into(),
+            };
+            return Err(err(format!("the manager's consumer failed: {why}")));
+        }
         if t0.elapsed() > Duration::from_secs(60) {
-            return Err(err("the warm-up sale never reached the manager's figures"));
+            return Err(err(format!(
+                "the warm-up sale never reached the manager's figures (relay: {:?})",
+                relay.status()
+            )));
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -1080,7 +1090,9 @@ fn report_latency_bench(a: &ReportLatencyBench) -> AppResult<()> {
                 }
             }
             if t0.elapsed() > Duration::from_secs(30) {
-                return Err(err(format!("sale {n} did not reach the manager's figures in 30 s")));
+                return Err(err(format!(
+                    "sale {n} did not reach the manager's figures in 30 s"
+                )));
             }
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -1096,7 +1108,11 @@ fn report_latency_bench(a: &ReportLatencyBench) -> AppResult<()> {
     println!(
         "report latency: {} sales on {} ({}), one every {} ms",
         a.sales,
-        if a.bootstrap.is_some() { "a Kafka cluster" } else { "the embedded broker" },
+        if a.bootstrap.is_some() {
+            "a Kafka cluster"
+        } else {
+            "the embedded broker"
+        },
         bootstrap,
         a.interval_ms
     );

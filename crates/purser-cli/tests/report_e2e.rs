@@ -13,7 +13,14 @@ use common::{Broker, TestTill};
 
 fn unique_topics(t: &TestTill, run: &str) {
     let mut cfg = std::fs::read_to_string(&t.config).unwrap();
-    for n in ["payments.v1", "tills.v1", "loyalty.v1", "catalog.v1", "inventory.v1", "loyalty-accounts.v1"] {
+    for n in [
+        "payments.v1",
+        "tills.v1",
+        "loyalty.v1",
+        "catalog.v1",
+        "inventory.v1",
+        "loyalty-accounts.v1",
+    ] {
         cfg = cfg.replace(&format!("\"pos.{n}\""), &format!("\"{run}.{n}\""));
     }
     std::fs::write(&t.config, cfg).unwrap();
@@ -34,14 +41,50 @@ fn a_day(t: &TestTill, cashier: &str, n: usize) {
     t.ok(&["shift", "open", "--cashier", cashier, "--float", "100"]);
     let mut receipts = Vec::new();
     for i in 0..n {
-        let tender = if i % 2 == 0 { "cash:50".to_string() } else { format!("card:visa:4242:OK{i}:TRM-{i}") };
+        let tender = if i % 2 == 0 {
+            "cash:50".to_string()
+        } else {
+            format!("card:visa:4242:OK{i}:TRM-{i}")
+        };
         let item = if i % 3 == 0 { "ESP*2@10%" } else { "CRO" };
-        let sale = t.json(&["sell", "--item", item, "--item", "BAN*0.350kg", "--tender", &tender]);
+        let sale = t.json(&[
+            "sell",
+            "--item",
+            item,
+            "--item",
+            "BAN*0.350kg",
+            "--tender",
+            &tender,
+        ]);
         receipts.push(sale["receipt_no"].as_str().unwrap().to_string());
     }
-    t.ok(&["refund", "--receipt", &receipts[1], "--all", "--reason", "faulty", "--approved-by", "M1"]);
-    t.ok(&["void", "--receipt", &receipts[n - 1], "--reason", "twice", "--approved-by", "M1"]);
-    t.ok(&["drawer", "open", "--reason", "change", "--approved-by", "M1"]);
+    t.ok(&[
+        "refund",
+        "--receipt",
+        &receipts[1],
+        "--all",
+        "--reason",
+        "faulty",
+        "--approved-by",
+        "M1",
+    ]);
+    t.ok(&[
+        "void",
+        "--receipt",
+        &receipts[n - 1],
+        "--reason",
+        "twice",
+        "--approved-by",
+        "M1",
+    ]);
+    t.ok(&[
+        "drawer",
+        "open",
+        "--reason",
+        "change",
+        "--approved-by",
+        "M1",
+    ]);
     t.ok(&["shift", "close", "--counted", "150", "--end-of-day"]);
 }
 
@@ -49,8 +92,16 @@ fn resend_with_kafka_python(bootstrap: &str, from: &str, to_topic: &str) -> usiz
     let read = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/kafka_read.py");
     let publish = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/kafka_publish.py");
     let py = std::env::var("PURSER_PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = Command::new(&py).arg(read).args(["--bootstrap", bootstrap, "--topic", from]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(&py)
+        .arg(read)
+        .args(["--bootstrap", bootstrap, "--topic", from])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -74,7 +125,11 @@ fn resend_with_kafka_python(bootstrap: &str, from: &str, to_topic: &str) -> usiz
     }
     drop(stdin);
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     lines.len()
 }
 
@@ -118,8 +173,18 @@ fn two_tills_on_a_real_broker_add_up_in_the_managers_reports() {
     let again = mgr.json(&["report", "summary", "--timeout", "60"]);
     assert_eq!(again["summary"], s["summary"], "duplicates change nothing");
     let tills = mgr.json(&["report", "tills", "--no-catch-up"]);
-    assert_eq!(cents(&tills["consumer"]["duplicates"]), i64::try_from(resent).unwrap());
-    assert!(tills["tills"].as_array().unwrap().iter().all(|t| t["gaps"].as_array().unwrap().is_empty()), "{tills}");
+    assert_eq!(
+        cents(&tills["consumer"]["duplicates"]),
+        i64::try_from(resent).unwrap()
+    );
+    assert!(
+        tills["tills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["gaps"].as_array().unwrap().is_empty()),
+        "{tills}"
+    );
 
     // Z: what each till printed, each agreeing with its events; the store's total.
     let z = mgr.json(&["report", "z", "--no-catch-up"]);
@@ -141,12 +206,38 @@ fn two_tills_on_a_real_broker_add_up_in_the_managers_reports() {
     let c2 = mgr.json(&["report", "summary", "--no-catch-up", "--cashier", "C2"]);
     assert_eq!(c2["summary"]["net_sales"], only_t2["summary"]["net_sales"]);
     let csv = mgr.ok(&["--format", "csv", "report", "x", "--no-catch-up"]);
-    assert!(csv.starts_with("section,name,count,amount,detail\n"), "{csv}");
-    assert!(csv.lines().any(|l| l.starts_with("store,net_sales,,")), "{csv}");
+    assert!(
+        csv.starts_with("section,name,count,amount,detail\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().any(|l| l.starts_with("store,net_sales,,")),
+        "{csv}"
+    );
     let pdf = mgr.path().join("z.pdf");
-    mgr.ok(&["--format", "pdf", "report", "z", "--no-catch-up", "-o", pdf.to_str().unwrap()]);
+    mgr.ok(&[
+        "--format",
+        "pdf",
+        "report",
+        "z",
+        "--no-catch-up",
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-1.4"));
     let text = mgr.ok(&["report", "z", "--no-catch-up", "--date", "2000-01-01"]);
-    assert!(text.contains("STORE Z REPORT") && text.contains("Shifts"), "{text}");
-    assert!(mgr.fails(&["report", "summary", "--from", "2026-02-01", "--to", "2026-01-01"]).contains("after it ends"));
+    assert!(
+        text.contains("STORE Z REPORT") && text.contains("Shifts"),
+        "{text}"
+    );
+    assert!(mgr
+        .fails(&[
+            "report",
+            "summary",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-01-01"
+        ])
+        .contains("after it ends"));
 }

@@ -172,23 +172,25 @@ impl ReportStore {
         conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.set_prepared_statement_cache_capacity(32);
-        let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        // The window's consumer thread and its readers open the file at the same time:
+        // the version is read inside the migration's write transaction, so only one of
+        // them migrates.
         let supported = i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX);
-        if current > supported {
-            return Err(StoreError::NewerSchema {
-                path: path.to_path_buf(),
-                found: current,
-                supported,
-            });
-        }
-        for (i, sql) in MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip(usize::try_from(current).unwrap_or(0))
-        {
+        loop {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if current > supported {
+                return Err(StoreError::NewerSchema {
+                    path: path.to_path_buf(),
+                    found: current,
+                    supported,
+                });
+            }
+            let Some(sql) = MIGRATIONS.get(usize::try_from(current).unwrap_or(usize::MAX)) else {
+                break;
+            };
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i64::try_from(i + 1).unwrap_or(0))?;
+            tx.pragma_update(None, "user_version", current + 1)?;
             tx.commit()?;
         }
         Ok(ReportStore {
