@@ -13,13 +13,14 @@ import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, openSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { WebDriver, sleep, freePort, waitPort } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 const app = process.env.PURSER_DESKTOP ?? join(target, "release", "purser-desktop");
-const cli = process.env.PURSER_CLI ?? join(target, "release", "purser");
+// The `purser` built beside the window binary (scripts/test.sh builds both).
+const cli = process.env.PURSER_CLI ?? join(dirname(app), "purser");
 const artifacts = process.env.PURSER_ARTIFACTS ?? join(root, "artifacts", "e2e");
 mkdirSync(artifacts, { recursive: true });
 
@@ -194,8 +195,8 @@ test("the manager sees both tills live: summary, X and Z reports, sync health, e
   await click("[data-testid=tab-summary]");
   await click("[data-testid=export-csv]");
   const csvNote = await wd.waitText("[data-testid=notice]", /\.csv/);
-  const csvPath = csvNote.slice(csvNote.indexOf("/"));
-  assert.ok(existsSync(csvPath.trim()), csvPath);
+  const csvPath = csvNote.match(/(\/\S+\.csv)/)[1];
+  assert.ok(existsSync(csvPath), csvPath);
   await click("[data-testid=export-pdf]");
   await wd.waitText("[data-testid=notice]", /\.pdf/);
 
@@ -214,8 +215,16 @@ test("a sale at the manager's own till shows in the store's figures", async () =
   await click("[data-testid=open-shift]");
   await wd.find("[data-testid=category]", 30000);
   await click("[data-testid=category]");
-  const item = await wd.find("[data-testid=result]");
-  await item.click();
+  await wd.find("[data-testid=result]");
+  let picked = false;
+  for (const el of await wd.findAll("[data-testid=result]")) {
+    if ((await el.attr("data-weighed")) !== "true") {
+      await el.click();
+      picked = true;
+      break;
+    }
+  }
+  assert.ok(picked, "a product sold by the unit");
   await wd.find("[data-testid=ticket-line]");
   await click("[data-testid=pay]");
   await click("[data-testid=quick-cash]");
