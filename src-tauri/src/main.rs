@@ -115,25 +115,20 @@ fn open_demo(dir: &Path) -> Result<(Desk, Option<EmbeddedBroker>), AppError> {
             let mut cfg = probe.clone();
             cfg.kafka.bootstrap_servers = b.clone();
             let specs = purser_stream::admin::store_topic_specs(&cfg.topics, 3, 1);
-            // Another demo window's embedded broker (librdkafka's mock cluster) may not
-            // answer CreateTopics; its topics exist already, so a failure here is only
-            // worth a warning when the topics are there.
-            if let Err(e) = purser_stream::admin::ensure_topics(
-                &cfg.kafka,
-                &specs,
-                std::time::Duration::from_secs(10),
-            ) {
-                let known = purser_stream::probe::probe(
+            // Another demo window's embedded broker (librdkafka's mock cluster) has the
+            // topics already and does not answer CreateTopics: ask only when missing.
+            let names: Vec<&str> = specs.iter().map(|t| t.name.as_str()).collect();
+            let present =
+                purser_stream::probe::probe(&cfg.kafka, &names, std::time::Duration::from_secs(5))
+                    .map(|p| p.missing_topics.is_empty())
+                    .unwrap_or(false);
+            if !present {
+                purser_stream::admin::ensure_topics(
                     &cfg.kafka,
-                    &[&cfg.topics.payments, &cfg.topics.tills],
-                    std::time::Duration::from_secs(5),
+                    &specs,
+                    std::time::Duration::from_secs(10),
                 )
-                .map(|p| p.missing_topics.is_empty())
-                .unwrap_or(false);
-                if !known {
-                    return Err(AppError::new(ErrorCode::KafkaUnreachable, e));
-                }
-                tracing::warn!("topics not ensured ({e}); they exist on {b}");
+                .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
             }
             (None, b)
         }

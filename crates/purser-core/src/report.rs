@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -569,10 +569,18 @@ pub fn derive_shift(shift_id: Uuid, events: &[&Event], currency: &str) -> Option
             amount,
         })
         .collect();
-    if let Some((h, o)) = opened {
+    if let Some(p) = &printed {
+        // The till's own record of the shift (its opening time as stored, to the
+        // microsecond) is what it printed.
+        r.cashier_id.clone_from(&p.cashier_id);
+        r.business_date = p.business_date;
+        r.opened_at = p.opened_at;
+        r.opening_float = opened.map_or(p.opening_float, |(_, o)| o.opening_float);
+    } else if let Some((h, o)) = opened {
         r.cashier_id = h.cashier_id.clone().unwrap_or_default();
         r.business_date = h.business_date;
-        r.opened_at = h.occurred_at;
+        // The till keeps timestamps to the microsecond (and shows its X report so).
+        r.opened_at = h.occurred_at.trunc_subsecs(6);
         r.opening_float = o.opening_float;
     } else if let Some(p) = &printed {
         r.cashier_id.clone_from(&p.cashier_id);
