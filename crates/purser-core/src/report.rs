@@ -582,11 +582,6 @@ pub fn derive_shift(shift_id: Uuid, events: &[&Event], currency: &str) -> Option
         // The till keeps timestamps to the microsecond (and shows its X report so).
         r.opened_at = h.occurred_at.trunc_subsecs(6);
         r.opening_float = o.opening_float;
-    } else if let Some(p) = &printed {
-        r.cashier_id.clone_from(&p.cashier_id);
-        r.business_date = p.business_date;
-        r.opened_at = p.opened_at;
-        r.opening_float = p.opening_float;
     }
     let cash_net: Money = r
         .tenders
