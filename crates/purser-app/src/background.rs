@@ -1,5 +1,6 @@
-//! What runs beside the window's till: the outbox relay (with heartbeats) and the inbound
-//! stream consumer, each on threads of their own so selling never waits for Kafka.
+//! What runs beside the window's till: the outbox relay (with heartbeats), the inbound
+//! stream consumer and the manager's consumer (every till's events into the reporting
+//! store), each on threads of their own so selling never waits for Kafka.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -7,6 +8,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use purser_stream::inbound::{InboundConsumer, InboundMode, InboundOptions, TopicStatus};
+use purser_stream::report::{ReportConsumer, ReportConsumerStatus};
 use purser_stream::{RelayOptions, RelayStatus};
 
 use crate::config::Settings;
@@ -16,12 +18,15 @@ use crate::runtime::RelayHandle;
 
 /// The running consumer's own status (each restart brings a new consumer and status).
 type SharedStatus = Arc<Mutex<Option<Arc<Mutex<Vec<TopicStatus>>>>>>;
+type SharedReportStatus = Arc<Mutex<Option<Arc<Mutex<ReportConsumerStatus>>>>>;
 
 pub struct Background {
     relay: RelayHandle,
     stop: Arc<AtomicBool>,
     streams: SharedStatus,
     version: Arc<AtomicU64>,
+    report: SharedReportStatus,
+    report_version: Arc<AtomicU64>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -58,11 +63,27 @@ impl Background {
                 .spawn(move || inbound_loop(&s, &st, &stp, tx))
                 .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
         );
+        let report: SharedReportStatus = Arc::default();
+        let report_version = Arc::new(AtomicU64::new(0));
+        let (s, st, stp, v) = (
+            settings.clone(),
+            report.clone(),
+            stop.clone(),
+            report_version.clone(),
+        );
+        threads.push(
+            std::thread::Builder::new()
+                .name("purser-report".into())
+                .spawn(move || report_loop(&s, &st, &stp, &v))
+                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+        );
         Ok(Background {
             relay,
             stop,
             streams,
             version,
+            report,
+            report_version,
             threads,
         })
     }
@@ -107,6 +128,54 @@ fn inbound_loop(
     }
 }
 
+/// The manager's consumer for as long as the window is open, restarted after a pause on
+/// failure; each applied batch moves `version` (the manager's screen refreshes on it).
+fn report_loop(
+    s: &Settings,
+    status: &SharedReportStatus,
+    stop: &AtomicBool,
+    version: &Arc<AtomicU64>,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        let consumer = ReportConsumer::new(
+            &crate::report::report_db_path(s),
+            s.config.kafka.clone(),
+            &s.config.topics,
+            &s.config.store.store_id,
+        );
+        match consumer {
+            Ok(mut c) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                c.notify(tx);
+                let v = version.clone();
+                let counter = std::thread::Builder::new()
+                    .name("purser-report-changes".into())
+                    .spawn(move || {
+                        for () in rx {
+                            v.fetch_add(1, Ordering::Relaxed);
+                        }
+                    });
+                if let Err(e) = counter {
+                    tracing::warn!("report change counter not started: {e}");
+                }
+                if let Ok(mut s) = status.lock() {
+                    *s = Some(c.status());
+                }
+                if let Err(e) = c.run(stop, InboundMode::Forever) {
+                    tracing::warn!("the manager's consumer stopped: {e}; retrying in 2 s");
+                }
+            }
+            Err(e) => tracing::warn!("the manager's consumer not started: {e}; retrying in 2 s"),
+        }
+        for _ in 0..20 {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
 impl Links for Background {
     fn relay(&self) -> Option<RelayStatus> {
         Some(self.relay.status())
@@ -122,6 +191,13 @@ impl Links for Background {
     }
     fn wake(&self) {
         self.relay.wake();
+    }
+    fn report_version(&self) -> u64 {
+        self.report_version.load(Ordering::Relaxed)
+    }
+    fn report_status(&self) -> Option<ReportConsumerStatus> {
+        let current = self.report.lock().ok().and_then(|s| s.clone());
+        current.and_then(|c| c.lock().ok().map(|v| v.clone()))
     }
 }
 

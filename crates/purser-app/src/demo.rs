@@ -489,15 +489,32 @@ pub fn open_demo_desk(dir: &std::path::Path) -> crate::AppResult<crate::desk::De
             let mut cfg = probe.clone();
             cfg.kafka.bootstrap_servers = b.clone();
             let specs = purser_stream::admin::store_topic_specs(&cfg.topics, 3, 1);
-            purser_stream::admin::ensure_topics(
-                &cfg.kafka,
-                &specs,
-                std::time::Duration::from_secs(10),
-            )
-            .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
+            // Another demo window's embedded broker (librdkafka's mock cluster) has the
+            // topics already and does not answer CreateTopics: ask only when missing.
+            let names: Vec<&str> = specs.iter().map(|t| t.name.as_str()).collect();
+            let present =
+                purser_stream::probe::probe(&cfg.kafka, &names, std::time::Duration::from_secs(5))
+                    .map(|p| p.missing_topics.is_empty())
+                    .unwrap_or(false);
+            if !present {
+                purser_stream::admin::ensure_topics(
+                    &cfg.kafka,
+                    &specs,
+                    std::time::Duration::from_secs(10),
+                )
+                .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?;
+            }
             b
         }
-        _ => embedded_broker(&probe.topics)?,
+        _ => {
+            let b = embedded_broker(&probe.topics)?;
+            // A second till (or a headless `purser`) joins this demo store's broker with
+            // PURSER_DEMO_BOOTSTRAP=$(cat <data dir>/demo/broker.txt); see the README.
+            if let Err(e) = std::fs::write(dir.join("broker.txt"), format!("{b}\n")) {
+                tracing::warn!("broker address not written: {e}");
+            }
+            b
+        }
     };
     let cfg = demo_config(dir, &till_id, &bootstrap);
     cfg.save(&dir.join("purser.toml"))?;
@@ -514,11 +531,9 @@ pub fn open_demo_desk(dir: &std::path::Path) -> crate::AppResult<crate::desk::De
         }
     });
     let links = Box::new(crate::background::Background::start(&settings)?);
-    Ok(crate::desk::Desk::new(
-        till,
-        links,
-        dir.join("receipts"),
-        true,
+    Ok(crate::report::with_reports(
+        crate::desk::Desk::new(till, links, dir.join("receipts"), true),
+        &settings,
     ))
 }
 

@@ -264,10 +264,242 @@ pub struct StatusView {
     pub locked: bool,
     /// The receipt printer's last failure, while it lasts.
     pub printer_error: Option<String>,
+    /// Grows whenever the manager's figures took in new events from the store's cluster.
+    pub report_version: u64,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct PdfView {
+    pub path: String,
+}
+
+// ----- the manager's view ---------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct HourView {
+    /// Local hour of the store, 0-23.
+    pub hour: u32,
+    pub transactions: i64,
+    pub net: i64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TenderMixView {
+    /// cash, card, account or points
+    pub kind: String,
+    pub count: i64,
+    pub amount: i64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ProductSalesView {
+    pub sku: String,
+    pub name: String,
+    /// "12" units or "1.250 kg"
+    pub quantity: String,
+    pub net: i64,
+}
+
+/// Figures of one till or one cashier.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct GroupView {
+    pub id: String,
+    pub transactions: i64,
+    pub net: i64,
+    pub refunds_count: i64,
+    pub refunds_total: i64,
+    pub voids_count: i64,
+    pub voids_total: i64,
+}
+
+/// A refund, void, no-sale or discount, with who approved it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ExceptionView {
+    /// refund, void, drawer or discount
+    pub kind: String,
+    pub till_id: String,
+    pub cashier_id: Option<String>,
+    /// Local date and time at the store, "2024-05-01 14:32".
+    pub at: String,
+    pub receipt_no: Option<String>,
+    pub amount: i64,
+    pub reason: Option<String>,
+    pub approved_by: Option<String>,
+}
+
+/// `till_seq` numbers of a till not arrived yet.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct GapView {
+    pub till_id: String,
+    pub first: u64,
+    pub last: u64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct SummaryView {
+    pub from: String,
+    pub to: String,
+    pub till: Option<String>,
+    pub cashier: Option<String>,
+    /// sales − voids − refunds
+    pub net_sales: i64,
+    pub transactions: i64,
+    pub average_basket: i64,
+    pub sales_count: i64,
+    pub sales_total: i64,
+    pub voids_count: i64,
+    pub voids_total: i64,
+    pub refunds_count: i64,
+    pub refunds_total: i64,
+    pub tax_total: i64,
+    pub discount_total: i64,
+    pub items_sold: i64,
+    pub drawer_opens: i64,
+    pub member_sales: i64,
+    /// Points spent (tender and rewards) minus points given back.
+    pub points_redeemed: i64,
+    /// Points earned minus points taken back.
+    pub points_issued: i64,
+    /// Members enrolled at the store's tills.
+    pub enrolments: i64,
+    /// All 24 hours.
+    pub by_hour: Vec<HourView>,
+    pub tenders: Vec<TenderMixView>,
+    /// The ten best sellers by net amount.
+    pub top_products: Vec<ProductSalesView>,
+    pub tills: Vec<GroupView>,
+    pub cashiers: Vec<GroupView>,
+    pub exceptions: Vec<ExceptionView>,
+    pub gaps: Vec<GapView>,
+}
+
+/// One shift's X or Z report.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ShiftReportView {
+    pub till_id: String,
+    pub shift_id: String,
+    /// X or Z
+    pub kind: String,
+    /// The shift is still open: figures as they stand (an interim X).
+    pub interim: bool,
+    pub cashier_id: String,
+    pub business_date: String,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    pub opening_float: i64,
+    pub sales_count: i64,
+    pub sales_total: i64,
+    pub voids_count: i64,
+    pub voids_total: i64,
+    pub refunds_count: i64,
+    pub refunds_total: i64,
+    pub net_sales: i64,
+    pub tax_total: i64,
+    pub discount_total: i64,
+    pub drawer_opens: i64,
+    pub tenders: Vec<TenderMixView>,
+    pub expected_cash: i64,
+    pub counted_cash: Option<i64>,
+    pub over_short: Option<i64>,
+    /// `null` while the till has not printed a report for it; false when the printed
+    /// report disagrees with the sum of the shift's events.
+    pub agrees: Option<bool>,
+    pub differences: Vec<String>,
+    /// As the till prints it.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct StoreTotalsView {
+    pub shifts: i64,
+    pub sales_count: i64,
+    pub sales_total: i64,
+    pub voids_count: i64,
+    pub voids_total: i64,
+    pub refunds_count: i64,
+    pub refunds_total: i64,
+    pub net_sales: i64,
+    pub tax_total: i64,
+    pub discount_total: i64,
+    pub drawer_opens: i64,
+    pub tenders: Vec<TenderMixView>,
+    pub opening_float: i64,
+    pub expected_cash: i64,
+    pub counted_cash: i64,
+    pub over_short: i64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ShiftsView {
+    /// x or z
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+    pub shifts: Vec<ShiftReportView>,
+    pub store: StoreTotalsView,
+    pub disagreements: u32,
+    /// Tills with a shift still open in the period (Z only).
+    pub open_tills: Vec<String>,
+    pub gaps: Vec<GapView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TillHealthView {
+    pub till_id: String,
+    /// A heartbeat within three heartbeat intervals.
+    pub online: bool,
+    pub last_heartbeat_at: Option<String>,
+    pub heartbeat_age_secs: Option<i64>,
+    /// Events the till held at its last heartbeat.
+    pub outbox_backlog: Option<u64>,
+    pub oldest_waiting_secs: Option<i64>,
+    pub last_event_at: String,
+    pub events: u64,
+    pub highest_seq: u64,
+    pub gaps: Vec<GapView>,
+    pub app_version: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct LowStockView {
+    pub sku: String,
+    pub name: Option<String>,
+    pub on_hand: i64,
+    pub low_stock_at: i64,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct QuarantineView {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub reason: String,
+    pub received_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TillsView {
+    pub tills: Vec<TillHealthView>,
+    /// The manager's consumer reaches the store's cluster.
+    pub connected: bool,
+    /// Records on the cluster not yet in the figures.
+    pub lag: Option<i64>,
+    pub events: u64,
+    pub duplicates: u64,
+    pub low_stock: Vec<LowStockView>,
+    pub quarantined: Vec<QuarantineView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ReportOptionsView {
+    /// Today's business date at the store.
+    pub today: String,
+    pub tills: Vec<String>,
+    pub cashiers: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ExportView {
     pub path: String,
 }
 
@@ -421,6 +653,33 @@ pub struct DrawerArgs {
     pub approval: Approval,
 }
 
+/// Which figures: one date, or a range; a till and a cashier, or all. Dates YYYY-MM-DD;
+/// everything `null` is today, all tills, all cashiers.
+#[derive(Clone, Debug, Default, Deserialize, TS)]
+pub struct ReportArgs {
+    pub date: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub till: Option<String>,
+    pub cashier: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ShiftsArgs {
+    /// x or z
+    pub kind: String,
+    pub filter: ReportArgs,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ExportArgs {
+    /// summary, x, z or tills
+    pub report: String,
+    /// csv or pdf
+    pub format: String,
+    pub filter: ReportArgs,
+}
+
 // ----- the command list ---------------------------------------------------------------
 
 /// Who answers a command: the till's `Desk` (the default; `NotConfigured` until the till
@@ -513,6 +772,16 @@ commands! {
     status(Empty) -> StatusView;
     /// Managers only.
     users(Empty) -> Vec<UserView>;
+    /// Managers only: the store's tills and cashiers seen, for the report filters.
+    report_options(Empty) -> ReportOptionsView;
+    /// Managers only: the store at a glance, every till, from the store's cluster.
+    report_summary(ReportArgs) -> SummaryView;
+    /// Managers only: X (every shift as it stands) or Z (as the tills printed, checked).
+    report_shifts(ShiftsArgs) -> ShiftsView;
+    /// Managers only: sync health of every till, low stock, quarantined records.
+    report_tills(Empty) -> TillsView;
+    /// Managers only: a report as a CSV or PDF file in the reports folder.
+    report_export(ExportArgs) -> ExportView;
     /// First-run setup (only while the till is not set up): defaults and suggestions.
     @station setup_defaults(Empty) -> SetupDefaults;
     /// Checks every field of the setup form; contacts nothing, writes nothing.

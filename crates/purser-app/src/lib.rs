@@ -23,6 +23,7 @@ pub mod loyalty;
 pub mod printout;
 pub mod receipt;
 pub mod reference;
+pub mod report;
 pub mod runtime;
 pub mod setup;
 pub mod station;

@@ -73,7 +73,10 @@ pub fn open_configured(config: &Path, receipts: PathBuf) -> AppResult<Desk> {
             Box::new(Offline)
         }
     };
-    Ok(Desk::new(till, links, receipts, false))
+    Ok(crate::report::with_reports(
+        Desk::new(till, links, receipts, false),
+        &settings,
+    ))
 }
 
 // ----- wire types of the setup screen -------------------------------------------------

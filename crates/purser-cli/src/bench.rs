@@ -37,6 +37,23 @@ pub enum BenchCmd {
     Streams(StreamsBench),
     /// Product search (FTS5) latency on a large catalog vs the old LIKE scan.
     Search(SearchBench),
+    /// Time from a sale on a till to its appearance in the manager's figures (p50/p95),
+    /// with the real relay, broker and manager's consumer.
+    ReportLatency(ReportLatencyBench),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportLatencyBench {
+    #[arg(long, default_value_t = 200)]
+    sales: usize,
+    /// Pause between sales (ms): a till's pace, so each sale is measured on its own
+    #[arg(long, default_value_t = 50)]
+    interval_ms: u64,
+    /// A Kafka cluster instead of the embedded broker
+    #[arg(long, env = "PURSER_BENCH_BOOTSTRAP")]
+    bootstrap: Option<String>,
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -964,5 +981,152 @@ pub fn run(cmd: &BenchCmd) -> AppResult<()> {
         BenchCmd::Streams(a) => streams_bench(a),
         BenchCmd::Sale(a) => sale_bench(a),
         BenchCmd::Relay(a) => relay_bench(a),
+        BenchCmd::ReportLatency(a) => report_latency_bench(a),
     }
+}
+
+/// A till sells at a steady pace with its relay running (woken after each sale, as the
+/// window does); the manager's consumer runs beside it as in the window; the manager's
+/// figures (`Reports::summary` for today, folded from the reporting store) are polled
+/// every millisecond until the sale's transaction is counted. Two figures per sale: when
+/// its event is committed in the reporting store, and when today's summary includes it.
+fn report_latency_bench(a: &ReportLatencyBench) -> AppResult<()> {
+    let dir = work_dir(&a.dir)?;
+    let embedded = match &a.bootstrap {
+        Some(_) => None,
+        None => Some(
+            EmbeddedBroker::start(&purser_stream::Topics::default())
+                .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))?,
+        ),
+    };
+    let bootstrap = match (&a.bootstrap, &embedded) {
+        (Some(b), _) => b.clone(),
+        (None, Some(e)) => e.bootstrap_servers(),
+        (None, None) => return Err(err("no broker")),
+    };
+    let (cfg, mut till) = bench_till(&dir, "T1", &bootstrap)?;
+    if a.bootstrap.is_some() {
+        let specs = purser_stream::admin::store_topic_specs(&cfg.topics, 3, 1);
+        purser_stream::admin::ensure_topics(&cfg.kafka, &specs, Duration::from_secs(20))
+            .map_err(err)?;
+    }
+    let settings = cfg.settings()?;
+    till.open_shift("bench", Money(10_000))?;
+    let relay = purser_app::runtime::RelayHandle::start(&settings, RelayOptions::default())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let consumer = {
+        let (stop, settings) = (stop.clone(), settings.clone());
+        std::thread::spawn(move || -> Result<u64, String> {
+            let mut c = purser_stream::report::ReportConsumer::new(
+                &purser_app::report::report_db_path(&settings),
+                settings.config.kafka.clone(),
+                &settings.config.topics,
+                &settings.config.store.store_id,
+            )
+            .map_err(|e| e.to_string())?;
+            c.run(&stop, purser_stream::inbound::InboundMode::Forever)
+                .map_err(|e| e.to_string())
+        })
+    };
+    let reports = purser_app::report::Reports::open(&settings)?;
+    let codes: Vec<String> = demo_catalog()
+        .iter()
+        .filter(|p| p.sold_by == SoldBy::Unit)
+        .map(|p| p.barcodes[0].trim_start_matches('0').to_string())
+        .collect();
+    let mut rng = Lcg::new(7);
+    let store = purser_store::ReportStore::open(&purser_app::report::report_db_path(&settings))?;
+    // Warm-up: the first sale also waits for the consumer's assignment.
+    let warm = till.sell(&three_item_sale(&mut rng, &codes, 0))?;
+    relay.wake();
+    let t0 = Instant::now();
+    while !store.has_event(&warm.event.header.event_id)? {
+        if consumer.is_finished() {
+            let why = match consumer.join() {
+                Ok(Err(e)) => e,
+                _ => "it stopped".into(),
+            };
+            return Err(err(format!("the manager's consumer failed: {why}")));
+        }
+        if t0.elapsed() > Duration::from_secs(60) {
+            return Err(err(format!(
+                "the warm-up sale never reached the manager's figures (relay: {:?})",
+                relay.status()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let today = |r: &purser_app::report::Reports| -> AppResult<i64> {
+        let q = purser_app::report::ReportQuery::parse(
+            None,
+            None,
+            None,
+            None,
+            None,
+            r.today(SystemClock.now()),
+        )?;
+        Ok(r.summary(&q)?.summary.transactions)
+    };
+    let mut stored_t = Vec::with_capacity(a.sales);
+    let mut figures_t = Vec::with_capacity(a.sales);
+    let mut fold_t = Vec::with_capacity(a.sales);
+    for n in 1..=a.sales {
+        let req = three_item_sale(&mut rng, &codes, n);
+        let r = till.sell(&req)?;
+        let t0 = Instant::now();
+        relay.wake();
+        let id = r.event.header.event_id;
+        let mut stored = None;
+        loop {
+            if stored.is_none() && store.has_event(&id)? {
+                stored = Some(t0.elapsed());
+            }
+            if stored.is_some() {
+                let f = Instant::now();
+                let counted = today(&reports)?;
+                fold_t.push(f.elapsed());
+                if counted >= i64::try_from(n + 1).unwrap_or(i64::MAX) {
+                    figures_t.push(t0.elapsed());
+                    break;
+                }
+            }
+            if t0.elapsed() > Duration::from_secs(30) {
+                return Err(err(format!(
+                    "sale {n} did not reach the manager's figures in 30 s"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        stored_t.push(stored.unwrap_or_default());
+        std::thread::sleep(Duration::from_millis(a.interval_ms));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = consumer.join();
+    let _ = relay.stop();
+    stored_t.sort();
+    figures_t.sort();
+    fold_t.sort();
+    println!(
+        "report latency: {} sales on {} ({}), one every {} ms",
+        a.sales,
+        if a.bootstrap.is_some() {
+            "a Kafka cluster"
+        } else {
+            "the embedded broker"
+        },
+        bootstrap,
+        a.interval_ms
+    );
+    let line = |name: &str, v: &[Duration]| {
+        println!(
+            "  {name:<38} p50 {:>7.1} ms   p95 {:>7.1} ms   max {:>7.1} ms",
+            pct(v, 0.5),
+            pct(v, 0.95),
+            pct(v, 1.0)
+        );
+    };
+    line("sale -> event in the reporting store", &stored_t);
+    line("sale -> counted in today's summary", &figures_t);
+    line("  (one summary fold of today)", &fold_t);
+    Ok(())
 }

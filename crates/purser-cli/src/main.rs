@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,9 +48,13 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
+    /// `purser report` only
+    Csv,
+    /// `purser report` only
+    Pdf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -110,6 +115,10 @@ enum Command {
     /// Benchmarks that print figures (see docs/benchmarks.md).
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// The manager's reports for the whole store (every till), read from the store's
+    /// cluster: first catches up, then prints. `--format text|json|csv|pdf`.
+    #[command(subcommand)]
+    Report(report::ReportCmd),
 }
 
 #[derive(Args, Debug)]
@@ -464,7 +473,7 @@ fn print_event(
 ) -> AppResult<()> {
     match format {
         Format::Json => println!("{}", event.to_json()?),
-        Format::Text => print!("{}", text()),
+        Format::Text | Format::Csv | Format::Pdf => print!("{}", text()),
     }
     Ok(())
 }
@@ -555,7 +564,7 @@ fn init(cli: &Cli, a: &InitArgs) -> AppResult<()> {
             "database": cfg.database,
             "manager": plan.manager.as_ref().map(|m| m.user_id.clone()),
         }))?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             println!(
                 "Till {} of store {} set up.",
                 cfg.store.till_id, cfg.store.store_id
@@ -607,7 +616,7 @@ fn catalog(cli: &Cli, cmd: &CatalogCmd) -> AppResult<()> {
             let n = t.import_products(&products)?;
             match cli.format {
                 Format::Json => print_json(&serde_json::json!({"imported": n}))?,
-                Format::Text => println!("Imported {n} products."),
+                Format::Text | Format::Csv | Format::Pdf => println!("Imported {n} products."),
             }
         }
         CatalogCmd::Search { text, limit } => {
@@ -619,7 +628,7 @@ fn catalog(cli: &Cli, cmd: &CatalogCmd) -> AppResult<()> {
                         .map(|p| product_json(&t, p))
                         .collect::<Vec<_>>(),
                 )?,
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     for p in &found {
                         let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight {
                             "/kg"
@@ -664,7 +673,9 @@ fn shift(cli: &Cli, cmd: &ShiftCmd) -> AppResult<()> {
             let r = t.shift_report()?;
             match cli.format {
                 Format::Json => print_json(&r)?,
-                Format::Text => print!("{}", receipt::report_text(t.settings(), &r)),
+                Format::Text | Format::Csv | Format::Pdf => {
+                    print!("{}", receipt::report_text(t.settings(), &r))
+                }
             }
         }
         ShiftCmd::Close {
@@ -779,8 +790,8 @@ fn member(cli: &Cli, c: &MemberCmd) -> AppResult<()> {
                 Format::Json => {
                     print_json(&found.iter().map(|m| member_json(&t, m)).collect::<Vec<_>>())?
                 }
-                Format::Text if found.is_empty() => println!("no member matches '{}'", text.trim()),
-                Format::Text => {
+                _ if found.is_empty() => println!("no member matches '{}'", text.trim()),
+                Format::Text | Format::Csv | Format::Pdf => {
                     for m in &found {
                         println!("{}", member_line(&t, m));
                     }
@@ -791,7 +802,7 @@ fn member(cli: &Cli, c: &MemberCmd) -> AppResult<()> {
             let m = t.member(key)?;
             match cli.format {
                 Format::Json => print_json(&member_json(&t, &m))?,
-                Format::Text => println!("{}", member_line(&t, &m)),
+                Format::Text | Format::Csv | Format::Pdf => println!("{}", member_line(&t, &m)),
             }
         }
         MemberCmd::Enrol {
@@ -903,7 +914,7 @@ fn user(cli: &Cli, cmd: &UserCmd) -> AppResult<()> {
                 Format::Json => {
                     print_json(&users.iter().map(|u| user_json(u, now)).collect::<Vec<_>>())?
                 }
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     if users.is_empty() {
                         println!("No users yet: add one with `purser user add`.");
                     } else {
@@ -932,7 +943,7 @@ fn user(cli: &Cli, cmd: &UserCmd) -> AppResult<()> {
     };
     match cli.format {
         Format::Json => print_json(&done.map(|u| user_json(&u, t.now())))?,
-        Format::Text => println!("{text}"),
+        Format::Text | Format::Csv | Format::Pdf => println!("{text}"),
     }
     Ok(())
 }
@@ -990,7 +1001,7 @@ fn publish(cli: &Cli, a: &PublishArgs) -> AppResult<()> {
             .map_err(kafka_err)?;
     match cli.format {
         Format::Json => print_json(&serde_json::json!({"topic": topic, "published": n}))?,
-        Format::Text => println!("Published {n} records to {topic}."),
+        Format::Text | Format::Csv | Format::Pdf => println!("Published {n} records to {topic}."),
     }
     Ok(())
 }
@@ -1005,7 +1016,7 @@ fn topics_ensure(cli: &Cli, partitions: i32, replication: i32) -> AppResult<()> 
         Format::Json => print_json(
             &serde_json::json!({"created": created, "topics": specs.iter().map(|t| &t.name).collect::<Vec<_>>()}),
         )?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             for t in &specs {
                 let policy = t
                     .config
@@ -1071,14 +1082,16 @@ fn streams(cli: &Cli, cmd: &StreamsCmd) -> AppResult<()> {
                 Format::Json => {
                     print_json(&serde_json::json!({"applied": n, "topics": c.snapshot()}))?
                 }
-                Format::Text => println!("{n} records applied; the till's views are up to date."),
+                Format::Text | Format::Csv | Format::Pdf => {
+                    println!("{n} records applied; the till's views are up to date.")
+                }
             }
         }
         StreamsCmd::Status => {
             let st = inbound_consumer(&s)?.snapshot();
             match cli.format {
                 Format::Json => print_json(&st)?,
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     for t in &st {
                         println!(
                             "{:<26} applied {:>7}  lag {:>6}  last update {:<20} quarantined {:>4}  rebuilds {}",
@@ -1098,7 +1111,7 @@ fn streams(cli: &Cli, cmd: &StreamsCmd) -> AppResult<()> {
             let q = store.quarantined(*limit)?;
             match cli.format {
                 Format::Json => print_json(&q)?,
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     if q.is_empty() {
                         println!("Nothing quarantined.");
                     }
@@ -1139,7 +1152,7 @@ fn stock(cli: &Cli, code: &str) -> AppResult<()> {
             v["stock_state"] = serde_json::json!(state);
             print_json(&v)?;
         }
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight {
                 " g"
             } else {
@@ -1198,7 +1211,7 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
                 Err(e) => serde_json::json!({"reachable": false, "error": e}),
             }),
         }))?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             if st.pending == 0 {
                 println!("All {} events sent.", st.total_written);
             } else {
@@ -1265,7 +1278,7 @@ fn relay(cli: &Cli, a: &RelayArgs) -> AppResult<()> {
             .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e.to_string()))?;
         match cli.format {
             Format::Json => print_json(&serde_json::json!({"published": n}))?,
-            Format::Text => println!("Outbox empty: {n} events sent."),
+            Format::Text | Format::Csv | Format::Pdf => println!("Outbox empty: {n} events sent."),
         }
         return Ok(());
     }
@@ -1316,7 +1329,7 @@ fn journal(cli: &Cli) -> AppResult<bool> {
             "ok": r.ok(), "entries": r.entries, "head_seq": r.head_seq,
             "problems": r.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Pdf => {
             if r.ok() {
                 println!(
                     "Journal OK: {} entries, hash chain intact up to till_seq {}.",
@@ -1371,7 +1384,7 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
                 .any(|c| c.verdict == purser_app::doctor::Verdict::Fail);
             match cli.format {
                 Format::Json => print_json(&checks)?,
-                Format::Text => {
+                Format::Text | Format::Csv | Format::Pdf => {
                     for c in &checks {
                         let mark = match c.verdict {
                             purser_app::doctor::Verdict::Pass => "PASS",
@@ -1407,6 +1420,7 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
         }
         Command::Demo(a) => demo::run(a)?,
         Command::Bench(b) => bench::run(b)?,
+        Command::Report(r) => return report::run(&load_settings(cli)?, cli.format, r),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1434,6 +1448,11 @@ fn main() -> ExitCode {
     if cli.json {
         cli.format = Format::Json;
     }
+    if matches!(cli.format, Format::Csv | Format::Pdf) && !matches!(cli.command, Command::Report(_))
+    {
+        eprintln!("purser: --format csv and pdf are for `purser report`; use text or json");
+        return ExitCode::from(2);
+    }
     match run(&cli) {
         Ok(code) => code,
         Err(e) => {
@@ -1442,7 +1461,7 @@ fn main() -> ExitCode {
                     "{}",
                     serde_json::to_string(&e).unwrap_or_else(|_| e.message.clone())
                 ),
-                Format::Text => eprintln!("purser: {}", e.message),
+                Format::Text | Format::Csv | Format::Pdf => eprintln!("purser: {}", e.message),
             }
             ExitCode::from(1)
         }

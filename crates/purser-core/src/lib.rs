@@ -10,6 +10,7 @@ pub mod events;
 pub mod inbound;
 pub mod loyalty;
 pub mod money;
+pub mod report;
 pub mod sale;
 pub mod shift;
 pub mod tax;

@@ -360,6 +360,39 @@ impl Store {
         .transpose()
     }
 
+    /// Products at or below their low-stock mark (out of stock first), with their names.
+    pub fn low_stock(&self, limit: usize) -> Result<Vec<(StockLevel, Option<String>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.sku, s.on_hand, s.low_stock_at, s.updated_at, p.name FROM stock s
+             LEFT JOIN products p ON p.sku = s.sku
+             WHERE s.on_hand <= s.low_stock_at ORDER BY s.on_hand, s.sku LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map(params![i64::try_from(limit).unwrap_or(100)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(sku, on_hand, low_stock_at, at, name)| {
+                Ok((
+                    StockLevel {
+                        sku,
+                        on_hand,
+                        low_stock_at,
+                        updated_at: parse_ts(&at)?,
+                    },
+                    name,
+                ))
+            })
+            .collect()
+    }
+
     pub fn member_count(&self) -> Result<u64> {
         Ok(self
             .conn

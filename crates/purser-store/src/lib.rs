@@ -20,6 +20,7 @@ mod loyalty;
 pub mod migrations;
 mod outbox;
 mod queries;
+pub mod report;
 mod time;
 mod users;
 
@@ -35,6 +36,9 @@ pub use journal::{JournalProblem, JournalReport};
 pub use loyalty::{LedgerEntry, LedgerKind, MemberRow, SaleLoyalty};
 pub use outbox::{Ack, OutboxRow, OutboxStatus};
 pub use queries::{ShiftFigures, ShiftRow, StoredSale};
+pub use report::{
+    EventFilter, ReportApplied, ReportItem, ReportRecord, ReportState, ReportStore, TillSeen,
+};
 pub use time::{format_ts, parse_ts};
 pub use users::{NewUser, UserRow};
 

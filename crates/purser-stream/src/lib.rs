@@ -10,6 +10,7 @@ pub mod probe;
 pub mod publish;
 pub mod readback;
 pub mod relay;
+pub mod report;
 
 pub use config::{KafkaConfig, SecurityProtocol, Topics};
 pub use relay::{Relay, RelayError, RelayOptions, RelayStatus, RunMode, Waker};

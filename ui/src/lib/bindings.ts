@@ -65,6 +65,28 @@ export type EnrolArgs = { name: string, phone: string | null, email: string | nu
 
 export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "printer_unavailable" | "locked" | "wrong_pin" | "internal";
 
+export type ExceptionView = { 
+/**
+ * refund, void, drawer or discount
+ */
+kind: string, till_id: string, cashier_id: string | null, 
+/**
+ * Local date and time at the store, "2024-05-01 14:32".
+ */
+at: string, receipt_no: string | null, amount: number, reason: string | null, approved_by: string | null, };
+
+export type ExportArgs = { 
+/**
+ * summary, x, z or tills
+ */
+report: string, 
+/**
+ * csv or pdf
+ */
+format: string, filter: ReportArgs, };
+
+export type ExportView = { path: string, };
+
 export type FieldIssue = { 
 /**
  * The `SetupForm` field, `kafka` for the connection as a whole, or `form` for a
@@ -88,6 +110,16 @@ export type FindMembersArgs = {
  */
 text: string, };
 
+export type GapView = { till_id: string, first: number, last: number, };
+
+export type GroupView = { id: string, transactions: number, net: number, refunds_count: number, refunds_total: number, voids_count: number, voids_total: number, };
+
+export type HourView = { 
+/**
+ * Local hour of the store, 0-23.
+ */
+hour: number, transactions: number, net: number, };
+
 export type KafkaTestView = { 
 /**
  * Reachable and the credentials accepted (topics may still be missing).
@@ -103,6 +135,8 @@ failure: string | null, message: string, brokers: Array<string>,
 topics_found: Array<string>, topics_missing: Array<string>, issues: Array<FieldIssue>, };
 
 export type LineArgs = { line_no: number, };
+
+export type LowStockView = { sku: string, name: string | null, on_hand: number, low_stock_at: number, };
 
 export type LoyaltyReceiptView = { member_id: string, name: string, earned: number, redeemed: number, reversed: number, returned: number, balance: number, };
 
@@ -148,11 +182,19 @@ export type PrinterArgs = { printer: string, };
 
 export type PrinterTestView = { ok: boolean, message: string, };
 
+export type ProductSalesView = { sku: string, name: string, 
+/**
+ * "12" units or "1.250 kg"
+ */
+quantity: string, net: number, };
+
 export type ProductView = { sku: string, name: string, 
 /**
  * Per unit, or per kilogram for weighed products.
  */
 price: number, weighed: boolean, category: string | null, tax_class: string, barcode: string | null, stock: StockView | null, };
+
+export type QuarantineView = { topic: string, partition: number, offset: number, reason: string, received_at: string, };
 
 export type ReceiptArgs = { receipt_no: string, };
 
@@ -177,6 +219,14 @@ export type RefundLineArg = { line_no: number,
  * Units, or grams for weighed lines.
  */
 quantity: number, };
+
+export type ReportArgs = { date: string | null, from: string | null, to: string | null, till: string | null, cashier: string | null, };
+
+export type ReportOptionsView = { 
+/**
+ * Today's business date at the store.
+ */
+today: string, tills: Array<string>, cashiers: Array<string>, };
 
 export type ReportView = { 
 /**
@@ -262,7 +312,42 @@ printer: string, manager_id: string, manager_name: string, manager_pin: string, 
 
 export type SetupSaved = { saved: boolean, issues: Array<FieldIssue>, config_path: string, };
 
+export type ShiftReportView = { till_id: string, shift_id: string, 
+/**
+ * X or Z
+ */
+kind: string, 
+/**
+ * The shift is still open: figures as they stand (an interim X).
+ */
+interim: boolean, cashier_id: string, business_date: string, opened_at: string, closed_at: string | null, opening_float: number, sales_count: number, sales_total: number, voids_count: number, voids_total: number, refunds_count: number, refunds_total: number, net_sales: number, tax_total: number, discount_total: number, drawer_opens: number, tenders: Array<TenderMixView>, expected_cash: number, counted_cash: number | null, over_short: number | null, 
+/**
+ * `null` while the till has not printed a report for it; false when the printed
+ * report disagrees with the sum of the shift's events.
+ */
+agrees: boolean | null, differences: Array<string>, 
+/**
+ * As the till prints it.
+ */
+text: string, };
+
 export type ShiftView = { shift_id: string, cashier_id: string, business_date: string, opened_at: string, opening_float: number, };
+
+export type ShiftsArgs = { 
+/**
+ * x or z
+ */
+kind: string, filter: ReportArgs, };
+
+export type ShiftsView = { 
+/**
+ * x or z
+ */
+kind: string, from: string, to: string, shifts: Array<ShiftReportView>, store: StoreTotalsView, disagreements: number, 
+/**
+ * Tills with a shift still open in the period (Z only).
+ */
+open_tills: Array<string>, gaps: Array<GapView>, };
 
 export type SignInArgs = { user_id: string, pin: string, };
 
@@ -296,7 +381,11 @@ locked: boolean,
 /**
  * The receipt printer's last failure, while it lasts.
  */
-printer_error: string | null, };
+printer_error: string | null, 
+/**
+ * Grows whenever the manager's figures took in new events from the store's cluster.
+ */
+report_version: number, };
 
 export type StockView = { on_hand: number, low_stock_at: number, 
 /**
@@ -304,11 +393,39 @@ export type StockView = { on_hand: number, low_stock_at: number,
  */
 state: string, };
 
+export type StoreTotalsView = { shifts: number, sales_count: number, sales_total: number, voids_count: number, voids_total: number, refunds_count: number, refunds_total: number, net_sales: number, tax_total: number, discount_total: number, drawer_opens: number, tenders: Array<TenderMixView>, opening_float: number, expected_cash: number, counted_cash: number, over_short: number, };
+
 export type StreamView = { topic: string, 
 /**
  * catalog, inventory or accounts
  */
 kind: string, lag: number | null, last_applied_at: string | null, quarantined: number, };
+
+export type SummaryView = { from: string, to: string, till: string | null, cashier: string | null, 
+/**
+ * sales − voids − refunds
+ */
+net_sales: number, transactions: number, average_basket: number, sales_count: number, sales_total: number, voids_count: number, voids_total: number, refunds_count: number, refunds_total: number, tax_total: number, discount_total: number, items_sold: number, drawer_opens: number, member_sales: number, 
+/**
+ * Points spent (tender and rewards) minus points given back.
+ */
+points_redeemed: number, 
+/**
+ * Points earned minus points taken back.
+ */
+points_issued: number, 
+/**
+ * Members enrolled at the store's tills.
+ */
+enrolments: number, 
+/**
+ * All 24 hours.
+ */
+by_hour: Array<HourView>, tenders: Array<TenderMixView>, 
+/**
+ * The ten best sellers by net amount.
+ */
+top_products: Array<ProductSalesView>, tills: Array<GroupView>, cashiers: Array<GroupView>, exceptions: Array<ExceptionView>, gaps: Array<GapView>, };
 
 export type TaxView = { tax_class: string, rate: string, base: number, tax: number, };
 
@@ -333,6 +450,12 @@ tendered: string | null, brand: string | null, last4: string | null, approval_co
  * Card approved by the terminal without reaching the bank.
  */
 offline: boolean, account_id: string | null, };
+
+export type TenderMixView = { 
+/**
+ * cash, card, account or points
+ */
+kind: string, count: number, amount: number, };
 
 export type TicketLine = { line_no: number, sku: string, name: string, 
 /**
@@ -367,6 +490,26 @@ member: MemberView | null,
  */
 reward_points: number, };
 
+export type TillHealthView = { till_id: string, 
+/**
+ * A heartbeat within three heartbeat intervals.
+ */
+online: boolean, last_heartbeat_at: string | null, heartbeat_age_secs: number | null, 
+/**
+ * Events the till held at its last heartbeat.
+ */
+outbox_backlog: number | null, oldest_waiting_secs: number | null, last_event_at: string, events: number, highest_seq: number, gaps: Array<GapView>, app_version: string | null, };
+
+export type TillsView = { tills: Array<TillHealthView>, 
+/**
+ * The manager's consumer reaches the store's cluster.
+ */
+connected: boolean, 
+/**
+ * Records on the cluster not yet in the figures.
+ */
+lag: number | null, events: number, duplicates: number, low_stock: Array<LowStockView>, quarantined: Array<QuarantineView>, };
+
 export type UserView = { user_id: string, name: string, 
 /**
  * cashier, supervisor or manager
@@ -375,7 +518,7 @@ role: string, active: boolean, locked_until: string | null, };
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 
-export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
 
 /** The till's identity and settings the window needs before anyone signs in. */
 export const app_info = (): Promise<AppInfo> => call("app_info", {});
@@ -418,6 +561,16 @@ export const open_drawer = (args: DrawerArgs): Promise<boolean> => call("open_dr
 export const status = (): Promise<StatusView> => call("status", {});
 /** Managers only. */
 export const users = (): Promise<Array<UserView>> => call("users", {});
+/** Managers only: the store's tills and cashiers seen, for the report filters. */
+export const report_options = (): Promise<ReportOptionsView> => call("report_options", {});
+/** Managers only: the store at a glance, every till, from the store's cluster. */
+export const report_summary = (args: ReportArgs): Promise<SummaryView> => call("report_summary", args);
+/** Managers only: X (every shift as it stands) or Z (as the tills printed, checked). */
+export const report_shifts = (args: ShiftsArgs): Promise<ShiftsView> => call("report_shifts", args);
+/** Managers only: sync health of every till, low stock, quarantined records. */
+export const report_tills = (): Promise<TillsView> => call("report_tills", {});
+/** Managers only: a report as a CSV or PDF file in the reports folder. */
+export const report_export = (args: ExportArgs): Promise<ExportView> => call("report_export", args);
 /** First-run setup (only while the till is not set up): defaults and suggestions. */
 export const setup_defaults = (): Promise<SetupDefaults> => call("setup_defaults", {});
 /** Checks every field of the setup form; contacts nothing, writes nothing. */

@@ -1,7 +1,7 @@
 // The window's state: what the till told us last. Screens read it; actions update it.
 import type { AppInfo, ReceiptView, SessionView, StatusView, TicketView } from "./bindings";
 
-export type Screen = "setup" | "signin" | "open_shift" | "sell" | "pay" | "receipt" | "refund" | "shift" | "users";
+export type Screen = "setup" | "signin" | "open_shift" | "sell" | "pay" | "receipt" | "refund" | "shift" | "users" | "store";
 
 export const app = $state({
   info: null as AppInfo | null,

@@ -26,6 +26,11 @@ pub fn purser() -> Command {
 impl TestTill {
     /// A till set up with `purser init` and the small catalog above.
     pub fn new(bootstrap: &str) -> TestTill {
+        TestTill::new_named(bootstrap, "T1")
+    }
+
+    /// A till of store S1 named `till`, set up as `new` does.
+    pub fn new_named(bootstrap: &str, till: &str) -> TestTill {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("purser.toml");
         let db = dir.path().join("till.db");
@@ -35,7 +40,7 @@ impl TestTill {
             "--store",
             "S1",
             "--till",
-            "T1",
+            till,
             "--currency",
             "EUR",
             "--tax-mode",

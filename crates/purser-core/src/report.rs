@@ -1,0 +1,948 @@
+//! The manager's figures: every till's events, as read from the store's cluster, folded
+//! into store-wide reports. Pure: the reporting store hands in the (deduplicated) events,
+//! the caller hands in how a UTC instant maps to the store's local hour.
+//!
+//! * `decode_till_event` is the consumer's rule for one record of `pos.payments.v1` or
+//!   `pos.tills.v1`: a Purser event of a known type and version, keyed by its till, of this
+//!   store — or a reason to quarantine it.
+//! * `Summary::fold` gives "today at a glance" for any set of events (a date range, a till,
+//!   a cashier).
+//! * `derive_shift` rebuilds a shift's X/Z report from its events with exactly the
+//!   formulas the till prints with (`purser_store::queries::shift_figures` and
+//!   `purser_app::till::build_report`), and `compare_reports` lists where the report a
+//!   till printed disagrees with them.
+//! * `seq_gaps` finds the `till_seq` numbers not (yet) received.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::cart::Quantity;
+use crate::events::{
+    DrawerOpened, Envelope, Event, EventBody, EventHeader, MemberEnrolled, PointsEarned,
+    PointsRedeemed, PointsReversed, SaleCompleted, SaleRefunded, SaleVoided, ShiftClosed,
+    ShiftOpened, TillHeartbeat, EVENT_TYPES,
+};
+use crate::money::{div_round, Money};
+use crate::shift::{ReportKind, ShiftReport, TenderTotal};
+
+/// Largest event value the reporting consumer accepts.
+pub const MAX_EVENT_BYTES: usize = 1 << 20;
+
+/// What the reporting consumer makes of one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decoded {
+    Event(Box<Event>),
+    /// A valid event of another store (a shared cluster): skipped, not quarantined.
+    OtherStore,
+}
+
+/// Parses one event value (header and typed body) as a till wrote it.
+pub fn parse_event(raw: &str) -> Result<Event, String> {
+    let header: EventHeader =
+        serde_json::from_str(raw).map_err(|e| format!("not a Purser event: {e}"))?;
+    let Some((_, _, version)) = EVENT_TYPES.iter().find(|(t, _, _)| *t == header.event_type) else {
+        return Err(format!("unknown event type '{}'", header.event_type));
+    };
+    if header.schema_version != *version {
+        return Err(format!(
+            "{} schema version {} is not supported (this version reads {version})",
+            header.event_type, header.schema_version
+        ));
+    }
+    fn body<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, String> {
+        serde_json::from_str::<Envelope<T>>(raw)
+            .map(|e| e.body)
+            .map_err(|e| format!("schema violation: {e}"))
+    }
+    let body = match header.event_type.as_str() {
+        "sale.completed" => EventBody::SaleCompleted(body::<SaleCompleted>(raw)?),
+        "sale.refunded" => EventBody::SaleRefunded(body::<SaleRefunded>(raw)?),
+        "sale.voided" => EventBody::SaleVoided(body::<SaleVoided>(raw)?),
+        "drawer.opened" => EventBody::DrawerOpened(body::<DrawerOpened>(raw)?),
+        "shift.opened" => EventBody::ShiftOpened(body::<ShiftOpened>(raw)?),
+        "shift.closed" => EventBody::ShiftClosed(body::<ShiftClosed>(raw)?),
+        "till.heartbeat" => EventBody::TillHeartbeat(body::<TillHeartbeat>(raw)?),
+        "loyalty.enrolled" => EventBody::MemberEnrolled(body::<MemberEnrolled>(raw)?),
+        "loyalty.points_earned" => EventBody::PointsEarned(body::<PointsEarned>(raw)?),
+        "loyalty.points_redeemed" => EventBody::PointsRedeemed(body::<PointsRedeemed>(raw)?),
+        "loyalty.points_reversed" => EventBody::PointsReversed(body::<PointsReversed>(raw)?),
+        other => return Err(format!("unknown event type '{other}'")),
+    };
+    if header.till_seq == 0 {
+        return Err("till_seq must start at 1".into());
+    }
+    Ok(Event { header, body })
+}
+
+/// The reporting consumer's rule for one record of the tills' topics.
+pub fn decode_till_event(
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    store_id: &str,
+) -> Result<Decoded, String> {
+    let value = value.ok_or("no value (a tombstone on an event topic)")?;
+    if value.len() > MAX_EVENT_BYTES {
+        return Err(format!("value of {} bytes is too large", value.len()));
+    }
+    let raw = std::str::from_utf8(value).map_err(|_| "value is not UTF-8 JSON".to_string())?;
+    let event = parse_event(raw)?;
+    if event.header.store_id != store_id {
+        return Ok(Decoded::OtherStore);
+    }
+    // The till id on the payments and tills topics, the member id on the loyalty topic.
+    let expected = event.key();
+    match key {
+        Some(k) if k == expected.as_bytes() => {}
+        Some(k) => {
+            return Err(format!(
+                "key '{}' is not the event's '{expected}'",
+                String::from_utf8_lossy(k),
+            ))
+        }
+        None => return Err(format!("no key (expected '{expected}')")),
+    }
+    Ok(Decoded::Event(Box::new(event)))
+}
+
+/// Missing `till_seq` ranges (first, last) in ascending, distinct sequence numbers.
+pub fn seq_gaps(seqs: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
+    let mut gaps = Vec::new();
+    let mut expect = 1u64;
+    for s in seqs {
+        if s > expect {
+            gaps.push((expect, s - 1));
+        }
+        expect = expect.max(s + 1);
+    }
+    gaps
+}
+
+// ----- today at a glance ----------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HourFigure {
+    /// Local hour of the store, 0–23.
+    pub hour: u32,
+    pub transactions: i64,
+    pub net: Money,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TenderFigure {
+    pub kind: String,
+    /// Tenders on kept sales.
+    pub count: i64,
+    /// Taken on kept sales minus refunded.
+    pub amount: Money,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProductFigure {
+    pub sku: String,
+    pub name: String,
+    /// Units sold minus units refunded (unit-sold products).
+    pub units: i64,
+    /// Grams sold minus grams refunded (weighed products).
+    pub grams: i64,
+    /// Line totals of kept sales minus refunded amounts.
+    pub net: Money,
+}
+
+/// Figures of one till or one cashier.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GroupFigure {
+    pub id: String,
+    pub transactions: i64,
+    pub net: Money,
+    pub refunds_count: i64,
+    pub refunds_total: Money,
+    pub voids_count: i64,
+    pub voids_total: Money,
+}
+
+/// A refund, void, no-sale drawer open or discount, with who approved it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    /// refund, void, drawer or discount
+    pub kind: String,
+    pub till_id: String,
+    pub cashier_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub receipt_no: Option<String>,
+    pub amount: Money,
+    pub reason: Option<String>,
+    /// `None` for a discount: the tills do not record a discount's approver in the event.
+    pub approved_by: Option<String>,
+}
+
+/// The figures of a set of events (a day or a range, all tills or one, all cashiers or one).
+///
+/// Conventions, the tills' own: `net_sales` = sales − voids − refunds; a voided sale counts
+/// in `sales_count` and in `voids_count`; a refund counts when (and where) it happened.
+/// Loyalty figures come from `pos.loyalty.v1`: points issued are earned minus taken back,
+/// points redeemed are spent (tender and rewards) minus given back.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub sales_count: i64,
+    pub sales_total: Money,
+    pub voids_count: i64,
+    pub voids_total: Money,
+    pub refunds_count: i64,
+    pub refunds_total: Money,
+    pub net_sales: Money,
+    /// Sales not voided.
+    pub transactions: i64,
+    /// (sales − voids) / transactions, rounded half away from zero.
+    pub average_basket: Money,
+    /// Tax of kept sales minus tax refunded.
+    pub tax_total: Money,
+    /// Discounts on kept sales.
+    pub discount_total: Money,
+    /// Units on kept sales (a weighed line counts one).
+    pub items_sold: i64,
+    pub drawer_opens: i64,
+    /// Kept sales with a loyalty member attached.
+    pub member_sales: i64,
+    /// Points spent (as a tender or for rewards) minus points given back by refunds and
+    /// voids.
+    pub points_redeemed: i64,
+    /// Points earned minus points taken back by refunds and voids.
+    pub points_issued: i64,
+    /// Members enrolled at the tills.
+    pub enrolments: i64,
+    /// All 24 hours, local time.
+    pub by_hour: Vec<HourFigure>,
+    pub tenders: Vec<TenderFigure>,
+    /// Best sellers first (by net, then SKU).
+    pub products: Vec<ProductFigure>,
+    pub tills: Vec<GroupFigure>,
+    pub cashiers: Vec<GroupFigure>,
+    /// In the order they happened.
+    pub exceptions: Vec<Exception>,
+}
+
+fn group<'a>(m: &'a mut BTreeMap<String, GroupFigure>, id: &str) -> &'a mut GroupFigure {
+    m.entry(id.to_string()).or_insert_with(|| GroupFigure {
+        id: id.to_string(),
+        ..GroupFigure::default()
+    })
+}
+
+impl Summary {
+    /// Folds events (deduplicated on `event_id`, in any order) into the summary.
+    pub fn fold(events: &[Event], hour_of: &dyn Fn(DateTime<Utc>) -> u32) -> Summary {
+        let voided: HashSet<Uuid> = events
+            .iter()
+            .filter_map(|e| match &e.body {
+                EventBody::SaleVoided(v) => Some(v.sale_id),
+                _ => None,
+            })
+            .collect();
+        let sales: HashSet<Uuid> = events
+            .iter()
+            .filter_map(|e| match &e.body {
+                EventBody::SaleCompleted(s) => Some(s.sale_id),
+                _ => None,
+            })
+            .collect();
+        let mut s = Summary {
+            by_hour: (0..24)
+                .map(|hour| HourFigure {
+                    hour,
+                    ..HourFigure::default()
+                })
+                .collect(),
+            ..Summary::default()
+        };
+        let mut tenders: BTreeMap<String, TenderFigure> = BTreeMap::new();
+        let mut products: BTreeMap<String, ProductFigure> = BTreeMap::new();
+        let mut tills: BTreeMap<String, GroupFigure> = BTreeMap::new();
+        let mut cashiers: BTreeMap<String, GroupFigure> = BTreeMap::new();
+        let mut kept_total = Money::ZERO;
+        let mut ordered: Vec<&Event> = events.iter().collect();
+        ordered.sort_by(|a, b| {
+            (a.header.occurred_at, &a.header.till_id, a.header.till_seq).cmp(&(
+                b.header.occurred_at,
+                &b.header.till_id,
+                b.header.till_seq,
+            ))
+        });
+        for e in ordered {
+            let h = &e.header;
+            let cashier = h.cashier_id.clone().unwrap_or_else(|| "-".into());
+            let hour = usize::try_from(hour_of(h.occurred_at).min(23)).unwrap_or(0);
+            let exception = |kind: &str,
+                             receipt_no: Option<&str>,
+                             amount: Money,
+                             reason: Option<&str>,
+                             approved_by: Option<&str>| Exception {
+                kind: kind.into(),
+                till_id: h.till_id.clone(),
+                cashier_id: h.cashier_id.clone(),
+                occurred_at: h.occurred_at,
+                receipt_no: receipt_no.map(String::from),
+                amount,
+                reason: reason.map(String::from),
+                approved_by: approved_by.map(String::from),
+            };
+            match &e.body {
+                EventBody::SaleCompleted(sale) => {
+                    s.sales_count += 1;
+                    s.sales_total += sale.total;
+                    if voided.contains(&sale.sale_id) {
+                        s.voids_count += 1;
+                        s.voids_total += sale.total;
+                        for g in [
+                            group(&mut tills, &h.till_id),
+                            group(&mut cashiers, &cashier),
+                        ] {
+                            g.voids_count += 1;
+                            g.voids_total += sale.total;
+                        }
+                        continue;
+                    }
+                    s.transactions += 1;
+                    kept_total += sale.total;
+                    s.tax_total += sale.tax_total;
+                    s.discount_total += sale.discount_total;
+                    if sale.member_id.is_some() {
+                        s.member_sales += 1;
+                    }
+                    s.by_hour[hour].transactions += 1;
+                    s.by_hour[hour].net += sale.total;
+                    for g in [
+                        group(&mut tills, &h.till_id),
+                        group(&mut cashiers, &cashier),
+                    ] {
+                        g.transactions += 1;
+                        g.net += sale.total;
+                    }
+                    for t in &sale.tenders {
+                        let f = tenders.entry(t.kind().to_string()).or_default();
+                        f.count += 1;
+                        f.amount += t.amount();
+                    }
+                    for l in &sale.lines {
+                        let p = products.entry(l.sku.clone()).or_default();
+                        p.name.clone_from(&l.name);
+                        match l.quantity {
+                            Quantity::Units(n) => {
+                                p.units += n;
+                                s.items_sold += n;
+                            }
+                            Quantity::Grams(g) => {
+                                p.grams += g;
+                                s.items_sold += 1;
+                            }
+                        }
+                        p.net += l.total;
+                    }
+                    if !sale.discount_total.is_zero() {
+                        s.exceptions.push(exception(
+                            "discount",
+                            Some(&sale.receipt_no),
+                            sale.discount_total,
+                            None,
+                            None,
+                        ));
+                    }
+                }
+                EventBody::SaleRefunded(r) => {
+                    s.refunds_count += 1;
+                    s.refunds_total += r.total;
+                    s.tax_total -= r.tax_total;
+                    s.by_hour[hour].net -= r.total;
+                    for g in [
+                        group(&mut tills, &h.till_id),
+                        group(&mut cashiers, &cashier),
+                    ] {
+                        g.refunds_count += 1;
+                        g.refunds_total += r.total;
+                        g.net -= r.total;
+                    }
+                    for t in &r.tenders {
+                        tenders.entry(t.kind().to_string()).or_default().amount -= t.amount();
+                    }
+                    for l in &r.lines {
+                        let p = products.entry(l.sku.clone()).or_default();
+                        if p.name.is_empty() {
+                            p.name.clone_from(&l.name);
+                        }
+                        match l.quantity {
+                            Quantity::Units(n) => p.units -= n,
+                            Quantity::Grams(g) => p.grams -= g,
+                        }
+                        p.net -= l.amount;
+                    }
+                    s.exceptions.push(exception(
+                        "refund",
+                        Some(&r.receipt_no),
+                        r.total,
+                        Some(&r.reason),
+                        r.approved_by.as_deref(),
+                    ));
+                }
+                EventBody::SaleVoided(v) => {
+                    // Counted with its sale; a void whose sale is not in this set (not
+                    // arrived yet, or outside the filter) still counts as a void.
+                    if !sales.contains(&v.sale_id) {
+                        s.voids_count += 1;
+                        s.voids_total += v.total;
+                        s.sales_count += 1;
+                        s.sales_total += v.total;
+                        for g in [
+                            group(&mut tills, &h.till_id),
+                            group(&mut cashiers, &cashier),
+                        ] {
+                            g.voids_count += 1;
+                            g.voids_total += v.total;
+                        }
+                    }
+                    s.exceptions.push(exception(
+                        "void",
+                        Some(&v.receipt_no),
+                        v.total,
+                        Some(&v.reason),
+                        v.approved_by.as_deref(),
+                    ));
+                }
+                EventBody::DrawerOpened(d) => {
+                    s.drawer_opens += 1;
+                    s.exceptions.push(exception(
+                        "drawer",
+                        None,
+                        Money::ZERO,
+                        Some(&d.reason),
+                        d.approved_by.as_deref(),
+                    ));
+                }
+                EventBody::MemberEnrolled(_) => s.enrolments += 1,
+                EventBody::PointsEarned(p) => s.points_issued += p.points,
+                EventBody::PointsRedeemed(p) => s.points_redeemed += p.points,
+                EventBody::PointsReversed(p) => {
+                    s.points_issued -= p.earned_reversed;
+                    s.points_redeemed -= p.redeemed_returned;
+                }
+                EventBody::ShiftOpened(_)
+                | EventBody::ShiftClosed(_)
+                | EventBody::TillHeartbeat(_) => {}
+            }
+        }
+        s.net_sales = s.sales_total - s.voids_total - s.refunds_total;
+        if s.transactions > 0 {
+            s.average_basket = Money(
+                i64::try_from(div_round(
+                    i128::from(kept_total.0),
+                    i128::from(s.transactions),
+                ))
+                .unwrap_or(0),
+            );
+        }
+        s.tenders = tenders
+            .into_iter()
+            .map(|(kind, f)| TenderFigure { kind, ..f })
+            .collect();
+        let mut products: Vec<ProductFigure> = products
+            .into_iter()
+            .map(|(sku, p)| ProductFigure { sku, ..p })
+            .collect();
+        products.sort_by(|a, b| b.net.cmp(&a.net).then_with(|| a.sku.cmp(&b.sku)));
+        s.products = products;
+        s.tills = tills.into_values().collect();
+        s.cashiers = cashiers.into_values().collect();
+        s
+    }
+}
+
+// ----- X and Z reports ------------------------------------------------------------------
+
+/// A shift's report rebuilt from its events, beside the one the till printed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DerivedShift {
+    pub till_id: String,
+    /// From the events, with the till's formulas; kind X and no close while the shift is
+    /// open (an interim X report).
+    pub report: ShiftReport,
+    /// What the till printed and sent with `shift.closed`.
+    pub printed: Option<ShiftReport>,
+    /// Fields where `printed` disagrees with `report`: "net_sales: printed 1250, events 1150".
+    pub differences: Vec<String>,
+    /// The `shift.opened` event has arrived (else float, cashier and opening time come from
+    /// the printed report, or are unknown).
+    pub opened_seen: bool,
+}
+
+/// Rebuilds one shift's report from the events of that shift (`header.shift_id`), with
+/// the figures the till computes: all sales (voided too) in `sales_count`/`sales_total`,
+/// voids and refunds subtracted for `net_sales` and tax, discounts of every sale, cash
+/// rounding of kept sales minus that of refunds, tenders of kept sales minus refund
+/// tenders, expected cash = float + net cash.
+pub fn derive_shift(shift_id: Uuid, events: &[&Event], currency: &str) -> Option<DerivedShift> {
+    let mine: Vec<&Event> = events
+        .iter()
+        .copied()
+        .filter(|e| e.header.shift_id == Some(shift_id))
+        .collect();
+    let first = mine.first()?;
+    let voided: HashSet<Uuid> = mine
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::SaleVoided(v) => Some(v.sale_id),
+            _ => None,
+        })
+        .collect();
+    let sale_ids: HashSet<Uuid> = mine
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::SaleCompleted(s) => Some(s.sale_id),
+            _ => None,
+        })
+        .collect();
+    let mut opened: Option<(&EventHeader, &ShiftOpened)> = None;
+    let mut printed: Option<ShiftReport> = None;
+    let mut r = ShiftReport {
+        kind: ReportKind::X,
+        shift_id,
+        currency: currency.to_string(),
+        cashier_id: first.header.cashier_id.clone().unwrap_or_default(),
+        business_date: first.header.business_date,
+        opened_at: first.header.occurred_at,
+        closed_at: None,
+        opening_float: Money::ZERO,
+        sales_count: 0,
+        sales_total: Money::ZERO,
+        refunds_count: 0,
+        refunds_total: Money::ZERO,
+        voids_count: 0,
+        voids_total: Money::ZERO,
+        net_sales: Money::ZERO,
+        tax_total: Money::ZERO,
+        discount_total: Money::ZERO,
+        cash_rounding: Money::ZERO,
+        drawer_opens: 0,
+        tenders: Vec::new(),
+        expected_cash: Money::ZERO,
+        counted_cash: None,
+        over_short: None,
+    };
+    let (mut sales_tax, mut voids_tax, mut refunds_tax) = (Money::ZERO, Money::ZERO, Money::ZERO);
+    let mut tenders: BTreeMap<String, (i64, Money)> = BTreeMap::new();
+    for e in &mine {
+        match &e.body {
+            EventBody::SaleCompleted(s) => {
+                r.sales_count += 1;
+                r.sales_total += s.total;
+                sales_tax += s.tax_total;
+                r.discount_total += s.discount_total;
+                if voided.contains(&s.sale_id) {
+                    r.voids_count += 1;
+                    r.voids_total += s.total;
+                    voids_tax += s.tax_total;
+                } else {
+                    r.cash_rounding += s.cash_rounding;
+                    for t in &s.tenders {
+                        let x = tenders.entry(t.kind().to_string()).or_default();
+                        x.0 += 1;
+                        x.1 += t.amount();
+                    }
+                }
+            }
+            EventBody::SaleVoided(v) if !sale_ids.contains(&v.sale_id) => {
+                // The sale has not arrived: its void still says what it took back.
+                r.sales_count += 1;
+                r.sales_total += v.total;
+                sales_tax += v.tax_total;
+                r.voids_count += 1;
+                r.voids_total += v.total;
+                voids_tax += v.tax_total;
+            }
+            EventBody::SaleRefunded(f) => {
+                r.refunds_count += 1;
+                r.refunds_total += f.total;
+                refunds_tax += f.tax_total;
+                r.cash_rounding -= f.cash_rounding;
+                for t in &f.tenders {
+                    tenders.entry(t.kind().to_string()).or_default().1 -= t.amount();
+                }
+            }
+            EventBody::DrawerOpened(_) => r.drawer_opens += 1,
+            EventBody::ShiftOpened(o) => opened = Some((&e.header, o)),
+            EventBody::ShiftClosed(c) => printed = Some(c.report.clone()),
+            EventBody::SaleVoided(_)
+            | EventBody::TillHeartbeat(_)
+            | EventBody::MemberEnrolled(_)
+            | EventBody::PointsEarned(_)
+            | EventBody::PointsRedeemed(_)
+            | EventBody::PointsReversed(_) => {}
+        }
+    }
+    r.net_sales = r.sales_total - r.voids_total - r.refunds_total;
+    r.tax_total = sales_tax - voids_tax - refunds_tax;
+    r.tenders = tenders
+        .into_iter()
+        .map(|(kind, (count, amount))| TenderTotal {
+            kind,
+            count,
+            amount,
+        })
+        .collect();
+    if let Some(p) = &printed {
+        // The till's own record of the shift (its opening time as stored, to the
+        // microsecond) is what it printed.
+        r.cashier_id.clone_from(&p.cashier_id);
+        r.business_date = p.business_date;
+        r.opened_at = p.opened_at;
+        r.opening_float = opened.map_or(p.opening_float, |(_, o)| o.opening_float);
+    } else if let Some((h, o)) = opened {
+        r.cashier_id = h.cashier_id.clone().unwrap_or_default();
+        r.business_date = h.business_date;
+        // The till keeps timestamps to the microsecond (and shows its X report so).
+        r.opened_at = h.occurred_at.trunc_subsecs(6);
+        r.opening_float = o.opening_float;
+    }
+    let cash_net: Money = r
+        .tenders
+        .iter()
+        .filter(|t| t.kind == "cash")
+        .map(|t| t.amount)
+        .sum();
+    r.expected_cash = r.opening_float + cash_net;
+    if let Some(p) = &printed {
+        r.kind = p.kind;
+        r.closed_at = p.closed_at;
+        if let Some(c) = p.counted_cash {
+            r = r.with_count(c);
+        }
+    }
+    let differences = printed
+        .as_ref()
+        .map(|p| compare_reports(p, &r))
+        .unwrap_or_default();
+    Some(DerivedShift {
+        till_id: first.header.till_id.clone(),
+        report: r,
+        printed,
+        differences,
+        opened_seen: opened.is_some(),
+    })
+}
+
+/// Where a printed report disagrees with one rebuilt from events: "field: printed P, events E"
+/// (amounts in minor units).
+pub fn compare_reports(printed: &ShiftReport, derived: &ShiftReport) -> Vec<String> {
+    let mut d = Vec::new();
+    let mut num = |name: &str, p: i64, e: i64| {
+        if p != e {
+            d.push(format!("{name}: printed {p}, events {e}"));
+        }
+    };
+    num("sales_count", printed.sales_count, derived.sales_count);
+    num("sales_total", printed.sales_total.0, derived.sales_total.0);
+    num("voids_count", printed.voids_count, derived.voids_count);
+    num("voids_total", printed.voids_total.0, derived.voids_total.0);
+    num(
+        "refunds_count",
+        printed.refunds_count,
+        derived.refunds_count,
+    );
+    num(
+        "refunds_total",
+        printed.refunds_total.0,
+        derived.refunds_total.0,
+    );
+    num("net_sales", printed.net_sales.0, derived.net_sales.0);
+    num("tax_total", printed.tax_total.0, derived.tax_total.0);
+    num(
+        "discount_total",
+        printed.discount_total.0,
+        derived.discount_total.0,
+    );
+    num(
+        "cash_rounding",
+        printed.cash_rounding.0,
+        derived.cash_rounding.0,
+    );
+    num("drawer_opens", printed.drawer_opens, derived.drawer_opens);
+    num(
+        "opening_float",
+        printed.opening_float.0,
+        derived.opening_float.0,
+    );
+    num(
+        "expected_cash",
+        printed.expected_cash.0,
+        derived.expected_cash.0,
+    );
+    let kinds: std::collections::BTreeSet<&str> = printed
+        .tenders
+        .iter()
+        .chain(&derived.tenders)
+        .map(|t| t.kind.as_str())
+        .collect();
+    for k in kinds {
+        let find = |r: &ShiftReport| {
+            r.tenders
+                .iter()
+                .find(|t| t.kind == k)
+                .map(|t| (t.count, t.amount.0))
+                .unwrap_or((0, 0))
+        };
+        let (pc, pa) = find(printed);
+        let (ec, ea) = find(derived);
+        if (pc, pa) != (ec, ea) {
+            d.push(format!(
+                "tender {k}: printed {pc} for {pa}, events {ec} for {ea}"
+            ));
+        }
+    }
+    d
+}
+
+/// The store's X or Z: the shifts' figures added up.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StoreTotals {
+    pub shifts: i64,
+    pub sales_count: i64,
+    pub sales_total: Money,
+    pub refunds_count: i64,
+    pub refunds_total: Money,
+    pub voids_count: i64,
+    pub voids_total: Money,
+    pub net_sales: Money,
+    pub tax_total: Money,
+    pub discount_total: Money,
+    pub cash_rounding: Money,
+    pub drawer_opens: i64,
+    pub tenders: Vec<TenderTotal>,
+    pub opening_float: Money,
+    pub expected_cash: Money,
+    /// Of the shifts that were counted.
+    pub counted_cash: Money,
+    pub over_short: Money,
+}
+
+impl StoreTotals {
+    pub fn add_up<'a>(reports: impl IntoIterator<Item = &'a ShiftReport>) -> StoreTotals {
+        let mut t = StoreTotals::default();
+        let mut tenders: BTreeMap<String, (i64, Money)> = BTreeMap::new();
+        for r in reports {
+            t.shifts += 1;
+            t.sales_count += r.sales_count;
+            t.sales_total += r.sales_total;
+            t.refunds_count += r.refunds_count;
+            t.refunds_total += r.refunds_total;
+            t.voids_count += r.voids_count;
+            t.voids_total += r.voids_total;
+            t.net_sales += r.net_sales;
+            t.tax_total += r.tax_total;
+            t.discount_total += r.discount_total;
+            t.cash_rounding += r.cash_rounding;
+            t.drawer_opens += r.drawer_opens;
+            t.opening_float += r.opening_float;
+            t.expected_cash += r.expected_cash;
+            t.counted_cash += r.counted_cash.unwrap_or(Money::ZERO);
+            t.over_short += r.over_short.unwrap_or(Money::ZERO);
+            for x in &r.tenders {
+                let e = tenders.entry(x.kind.clone()).or_default();
+                e.0 += x.count;
+                e.1 += x.amount;
+            }
+        }
+        t.tenders = tenders
+            .into_iter()
+            .map(|(kind, (count, amount))| TenderTotal {
+                kind,
+                count,
+                amount,
+            })
+            .collect();
+        t
+    }
+}
+
+/// Groups events by shift and rebuilds each shift that `wanted` accepts, ordered by till
+/// and opening time.
+pub fn derive_shifts(
+    events: &[Event],
+    currency: &str,
+    wanted: &dyn Fn(&DerivedShift) -> bool,
+) -> Vec<DerivedShift> {
+    let mut by_shift: HashMap<Uuid, Vec<&Event>> = HashMap::new();
+    for e in events {
+        if let Some(id) = e.header.shift_id {
+            by_shift.entry(id).or_default().push(e);
+        }
+    }
+    let mut out: Vec<DerivedShift> = by_shift
+        .into_iter()
+        .filter_map(|(id, evs)| derive_shift(id, &evs, currency))
+        .filter(|d| wanted(d))
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.till_id, a.report.opened_at, a.report.shift_id).cmp(&(
+            &b.till_id,
+            b.report.opened_at,
+            b.report.shift_id,
+        ))
+    });
+    out
+}
+
+/// A business date range, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DateRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl DateRange {
+    pub fn day(d: NaiveDate) -> DateRange {
+        DateRange { from: d, to: d }
+    }
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && d <= self.to
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventContext, TillHeartbeat};
+
+    fn heartbeat(store: &str, till: &str, seq: u64) -> Event {
+        let ctx = EventContext {
+            store_id: store.into(),
+            till_id: till.into(),
+            occurred_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+            business_date: NaiveDate::from_ymd_opt(2024, 5, 1).unwrap_or_default(),
+            shift_id: None,
+            cashier_id: None,
+        };
+        Event::new(
+            &ctx,
+            Uuid::from_u128(u128::from(seq)),
+            seq,
+            EventBody::TillHeartbeat(TillHeartbeat {
+                app_version: "1".into(),
+                outbox_backlog: 3,
+                oldest_unsent_at: None,
+                last_published_at: None,
+            }),
+        )
+    }
+
+    #[test]
+    fn gaps_are_found_between_and_before_received_numbers() {
+        assert_eq!(seq_gaps([1, 2, 3]), vec![]);
+        assert_eq!(seq_gaps([2, 3, 7, 8, 10]), vec![(1, 1), (4, 6), (9, 9)]);
+        assert_eq!(seq_gaps(std::iter::empty()), vec![]);
+    }
+
+    #[test]
+    fn decoding_accepts_this_stores_events_and_gives_reasons_for_the_rest() {
+        let e = heartbeat("S1", "T1", 4);
+        let json = e.to_json().unwrap_or_default();
+        let ok = decode_till_event(Some(b"T1"), Some(json.as_bytes()), "S1");
+        assert_eq!(ok, Ok(Decoded::Event(Box::new(e.clone()))));
+        assert_eq!(
+            decode_till_event(Some(b"T1"), Some(json.as_bytes()), "S2"),
+            Ok(Decoded::OtherStore)
+        );
+        let bad = |k: Option<&[u8]>, v: Option<&[u8]>| decode_till_event(k, v, "S1").is_err();
+        assert!(
+            bad(Some(b"T9"), Some(json.as_bytes())),
+            "key of another till"
+        );
+        assert!(bad(None, Some(json.as_bytes())), "no key");
+        assert!(bad(Some(b"T1"), None), "tombstone");
+        assert!(bad(Some(b"T1"), Some(b"{not json")));
+        assert!(bad(Some(b"T1"), Some(&[0xff, 0xfe])));
+        let unknown = json.replace("till.heartbeat", "till.exploded");
+        assert!(bad(Some(b"T1"), Some(unknown.as_bytes())));
+        let newer = json.replace("\"schema_version\":1", "\"schema_version\":2");
+        assert_ne!(newer, json);
+        assert!(bad(Some(b"T1"), Some(newer.as_bytes())));
+        let broken = json.replace("\"outbox_backlog\":3", "\"outbox_backlog\":\"x\"");
+        assert_ne!(broken, json);
+        assert!(bad(Some(b"T1"), Some(broken.as_bytes())));
+    }
+
+    #[test]
+    fn loyalty_events_are_decoded_by_member_key_and_counted() {
+        let ctx = EventContext {
+            store_id: "S1".into(),
+            till_id: "T1".into(),
+            occurred_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+            business_date: NaiveDate::from_ymd_opt(2024, 5, 1).unwrap_or_default(),
+            shift_id: None,
+            cashier_id: Some("ana".into()),
+        };
+        let sale = Uuid::from_u128(99);
+        let bodies = vec![
+            EventBody::MemberEnrolled(MemberEnrolled {
+                member_id: "M9".into(),
+                name: "Grace".into(),
+                phone: None,
+                email: Some("g@example.org".into()),
+                card_ids: vec![],
+                tier: "member".into(),
+                match_keys: vec!["email:g@example.org".into()],
+            }),
+            EventBody::PointsEarned(PointsEarned {
+                member_id: "M9".into(),
+                sale_id: sale,
+                receipt_no: "T1-000001".into(),
+                points: 120,
+                currency: "EUR".into(),
+                base: Money(1200),
+                tier: "member".into(),
+                tier_multiplier_percent: 100,
+                promotions: vec![],
+                lines: vec![],
+            }),
+            EventBody::PointsRedeemed(PointsRedeemed {
+                member_id: "M9".into(),
+                sale_id: sale,
+                receipt_no: "T1-000001".into(),
+                points: 50,
+                currency: "EUR".into(),
+                amount: Money(50),
+                available_before: 60,
+                approved_by: None,
+                rewards: vec![],
+            }),
+            EventBody::PointsReversed(PointsReversed {
+                member_id: "M9".into(),
+                original_sale_id: sale,
+                original_receipt_no: "T1-000001".into(),
+                receipt_no: "T1-000002".into(),
+                reason: "refund".into(),
+                earned_reversed: 40,
+                earned_shortfall: 0,
+                redeemed_returned: 10,
+            }),
+        ];
+        let events: Vec<Event> = bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| Event::new(&ctx, Uuid::from_u128(i as u128 + 1), i as u64 + 1, b))
+            .collect();
+        for e in &events {
+            let json = e.to_json().unwrap_or_default();
+            // Keyed by the member on pos.loyalty.v1; the till id is the wrong key there.
+            assert!(matches!(
+                decode_till_event(Some(b"M9"), Some(json.as_bytes()), "S1"),
+                Ok(Decoded::Event(_))
+            ));
+            assert!(decode_till_event(Some(b"T1"), Some(json.as_bytes()), "S1").is_err());
+        }
+        let s = Summary::fold(&events, &|_| 9);
+        assert_eq!(
+            (s.enrolments, s.points_issued, s.points_redeemed),
+            (1, 80, 40)
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! The manager's consumer: every till's events of the store (`pos.payments.v1` and
+//! `pos.tills.v1`) into the reporting store (`purser_store::ReportStore`).
+//!
+//! The same rules as the inbound streams: partitions are assigned explicitly; the consumed
+//! offsets live in SQLite and are written in the same transaction as the events they
+//! brought; a record that cannot be read is quarantined and consumption goes on. Events
+//! are deduplicated on `event_id` by the store. These are delete-policy topics, so there
+//! is nothing to rebuild: a first start reads from the beginning, and an offset the broker
+//! no longer holds (retention moved on) restarts at the earliest one it does.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use serde::Serialize;
+
+use purser_core::report::{decode_till_event, Decoded};
+use purser_store::{ReportItem, ReportRecord, ReportStore, StoreError};
+
+use crate::config::{KafkaConfig, Topics};
+use crate::context::QuietContext;
+use crate::inbound::InboundMode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("Kafka: {0}")]
+    Kafka(String),
+    #[error("not caught up after {0:?}: the store's cluster did not answer in time")]
+    Timeout(Duration),
+}
+
+impl From<rdkafka::error::KafkaError> for ReportError {
+    fn from(e: rdkafka::error::KafkaError) -> ReportError {
+        ReportError::Kafka(e.to_string())
+    }
+}
+
+/// What the manager's window shows about the consumer.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ReportConsumerStatus {
+    pub connected: bool,
+    /// Records on the broker not yet applied (None while the broker cannot be asked).
+    pub lag: Option<i64>,
+    pub last_applied_at: Option<chrono::DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+pub struct ReportConsumer {
+    store: ReportStore,
+    kafka: KafkaConfig,
+    topics: Vec<String>,
+    store_id: String,
+    timeout: Duration,
+    status: Arc<Mutex<ReportConsumerStatus>>,
+    changes: Option<mpsc::Sender<()>>,
+}
+
+impl std::fmt::Debug for ReportConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportConsumer")
+            .field("topics", &self.topics)
+            .finish()
+    }
+}
+
+fn excerpt(v: Option<&[u8]>) -> Option<String> {
+    v.map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned())
+}
+
+impl ReportConsumer {
+    pub fn new(
+        report_db: &Path,
+        kafka: KafkaConfig,
+        topics: &Topics,
+        store_id: &str,
+    ) -> Result<ReportConsumer, ReportError> {
+        kafka
+            .validate()
+            .map_err(|e| ReportError::Kafka(e.to_string()))?;
+        Ok(ReportConsumer {
+            store: ReportStore::open(report_db)?,
+            kafka,
+            topics: vec![
+                topics.payments.clone(),
+                topics.tills.clone(),
+                topics.loyalty.clone(),
+            ],
+            store_id: store_id.to_string(),
+            timeout: Duration::from_secs(10),
+            status: Arc::default(),
+            changes: None,
+        })
+    }
+
+    /// Each applied batch sends a signal here (the window's live figures).
+    pub fn notify(&mut self, tx: mpsc::Sender<()>) {
+        self.changes = Some(tx);
+    }
+
+    pub fn status(&self) -> Arc<Mutex<ReportConsumerStatus>> {
+        self.status.clone()
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut ReportConsumerStatus)) {
+        if let Ok(mut s) = self.status.lock() {
+            f(&mut s);
+        }
+    }
+
+    fn consumer(&self) -> Result<BaseConsumer<QuietContext>, ReportError> {
+        Ok(self
+            .kafka
+            .client_config()
+            // Needed by librdkafka to assign partitions; never joined, nothing committed.
+            .set("group.id", format!("purser-report-{}", self.store_id))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            // Delete-policy topics: an offset retention has removed restarts at the
+            // earliest the broker still holds.
+            .set("auto.offset.reset", "earliest")
+            .set("enable.partition.eof", "false")
+            .set("reconnect.backoff.max.ms", "2000")
+            .set("fetch.wait.max.ms", "50")
+            .set("fetch.error.backoff.ms", "100")
+            .create_with_context(QuietContext)?)
+    }
+
+    /// Assigns every partition at its stored offset (the beginning when none); returns the
+    /// (topic, partition, high watermark) still to reach.
+    fn assign(
+        &self,
+        c: &BaseConsumer<QuietContext>,
+    ) -> Result<Vec<(String, i32, i64)>, ReportError> {
+        let mut tpl = TopicPartitionList::new();
+        let mut targets = Vec::new();
+        for topic in &self.topics {
+            let md = c.fetch_metadata(Some(topic), self.timeout)?;
+            let t = md
+                .topics()
+                .first()
+                .ok_or_else(|| ReportError::Kafka(format!("no metadata for {topic}")))?;
+            if let Some(e) = t.error() {
+                return Err(ReportError::Kafka(format!(
+                    "topic {topic}: {e:?} (run `purser topics ensure`)"
+                )));
+            }
+            let stored = self.store.offsets(topic)?;
+            for p in t.partitions() {
+                let p = p.id();
+                let next = stored.iter().find(|(sp, _)| *sp == p).map(|(_, o)| *o);
+                let (low, high) = c.fetch_watermarks(topic, p, self.timeout)?;
+                let from = match next {
+                    Some(n) if n >= low && n <= high => Offset::Offset(n),
+                    Some(n) => {
+                        tracing::warn!(
+                            topic,
+                            partition = p,
+                            next = n,
+                            low,
+                            high,
+                            "stored offset is outside the topic: reading from the earliest held"
+                        );
+                        Offset::Beginning
+                    }
+                    None => Offset::Beginning,
+                };
+                tpl.add_partition_offset(topic, p, from)?;
+                if high > next.unwrap_or(low).max(low) {
+                    targets.push((topic.clone(), p, high));
+                }
+            }
+        }
+        c.assign(&tpl)?;
+        Ok(targets)
+    }
+
+    fn decode(&self, m: &rdkafka::message::BorrowedMessage<'_>) -> ReportRecord {
+        let outcome = decode_till_event(m.key(), m.payload(), &self.store_id);
+        ReportRecord {
+            topic: m.topic().to_string(),
+            partition: m.partition(),
+            offset: m.offset(),
+            key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+            excerpt: if outcome.is_err() {
+                excerpt(m.payload())
+            } else {
+                None
+            },
+            outcome: match outcome {
+                Ok(Decoded::Event(event)) => Ok(ReportItem::Event {
+                    raw: String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
+                    event,
+                }),
+                Ok(Decoded::OtherStore) => Ok(ReportItem::Skip),
+                Err(reason) => Err(reason),
+            },
+        }
+    }
+
+    fn lag(&self, c: &BaseConsumer<QuietContext>) -> Option<i64> {
+        let mut total = 0;
+        for topic in &self.topics {
+            let stored = self.store.offsets(topic).ok()?;
+            let md = c.fetch_metadata(Some(topic), Duration::from_secs(2)).ok()?;
+            for p in md.topics().first()?.partitions() {
+                let (low, high) = c
+                    .fetch_watermarks(topic, p.id(), Duration::from_secs(2))
+                    .ok()?;
+                let next = stored
+                    .iter()
+                    .find(|(sp, _)| *sp == p.id())
+                    .map(|(_, o)| *o)
+                    .unwrap_or(low);
+                total += (high - next.max(low)).max(0);
+            }
+        }
+        Some(total)
+    }
+
+    /// Consumes until stopped (`Forever`) or until every partition has reached the high
+    /// watermark seen at the start (`CatchUp`). Returns the events applied.
+    pub fn run(&mut self, stop: &AtomicBool, mode: InboundMode) -> Result<u64, ReportError> {
+        let started = Instant::now();
+        let c = self.consumer()?;
+        let mut targets = match self.assign(&c) {
+            Ok(t) => t,
+            Err(e) => {
+                self.set_status(|s| {
+                    s.connected = false;
+                    s.last_error = Some(e.to_string());
+                });
+                return Err(e);
+            }
+        };
+        self.set_status(|s| {
+            s.connected = true;
+            s.last_error = None;
+        });
+        let mut total = 0u64;
+        let mut last_lag = Instant::now() - Duration::from_secs(10);
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(total);
+            }
+            if let InboundMode::CatchUp { deadline } = mode {
+                if targets.is_empty() {
+                    self.set_status(|s| s.lag = Some(0));
+                    return Ok(total);
+                }
+                if started.elapsed() > deadline {
+                    return Err(ReportError::Timeout(deadline));
+                }
+            }
+            let mut batch = Vec::new();
+            let window = Instant::now();
+            // The first record waits up to 100 ms; then the batch fills for at most 20 ms,
+            // so a single sale is applied within a poll or two.
+            while batch.len() < 5_000 && window.elapsed() < Duration::from_millis(20) {
+                match c.poll(Duration::from_millis(if batch.is_empty() {
+                    100
+                } else {
+                    5
+                })) {
+                    None if batch.is_empty() => break,
+                    None => {}
+                    Some(Ok(m)) => {
+                        targets.retain(|(t, p, high)| {
+                            !(t == m.topic() && *p == m.partition() && m.offset() + 1 >= *high)
+                        });
+                        batch.push(self.decode(&m));
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!("report consumer: {e}");
+                        break;
+                    }
+                }
+            }
+            if !batch.is_empty() {
+                let applied = self.store.apply(&batch, Utc::now())?;
+                total += applied.applied;
+                self.set_status(|s| {
+                    s.last_applied_at = Some(Utc::now());
+                    s.connected = true;
+                });
+                if let Some(tx) = &self.changes {
+                    let _ = tx.send(());
+                }
+            }
+            if last_lag.elapsed() > Duration::from_secs(2) {
+                let lag = self.lag(&c);
+                self.set_status(|s| {
+                    s.connected = lag.is_some();
+                    s.lag = lag;
+                });
+                last_lag = Instant::now();
+            }
+        }
+    }
+}
