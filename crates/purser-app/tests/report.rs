@@ -168,10 +168,49 @@ fn till_at(
     till_id: &str,
     bootstrap: &str,
 ) -> (std::sync::Arc<common::TestClock>, Till) {
-    common::new_till(dir, |c: &mut Config| {
+    let out = common::new_till(dir, |c: &mut Config| {
         c.store.till_id = till_id.into();
         c.kafka.bootstrap_servers = bootstrap.into();
-    })
+    });
+    // The guest whose cabin the days' account sales are charged to, as the accounts
+    // stream would have brought it.
+    let guest = purser_core::inbound::LoyaltyAccountRecord {
+        schema_version: 1,
+        member_id: "G-101".into(),
+        name: "Guest in cabin 101".into(),
+        card_ids: vec![],
+        phone: None,
+        email: None,
+        tier: "member".into(),
+        points_balance: 0,
+        status: purser_core::inbound::MemberStatus::Active,
+        charge_account: Some(purser_core::inbound::ChargeAccount {
+            account_kind: purser_core::tender::AccountKind::Cabin,
+            account_id: "C-101".into(),
+            offline_limit: Money(10_000_000),
+        }),
+        updated_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+        applied_till_seq: Default::default(),
+    };
+    // And the demo members `demo_sale` puts on some sales.
+    let mut members = purser_app::reference::demo_members("2026-01-01T00:00:00Z".parse().unwrap());
+    members.push(guest);
+    let records: Vec<purser_store::Consumed> = members
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| purser_store::Consumed {
+            partition: 0,
+            offset: i as i64,
+            key: Some(m.member_id.clone()),
+            outcome: Ok(purser_core::inbound::Inbound::Member(m)),
+            excerpt: None,
+        })
+        .collect();
+    Store::open(&dir.path().join("till.db"))
+        .unwrap()
+        .apply_inbound("pos.loyalty-accounts.v1", &records, chrono::Utc::now())
+        .unwrap();
+    out
 }
 
 fn day_query(till: Option<&str>) -> ReportQuery {
