@@ -279,3 +279,40 @@ fn purser_init_tests_the_connection_and_adds_the_first_manager() {
         .expect("mia was added");
     assert_eq!(mia["role"], "manager");
 }
+
+#[test]
+fn doctor_tells_a_wrong_password_from_a_right_one() {
+    let broker = ScramBroker::start("till-t9", "s3cret");
+    let t = common::TestTill::new(&broker.bootstrap);
+    let doctor = |password: &str| -> Vec<serde_json::Value> {
+        let out = common::purser()
+            .arg("--config")
+            .arg(&t.config)
+            .args(["--json", "doctor", "--timeout", "10"])
+            .env_remove("PURSER_KAFKA_BOOTSTRAP")
+            .env_remove("PURSER_DB")
+            .env("PURSER_KAFKA_SECURITY_PROTOCOL", "sasl_plaintext")
+            .env("PURSER_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+            .env("PURSER_KAFKA_SASL_USERNAME", "till-t9")
+            .env("PURSER_KAFKA_SASL_PASSWORD", password)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let kafka = |checks: &[serde_json::Value]| {
+        checks
+            .iter()
+            .find(|c| c["name"] == "kafka")
+            .cloned()
+            .unwrap_or_else(|| panic!("no kafka check in {checks:?}"))
+    };
+    let right = kafka(&doctor("s3cret"));
+    assert_eq!(right["verdict"], "pass", "{right}");
+    let wrong = kafka(&doctor("guess"));
+    assert_eq!(wrong["verdict"], "fail", "{wrong}");
+    let text = wrong.to_string().to_lowercase();
+    assert!(
+        text.contains("authentication") || text.contains("password"),
+        "{wrong}"
+    );
+}
