@@ -47,7 +47,7 @@ pub struct InboundOptions {
 impl Default for InboundOptions {
     fn default() -> InboundOptions {
         InboundOptions {
-            batch: 5_000,
+            batch: 20_000,
             rebuild_after: chrono::Duration::hours(24),
             timeout: Duration::from_secs(10),
             layout_check: Duration::from_secs(60),
