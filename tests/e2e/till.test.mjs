@@ -430,4 +430,14 @@ test("loyalty: scan a member card, earn, redeem offline, refund, and see the bal
   await confirmStockIfAsked();
   const rewardText = await wd.waitText("[data-testid=receipt-points]", /150 redeemed/);
   assert.equal(num(rewardText, /balance (\d+)/), start + earned - 150);
+
+  // The store manager sees the day's loyalty in the Store screen, from the store's cluster.
+  await click("[data-testid=next-customer]");
+  await click("[data-testid=lock]");
+  await signIn("mia", "1357");
+  await click("[data-testid=store-view]");
+  const points = await wd.waitText("[data-testid=points-kpi]", /\+[1-9]/, 15000);
+  assert.match(await wd.waitText("[data-testid=loyalty-kpi]", /[1-9]/), /\d+ · \d+/);
+  console.log(`manager's loyalty figures: ${points.replace(/\s+/g, " ")}`);
+  await shot("18-store-loyalty");
 });
