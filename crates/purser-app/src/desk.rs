@@ -971,6 +971,10 @@ impl Desk {
     pub fn detach_member(&mut self, _: Empty) -> AppResult<TicketView> {
         self.user()?;
         self.member = None;
+        // Rewards were the member's: their lines go back to full price.
+        for line_no in std::mem::take(&mut self.rewards) {
+            self.ticket.set_line_discount(line_no, None)?;
+        }
         self.ticket_view()
     }
 

@@ -779,6 +779,17 @@ fn a_reward_item_for_points_and_its_refund() {
     assert_eq!(back["loyalty"]["reversed"], 0);
     assert_eq!(f.member("M1")["available"], 2_000);
 
+    // Removing the member takes their reward off the ticket.
+    f.ring(&["LC-0001", "COF"]);
+    f.ok("redeem_reward", json!({"line_no": 1}));
+    let t = f.ok("detach_member", json!({}));
+    assert_eq!(
+        (t["total"].as_i64(), t["reward_points"].as_i64()),
+        (Some(450), Some(0))
+    );
+    assert_eq!(t["lines"][0]["reward"], false);
+    f.ok("clear_ticket", json!({}));
+
     // A reward taken back on the ticket is charged again; a voided reward sale returns all.
     f.ring(&["LC-0001", "COF"]);
     f.ok("redeem_reward", json!({"line_no": 1}));
