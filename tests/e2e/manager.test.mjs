@@ -10,11 +10,11 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, openSync, existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { WebDriver, sleep, freePort, waitPort } from "./webdriver.mjs";
+import { sleep, testBroker, openApp } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -26,7 +26,7 @@ mkdirSync(artifacts, { recursive: true });
 
 const work = mkdtempSync(join(tmpdir(), "purser-e2e-mgr-"));
 let bootstrap = "";
-let tansuProc = null;
+let broker = null;
 let driverProc = null;
 let wd = null;
 const till2 = join(work, "till2");
@@ -48,15 +48,8 @@ async function shot(name) {
   writeFileSync(join(artifacts, `manager-${name}.png`), await wd.screenshot());
 }
 
-async function click(css) {
-  await (await wd.find(css)).click();
-}
-
-async function fill(css, text) {
-  const el = await wd.find(css);
-  await el.clear();
-  await el.type(text);
-}
+const click = (css) => wd.click(css);
+const fill = (css, text) => wd.fill(css, text);
 
 async function text(css) {
   return (await wd.find(css)).text();
@@ -79,21 +72,8 @@ async function waitFor(cond, ms, what) {
 }
 
 before(async () => {
-  if (process.env.PURSER_TEST_KAFKA) {
-    bootstrap = process.env.PURSER_TEST_KAFKA;
-  } else {
-    const port = await freePort();
-    bootstrap = `127.0.0.1:${port}`;
-    const dir = join(work, "broker");
-    mkdirSync(dir, { recursive: true });
-    const log = openSync(join(work, "tansu.log"), "a");
-    tansuProc = spawn(
-      process.env.PURSER_TANSU ?? "tansu",
-      ["broker", "--listener-url", `tcp://${bootstrap}`, "--advertised-listener-url", `tcp://${bootstrap}`, "--storage-engine", "sqlite://broker.db"],
-      { cwd: dir, stdio: ["ignore", log, log] },
-    );
-    await waitPort(port, 20000);
-  }
+  broker = await testBroker(work);
+  bootstrap = broker.bootstrap;
   // TILL-2 of the demo store, headless.
   mkdirSync(till2, { recursive: true });
   execFileSync(cli, [
@@ -107,10 +87,9 @@ before(async () => {
   purser(["catalog", "import", join(till2, "catalog.csv")]);
   purser(["topics", "ensure"]);
 
-  const port = await freePort();
-  const nativePort = await freePort();
-  driverProc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-    env: {
+  ({ wd, driver: driverProc } = await openApp(
+    app,
+    {
       ...process.env,
       PURSER_DEMO: "1",
       PURSER_DEMO_BOOTSTRAP: bootstrap,
@@ -118,20 +97,14 @@ before(async () => {
       PURSER_DATA_DIR: join(work, "data"),
       PURSER_LOG: "info",
     },
-    stdio: ["ignore", openSync(join(work, "tauri-driver.log"), "a"), openSync(join(work, "tauri-driver.log"), "a")],
-  });
-  wd = await WebDriver.connect(`http://127.0.0.1:${port}`, {
-    browserName: "wry",
-    "tauri:options": { application: app },
-  });
+    join(work, "tauri-driver.log"),
+  ));
 });
 
 after(async () => {
   if (wd) await wd.quit();
   if (driverProc) driverProc.kill();
-  if (tansuProc) {
-    tansuProc.kill("SIGKILL");
-  }
+  if (broker) await broker.stop();
   console.log(`work files: ${work}; screenshots: ${artifacts}`);
 });
 

@@ -11,11 +11,11 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, writeFileSync, openSync, statSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, statSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { WebDriver, freePort, waitPort } from "./webdriver.mjs";
+import { freePort, testBroker, openApp } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -28,7 +28,7 @@ mkdirSync(artifacts, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), "purser-setup-e2e-"));
 const configPath = join(work, "till-config", "purser.toml");
 let bootstrap = "";
-let tansuProc = null;
+let broker = null;
 let driverProc = null;
 let wd = null;
 
@@ -41,15 +41,8 @@ async function shot(name) {
   writeFileSync(join(artifacts, `${name}.png`), await wd.screenshot());
 }
 
-async function click(css) {
-  await (await wd.find(css)).click();
-}
-
-async function fill(css, text) {
-  const el = await wd.find(css);
-  await el.clear();
-  await el.type(text);
-}
+const click = (css) => wd.click(css);
+const fill = (css, text) => wd.fill(css, text);
 
 function purser(args) {
   const env = { ...process.env };
@@ -58,21 +51,8 @@ function purser(args) {
 }
 
 before(async () => {
-  if (process.env.PURSER_TEST_KAFKA) {
-    bootstrap = process.env.PURSER_TEST_KAFKA;
-  } else {
-    const port = await freePort();
-    bootstrap = `127.0.0.1:${port}`;
-    const dir = join(work, "broker");
-    mkdirSync(dir, { recursive: true });
-    const log = openSync(join(work, "tansu.log"), "a");
-    tansuProc = spawn(
-      process.env.PURSER_TANSU ?? "tansu",
-      ["broker", "--listener-url", `tcp://${bootstrap}`, "--advertised-listener-url", `tcp://${bootstrap}`, "--storage-engine", "sqlite://broker.db"],
-      { cwd: dir, stdio: ["ignore", log, log] },
-    );
-    await waitPort(port, 20000);
-  }
+  broker = await testBroker(work);
+  bootstrap = broker.bootstrap;
   // Head office's side: the store's topics and its catalog, before the till exists.
   const hq = join(work, "hq.toml");
   purser(["--config", hq, "init", "--store", "S042", "--till", "HQ", "--db", join(work, "hq.db"), "--bootstrap", bootstrap]);
@@ -81,8 +61,6 @@ before(async () => {
   writeFileSync(csv, CATALOG);
   purser(["--config", hq, "publish", "catalog", csv]);
 
-  const port = await freePort();
-  const nativePort = await freePort();
   const env = {
     ...process.env,
     PURSER_CONFIG: configPath,
@@ -93,21 +71,13 @@ before(async () => {
   delete env.PURSER_DEMO_BOOTSTRAP;
   delete env.PURSER_KAFKA_BOOTSTRAP;
   delete env.PURSER_DB;
-  const log = openSync(join(work, "tauri-driver.log"), "a");
-  driverProc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], { env, stdio: ["ignore", log, log] });
-  wd = await WebDriver.connect(`http://127.0.0.1:${port}`, {
-    browserName: "wry",
-    "tauri:options": { application: app },
-  });
+  ({ wd, driver: driverProc } = await openApp(app, env, join(work, "tauri-driver.log")));
 });
 
 after(async () => {
   if (wd) await wd.quit();
   if (driverProc) driverProc.kill();
-  if (tansuProc) {
-    tansuProc.kill("SIGKILL");
-    await new Promise((r) => tansuProc.once("exit", r));
-  }
+  if (broker) await broker.stop();
   console.log(`work files: ${work}; screenshots: ${artifacts}`);
 });
 

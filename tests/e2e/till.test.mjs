@@ -10,11 +10,11 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, openSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { WebDriver, ENTER, sleep, freePort, waitPort } from "./webdriver.mjs";
+import { ENTER, sleep, testBroker, openApp } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -28,46 +28,12 @@ let broker = null; // { bootstrap, start(), stop() }
 let driverProc = null;
 let wd = null;
 
-async function tansu() {
-  const port = await freePort();
-  const dir = join(work, "broker");
-  mkdirSync(dir, { recursive: true });
-  const bootstrap = `127.0.0.1:${port}`;
-  let child = null;
-  return {
-    bootstrap,
-    async start() {
-      const log = openSync(join(work, "tansu.log"), "a");
-      child = spawn(
-        process.env.PURSER_TANSU ?? "tansu",
-        ["broker", "--listener-url", `tcp://${bootstrap}`, "--advertised-listener-url", `tcp://${bootstrap}`, "--storage-engine", "sqlite://broker.db"],
-        { cwd: dir, stdio: ["ignore", log, log] },
-      );
-      await waitPort(port, 20000);
-    },
-    async stop() {
-      if (child) {
-        child.kill("SIGKILL");
-        await new Promise((r) => child.once("exit", r));
-        child = null;
-      }
-    },
-  };
-}
-
 async function shot(name) {
   writeFileSync(join(artifacts, `${name}.png`), await wd.screenshot());
 }
 
-async function click(css) {
-  await (await wd.find(css)).click();
-}
-
-async function fill(css, text) {
-  const el = await wd.find(css);
-  await el.clear();
-  await el.type(text);
-}
+const click = (css) => wd.click(css);
+const fill = (css, text) => wd.fill(css, text);
 
 async function signIn(user, pin) {
   await fill("[data-testid=signin-user]", user);
@@ -128,28 +94,18 @@ function readTopic(topic) {
 }
 
 before(async () => {
-  if (process.env.PURSER_TEST_KAFKA) {
-    broker = { bootstrap: process.env.PURSER_TEST_KAFKA, start: async () => {}, stop: async () => {} };
-  } else {
-    broker = await tansu();
-    await broker.start();
-  }
-  const port = await freePort();
-  const nativePort = await freePort();
-  driverProc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-    env: {
+  broker = await testBroker(work);
+  ({ wd, driver: driverProc } = await openApp(
+    app,
+    {
       ...process.env,
       PURSER_DEMO: "1",
       PURSER_DEMO_BOOTSTRAP: broker.bootstrap,
       PURSER_DATA_DIR: join(work, "data"),
       PURSER_LOG: "info",
     },
-    stdio: ["ignore", openSync(join(work, "tauri-driver.log"), "a"), openSync(join(work, "tauri-driver.log"), "a")],
-  });
-  wd = await WebDriver.connect(`http://127.0.0.1:${port}`, {
-    browserName: "wry",
-    "tauri:options": { application: app },
-  });
+    join(work, "tauri-driver.log"),
+  ));
 });
 
 after(async () => {

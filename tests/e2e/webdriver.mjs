@@ -1,8 +1,11 @@
 // A small W3C WebDriver client (Node's fetch), enough for the till's end-to-end tests:
 // sessions, finding elements, clicks, typing, text, screenshots; and the port helpers the
-// tests and the bench share.
+// tests and the bench share, with the test broker and the app under tauri-driver.
 
+import { spawn } from "node:child_process";
+import { mkdirSync, openSync } from "node:fs";
 import { createServer, Socket } from "node:net";
+import { join } from "node:path";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -83,6 +86,17 @@ export class WebDriver {
       if (Date.now() > deadline) throw new Error(`${css} is still there`);
       await sleep(100);
     }
+  }
+
+  async click(css) {
+    await (await this.find(css)).click();
+  }
+
+  /** Clears a field and types `text` into it. */
+  async fill(css, text) {
+    const el = await this.find(css);
+    await el.clear();
+    await el.type(text);
   }
 
   async screenshot() {
@@ -178,4 +192,56 @@ export async function waitPort(port, ms) {
     await sleep(50);
   }
   throw new Error(`nothing listens on ${port}`);
+}
+
+/** The test broker: `PURSER_TEST_KAFKA` when set, else a `tansu` with SQLite storage in
+ * `work/broker`, started here. `stop()` and `start()` take it down and bring it back
+ * (the same data and port). */
+export async function testBroker(work) {
+  if (process.env.PURSER_TEST_KAFKA) {
+    return { bootstrap: process.env.PURSER_TEST_KAFKA, start: async () => {}, stop: async () => {} };
+  }
+  const port = await freePort();
+  const dir = join(work, "broker");
+  mkdirSync(dir, { recursive: true });
+  const bootstrap = `127.0.0.1:${port}`;
+  let child = null;
+  const broker = {
+    bootstrap,
+    async start() {
+      const log = openSync(join(work, "tansu.log"), "a");
+      child = spawn(
+        process.env.PURSER_TANSU ?? "tansu",
+        ["broker", "--listener-url", `tcp://${bootstrap}`, "--advertised-listener-url", `tcp://${bootstrap}`, "--storage-engine", "sqlite://broker.db"],
+        { cwd: dir, stdio: ["ignore", log, log] },
+      );
+      await waitPort(port, 20000);
+    },
+    async stop() {
+      if (child) {
+        child.kill("SIGKILL");
+        await new Promise((r) => child.once("exit", r));
+        child = null;
+      }
+    },
+  };
+  await broker.start();
+  return broker;
+}
+
+/** Opens the app under tauri-driver (which starts WebKitWebDriver) with `env`; returns the
+ * session and the driver process. */
+export async function openApp(app, env, log) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const out = openSync(log, "a");
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env,
+    stdio: ["ignore", out, out],
+  });
+  const wd = await WebDriver.connect(`http://127.0.0.1:${port}`, {
+    browserName: "wry",
+    "tauri:options": { application: app },
+  });
+  return { wd, driver };
 }

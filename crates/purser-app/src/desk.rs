@@ -221,6 +221,18 @@ fn discount_bp(d: &Discount, base: Money) -> i64 {
     }
 }
 
+/// A report's tender totals as the window shows them.
+fn tender_mix(tenders: &[purser_core::shift::TenderTotal]) -> Vec<TenderMixView> {
+    tenders
+        .iter()
+        .map(|t| TenderMixView {
+            kind: t.kind.clone(),
+            count: t.count,
+            amount: t.amount.0,
+        })
+        .collect()
+}
+
 fn report_view(s: &crate::Settings, r: &ShiftReport) -> ReportView {
     ReportView {
         kind: if r.kind == ReportKind::Z { "Z" } else { "X" }.into(),
@@ -548,9 +560,14 @@ impl Desk {
             })
             .sum();
         let cash = tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        let loyalty = self
+            .till
+            .receipt_loyalty(receipt_no, kind != "sale")
+            .ok()
+            .flatten();
         let mut text = text;
-        if let Ok(Some(l)) = self.till.receipt_loyalty(receipt_no, kind != "sale") {
-            text.push_str(&receipt::loyalty_text(&l));
+        if let Some(l) = &loyalty {
+            text.push_str(&receipt::loyalty_text(l));
         }
         let title = match kind {
             "sale" => "Receipt",
@@ -571,20 +588,15 @@ impl Desk {
             printed,
             print_error: None,
             opens_drawer: cash,
-            loyalty: self
-                .till
-                .receipt_loyalty(receipt_no, kind != "sale")
-                .ok()
-                .flatten()
-                .map(|l| LoyaltyReceiptView {
-                    member_id: l.member_id,
-                    name: l.name,
-                    earned: l.earned,
-                    redeemed: l.redeemed,
-                    reversed: l.reversed,
-                    returned: l.returned,
-                    balance: l.balance,
-                }),
+            loyalty: loyalty.map(|l| LoyaltyReceiptView {
+                member_id: l.member_id,
+                name: l.name,
+                earned: l.earned,
+                redeemed: l.redeemed,
+                reversed: l.reversed,
+                returned: l.returned,
+                balance: l.balance,
+            }),
         }
     }
 
@@ -1439,15 +1451,7 @@ impl Desk {
                     tax_total: rep.tax_total.0,
                     discount_total: rep.discount_total.0,
                     drawer_opens: rep.drawer_opens,
-                    tenders: rep
-                        .tenders
-                        .iter()
-                        .map(|t| TenderMixView {
-                            kind: t.kind.clone(),
-                            count: t.count,
-                            amount: t.amount.0,
-                        })
-                        .collect(),
+                    tenders: tender_mix(&rep.tenders),
                     expected_cash: rep.expected_cash.0,
                     counted_cash: rep.counted_cash.map(|m| m.0),
                     over_short: rep.over_short.map(|m| m.0),
@@ -1475,15 +1479,7 @@ impl Desk {
                 tax_total: t.tax_total.0,
                 discount_total: t.discount_total.0,
                 drawer_opens: t.drawer_opens,
-                tenders: t
-                    .tenders
-                    .iter()
-                    .map(|x| TenderMixView {
-                        kind: x.kind.clone(),
-                        count: x.count,
-                        amount: x.amount.0,
-                    })
-                    .collect(),
+                tenders: tender_mix(&t.tenders),
                 opening_float: t.opening_float.0,
                 expected_cash: t.expected_cash.0,
                 counted_cash: t.counted_cash.0,

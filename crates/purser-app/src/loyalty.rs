@@ -10,12 +10,13 @@ use purser_core::events::{
     EventBody, EventContext, MemberEnrolled, PointsEarned, PointsRedeemed, PointsReversed,
 };
 use purser_core::loyalty::{
-    check_charge, check_redemption, earned_reversed_through, redeemed_returned_through,
-    reward_returned_through, EarnLine, Enrolment, LoyaltyError, RewardLine,
+    check_charge, check_redemption, earned_reversed_through, normalise_email, normalise_phone,
+    redeemed_returned_through, reward_returned_through, EarnLine, Enrolment, LoyaltyError,
+    RewardLine,
 };
 use purser_core::money::Money;
 use purser_core::tender::Tender;
-use purser_store::{Action, LedgerEntry, LedgerKind, MemberRow, StoredSale};
+use purser_store::{Action, LedgerEntry, LedgerKind, MemberRow, SaleLoyalty, StoredSale};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -66,10 +67,10 @@ fn closed(m: &MemberRow) -> AppError {
     LoyaltyError::Closed(m.member_id.clone()).into()
 }
 
-/// Everything the loyalty side of a sale needs from the settings, cloned so the sale's
-/// transaction closure does not borrow the till.
-pub(crate) struct LoyaltyCtx {
-    settings: Settings,
+/// The loyalty side of a sale, refund or void, run inside its transaction closure (it
+/// borrows the till's settings, a field apart from the store the closure writes to).
+pub(crate) struct LoyaltyCtx<'s> {
+    settings: &'s Settings,
 }
 
 /// The ticket lines given as rewards for points: each must be a reward item of
@@ -114,11 +115,9 @@ pub(crate) fn reward_lines(
     Ok(out)
 }
 
-impl LoyaltyCtx {
-    pub(crate) fn new(settings: &Settings) -> LoyaltyCtx {
-        LoyaltyCtx {
-            settings: settings.clone(),
-        }
+impl<'s> LoyaltyCtx<'s> {
+    pub(crate) fn new(settings: &'s Settings) -> LoyaltyCtx<'s> {
+        LoyaltyCtx { settings }
     }
 
     fn point_value(&self) -> i64 {
@@ -371,12 +370,12 @@ impl LoyaltyCtx {
     pub(crate) fn refund_points(
         &self,
         a: &Action<'_>,
+        sl: &SaleLoyalty,
         sale: &StoredSale,
         refunding: Money,
         done: &[(u32, i64)],
         after: &[(u32, i64)],
     ) -> AppResult<Option<(String, i64, i64)>> {
-        let sl = a.sale_loyalty(&sale.sale_id.to_string())?;
         let (Some(member), true) = (sl.member_id.clone(), sl.redeemed > 0) else {
             return Ok(None);
         };
@@ -408,6 +407,7 @@ impl LoyaltyCtx {
         a: &mut Action<'_>,
         ctx: &EventContext,
         reversal_seq: u64,
+        sl: &SaleLoyalty,
         sale: &StoredSale,
         receipt_no: &str,
         reason: &str,
@@ -441,7 +441,6 @@ impl LoyaltyCtx {
                 )?;
             }
         }
-        let sl = a.sale_loyalty(&sale_id)?;
         let Some(member) = sl.member_id.clone() else {
             return Ok(());
         };
@@ -559,8 +558,16 @@ impl Till {
         // The same phone or e-mail already known here: point the cashier at that member.
         for key in e.phone.iter().chain(e.email.iter()) {
             if let Some(dup) = self.store().search_members(key, 5)?.into_iter().find(|m| {
-                m.phone.as_deref().map(normalise) == Some(normalise(key))
-                    || m.email.as_deref().map(str::to_lowercase) == Some(key.clone())
+                m.phone
+                    .as_deref()
+                    .and_then(|p| normalise_phone(p).ok())
+                    .as_ref()
+                    == Some(key)
+                    || m.email
+                        .as_deref()
+                        .and_then(|e| normalise_email(e).ok())
+                        .as_ref()
+                        == Some(key)
             }) {
                 return Err(AppError::new(
                     ErrorCode::NotAllowed,
@@ -640,11 +647,4 @@ impl Till {
         }
         Ok(Some(r))
     }
-}
-
-fn normalise(phone: &str) -> String {
-    phone
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect()
 }

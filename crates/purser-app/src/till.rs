@@ -508,7 +508,15 @@ impl Till {
                 // the money goes back the way the cashier chose.
                 let mut refunded_after = done.clone();
                 refunded_after.extend(lines.iter().map(|l| (l.line_no, l.quantity.amount())));
-                let points_back = loyalty.refund_points(a, &sale, total, &done, &refunded_after)?;
+                let sale_loyalty = a.sale_loyalty(&sale.sale_id.to_string())?;
+                let points_back = loyalty.refund_points(
+                    a,
+                    &sale_loyalty,
+                    &sale,
+                    total,
+                    &done,
+                    &refunded_after,
+                )?;
                 let mut tenders = Vec::with_capacity(2);
                 let mut returned_points = 0;
                 let mut money_back = total;
@@ -562,6 +570,7 @@ impl Till {
                     a,
                     &ctx,
                     event.header.till_seq,
+                    &sale_loyalty,
                     &sale,
                     &body.receipt_no,
                     "refund",
@@ -625,16 +634,17 @@ impl Till {
                     .iter()
                     .map(|l| (l.line_no, l.quantity.amount()))
                     .collect();
-                let redeemed = a.sale_loyalty(&sale.sale_id.to_string())?.redeemed;
+                let sale_loyalty = a.sale_loyalty(&sale.sale_id.to_string())?;
                 loyalty.record_reversal(
                     a,
                     &ctx,
                     event.header.till_seq,
+                    &sale_loyalty,
                     &sale,
                     &body.receipt_no,
                     "void",
                     &all,
-                    redeemed,
+                    sale_loyalty.redeemed,
                     &sale.tenders,
                     &new_id,
                 )?;

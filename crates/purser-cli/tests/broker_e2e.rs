@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Broker, TestTill};
+use common::{unique_topics, Broker, TestTill};
 use purser_core::events::{audit_sequence, EventHeader};
 
 fn read_with_kafka_python(bootstrap: &str, topics: &[&str]) -> Vec<serde_json::Value> {
@@ -311,21 +311,6 @@ fn csv_stock(t: &TestTill) -> std::path::PathBuf {
     let p = t.path().join("stock.csv");
     std::fs::write(&p, "sku,on_hand,low_stock_at\nGIN,48,3\n").unwrap();
     p
-}
-
-fn unique_topics(t: &TestTill, run: &str) {
-    let mut cfg = std::fs::read_to_string(&t.config).unwrap();
-    for n in [
-        "payments.v1",
-        "tills.v1",
-        "loyalty.v1",
-        "catalog.v1",
-        "inventory.v1",
-        "loyalty-accounts.v1",
-    ] {
-        cfg = cfg.replace(&format!("\"pos.{n}\""), &format!("\"{run}.{n}\""));
-    }
-    std::fs::write(&t.config, cfg).unwrap();
 }
 
 fn doctor(t: &TestTill) -> (i32, Vec<serde_json::Value>) {

@@ -9,22 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Broker, TestTill};
-
-fn unique_topics(t: &TestTill, run: &str) {
-    let mut cfg = std::fs::read_to_string(&t.config).unwrap();
-    for n in [
-        "payments.v1",
-        "tills.v1",
-        "loyalty.v1",
-        "catalog.v1",
-        "inventory.v1",
-        "loyalty-accounts.v1",
-    ] {
-        cfg = cfg.replace(&format!("\"pos.{n}\""), &format!("\"{run}.{n}\""));
-    }
-    std::fs::write(&t.config, cfg).unwrap();
-}
+use common::{unique_topics, Broker, TestTill};
 
 /// Kept sales minus refunds, in cents, from the till's own tables.
 fn journal_net(t: &TestTill) -> i64 {

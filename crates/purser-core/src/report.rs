@@ -224,6 +224,23 @@ pub struct Summary {
     pub exceptions: Vec<Exception>,
 }
 
+/// The ids of the sales among `events`, and of the sales voided among them.
+fn sale_ids<'a>(events: impl Iterator<Item = &'a Event>) -> (HashSet<Uuid>, HashSet<Uuid>) {
+    let (mut sales, mut voided) = (HashSet::new(), HashSet::new());
+    for e in events {
+        match &e.body {
+            EventBody::SaleCompleted(s) => {
+                sales.insert(s.sale_id);
+            }
+            EventBody::SaleVoided(v) => {
+                voided.insert(v.sale_id);
+            }
+            _ => {}
+        }
+    }
+    (sales, voided)
+}
+
 fn group<'a>(m: &'a mut BTreeMap<String, GroupFigure>, id: &str) -> &'a mut GroupFigure {
     m.entry(id.to_string()).or_insert_with(|| GroupFigure {
         id: id.to_string(),
@@ -234,20 +251,7 @@ fn group<'a>(m: &'a mut BTreeMap<String, GroupFigure>, id: &str) -> &'a mut Grou
 impl Summary {
     /// Folds events (deduplicated on `event_id`, in any order) into the summary.
     pub fn fold(events: &[Event], hour_of: &dyn Fn(DateTime<Utc>) -> u32) -> Summary {
-        let voided: HashSet<Uuid> = events
-            .iter()
-            .filter_map(|e| match &e.body {
-                EventBody::SaleVoided(v) => Some(v.sale_id),
-                _ => None,
-            })
-            .collect();
-        let sales: HashSet<Uuid> = events
-            .iter()
-            .filter_map(|e| match &e.body {
-                EventBody::SaleCompleted(s) => Some(s.sale_id),
-                _ => None,
-            })
-            .collect();
+        let (sales, voided) = sale_ids(events.iter());
         let mut s = Summary {
             by_hour: (0..24)
                 .map(|hour| HourFigure {
@@ -487,20 +491,7 @@ pub fn derive_shift(shift_id: Uuid, events: &[&Event], currency: &str) -> Option
         .filter(|e| e.header.shift_id == Some(shift_id))
         .collect();
     let first = mine.first()?;
-    let voided: HashSet<Uuid> = mine
-        .iter()
-        .filter_map(|e| match &e.body {
-            EventBody::SaleVoided(v) => Some(v.sale_id),
-            _ => None,
-        })
-        .collect();
-    let sale_ids: HashSet<Uuid> = mine
-        .iter()
-        .filter_map(|e| match &e.body {
-            EventBody::SaleCompleted(s) => Some(s.sale_id),
-            _ => None,
-        })
-        .collect();
+    let (sale_ids, voided) = sale_ids(mine.iter().copied());
     let mut opened: Option<(&EventHeader, &ShiftOpened)> = None;
     let mut printed: Option<ShiftReport> = None;
     let mut r = ShiftReport {

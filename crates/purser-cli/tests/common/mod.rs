@@ -182,3 +182,20 @@ impl Drop for Broker {
         }
     }
 }
+
+/// Points a till's configuration at topics named `<run>.payments.v1` and so on, so a
+/// shared external Kafka can run a test repeatedly.
+pub fn unique_topics(t: &TestTill, run: &str) {
+    let mut cfg = std::fs::read_to_string(&t.config).unwrap();
+    for n in [
+        "payments.v1",
+        "tills.v1",
+        "loyalty.v1",
+        "catalog.v1",
+        "inventory.v1",
+        "loyalty-accounts.v1",
+    ] {
+        cfg = cfg.replace(&format!("\"pos.{n}\""), &format!("\"{run}.{n}\""));
+    }
+    std::fs::write(&t.config, cfg).unwrap();
+}
