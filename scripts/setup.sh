@@ -2,14 +2,18 @@
 # Installs whatever Purser's build and tests need and is missing. Idempotent; safe to rerun.
 #
 #   scripts/setup.sh            build dependencies only (enough for the demo)
-#   scripts/setup.sh --test     also the test tools: Python venv with kafka-python, tansu
+#   scripts/setup.sh --test     also the test tools: Apache Kafka's jars (Maven Central),
+#                               Python venv with kafka-python, tauri-driver, Xvfb
+#   scripts/setup.sh --kafka    build dependencies and Apache Kafka (scripts/demo.sh --kafka)
 #
-# Everything comes from the package registries (Debian/Ubuntu apt, crates.io, PyPI).
+# Everything comes from the package registries (Debian/Ubuntu apt, crates.io, PyPI, npm,
+# Maven Central).
 # Caches live outside the clone, in $PURSER_CACHE (default ~/.cache/purser).
 set -euo pipefail
 
-want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_test=0 want_kafka=0
+[ "${1:-}" = "--test" ] && want_test=1 && want_kafka=1
+[ "${1:-}" = "--kafka" ] && want_kafka=1
 
 cache="${PURSER_CACHE:-$HOME/.cache/purser}"
 mkdir -p "$cache"
@@ -29,6 +33,13 @@ apt_pkgs=(build-essential pkg-config libssl-dev ca-certificates file
 [ "$want_test" = 1 ] && apt_pkgs+=(xvfb xauth webkit2gtk-driver)
 # The package install test: a clean Debian root, the .rpm's contents, window checks.
 [ "$want_test" = 1 ] && apt_pkgs+=(debootstrap rpm x11-utils imagemagick)
+# Apache Kafka for the broker tests: Java 17+ runs it, Maven resolves its jars; openssl
+# makes the test certificates; iproute2 the network namespaces of the partition test.
+[ "$want_kafka" = 1 ] && apt_pkgs+=(openssl iproute2)
+if [ "$want_kafka" = 1 ] && ! { command -v java >/dev/null && java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; }; then
+  apt_pkgs+=(openjdk-17-jre-headless)
+fi
+[ "$want_kafka" = 1 ] && ! command -v mvn >/dev/null && apt_pkgs+=(maven)
 # The tests need a python3 that can make a venv; one that already can (pyenv, python.org
 # builds) does not need Debian's packages.
 if [ "$want_test" = 1 ] && ! { command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null; }; then
@@ -69,6 +80,11 @@ if [ ! -d "$here/ui/node_modules" ] || [ "$here/ui/package-lock.json" -nt "$here
   (cd "$here/ui" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+if [ "$want_kafka" = 1 ]; then
+  # --- Apache Kafka (broker, admin tools, MirrorMaker 2) from Maven Central --------------
+  # Pinned in packaging/kafka/pom.xml; the jars go to $cache/kafka-<version>/libs.
+  log "Apache Kafka jars: $(PURSER_CACHE="$cache" "$here/packaging/kafka/fetch-jars.sh")"
+fi
 [ "$want_test" = 1 ] || exit 0
 
 # --- Python test client (kafka-python: a Kafka client independent of librdkafka) -------
@@ -79,11 +95,6 @@ if ! "$venv/bin/python" -c 'import kafka, lz4' 2>/dev/null; then
   "$venv/bin/pip" install -q --disable-pip-version-check kafka-python==3.0.12 lz4==4.4.5
 fi
 
-# --- tansu: a Kafka-protocol broker with SQLite storage, for end-to-end tests ----------
-if ! command -v tansu >/dev/null || ! tansu --version 2>/dev/null | grep -q '0\.6\.0'; then
-  log "installing tansu 0.6.0 from crates.io (10-15 minutes on 2 cores, once)"
-  cargo install tansu --version 0.6.0 --locked --features libsql,dynostore --quiet
-fi
 # --- tauri-driver: WebDriver for the Tauri window (drives WebKitWebDriver) --------------
 if ! command -v tauri-driver >/dev/null; then
   log "installing tauri-driver 2 from crates.io"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every check CI runs: the UI's type check and unit
-# tests, formatting, clippy with warnings denied, the whole test suite (which includes the schema drift check, the
-# mock-cluster relay tests, the end-to-end test against tansu read back by kafka-python,
-# and the crash loop), and the window's end-to-end tests under Xvfb (the till on the demo
-# store, and the first-run setup of a till with no configuration).
+# tests, formatting, clippy with warnings denied, the whole test suite (the schema drift
+# check, the mock-cluster relay tests, the end-to-end, security and fault tests against
+# Apache Kafka started from packaging/kafka/ and read back by kafka-python, and the crash
+# loop), the window's end-to-end tests under Xvfb, and the package install test.
 #
-# PURSER_TEST_KAFKA=host:port runs the broker tests against that Kafka instead of tansu.
+# PURSER_TEST_KAFKA=host:port runs the plain broker tests against that Kafka instead of
+# one started here (the security and fault tests always start their own clusters).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -26,6 +27,7 @@ cargo test --workspace --locked
 
 echo "== the window: release build, then end-to-end tests under Xvfb (tauri-driver + WebKitWebDriver)"
 cargo build --release --locked -p purser-desktop -p purser-cli
+cargo build --locked -p purser-testkit --bin purser-test-kafka
 PURSER_DESKTOP="$target/release/purser-desktop" PURSER_CLI="$target/release/purser" \
   xvfb-run -a -s "-screen 0 1366x768x24" node --test --test-concurrency=1 tests/e2e/
 

@@ -18,7 +18,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, openSync, rmSync, existsSync, statSync } from "node:fs";
 import { tmpdir, cpus, totalmem } from "node:os";
 import { join, resolve, basename } from "node:path";
-import { WebDriver, sleep, freePort, waitPort } from "./webdriver.mjs";
+import { WebDriver, sleep, freePorts, waitPort } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -324,8 +324,7 @@ purser("user", "add", USER, "--name", "Bench Cashier", "--role", "cashier", "--p
 // ---------------------------------------------------------------- the window
 
 async function startDriver(extraEnv = {}) {
-  const port = await freePort();
-  const nativePort = await freePort();
+  const [port, nativePort] = await freePorts(2);
   const logFile = openSync(join(work, "tauri-driver.log"), "a");
   const proc = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env: { ...process.env, PURSER_CONFIG: config, PURSER_DATA_DIR: join(work, "data"), PURSER_LOG: "info", ...extraEnv },

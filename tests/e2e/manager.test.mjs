@@ -1,6 +1,6 @@
 // End-to-end test of the manager's view: the release window (demo till TILL-1) and a
 // second, headless till (TILL-2, the `purser` command) sell against one real broker
-// (tansu, or PURSER_TEST_KAFKA); a manager signs in at TILL-1 and sees the whole store,
+// (Apache Kafka from the edge kit, or PURSER_TEST_KAFKA); a manager signs in at TILL-1 and sees the whole store,
 // live. Screenshots of every manager screen go to artifacts/e2e/manager-*.png.
 //
 //   xvfb-run -a node --test tests/e2e/manager.test.mjs
@@ -104,7 +104,7 @@ before(async () => {
 after(async () => {
   if (wd) await wd.quit();
   if (driverProc) driverProc.kill();
-  if (broker) await broker.stop();
+  if (broker) await broker.close();
   console.log(`work files: ${work}; screenshots: ${artifacts}`);
 });
 

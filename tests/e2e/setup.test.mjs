@@ -1,6 +1,6 @@
 // End-to-end test of the first-run setup: the release window started with no
 // configuration and an empty data folder shows the setup screen; the installer fills it
-// in against a real Kafka-protocol broker (tansu, or PURSER_TEST_KAFKA), tests the
+// in against a real Kafka-protocol broker (Apache Kafka from the edge kit, or PURSER_TEST_KAFKA), tests the
 // connection, saves, signs in as the new manager, opens a shift and sells one item, which
 // kafka-python then reads from the store's payments topic.
 //
@@ -77,7 +77,7 @@ before(async () => {
 after(async () => {
   if (wd) await wd.quit();
   if (driverProc) driverProc.kill();
-  if (broker) await broker.stop();
+  if (broker) await broker.close();
   console.log(`work files: ${work}; screenshots: ${artifacts}`);
 });
 

@@ -1,11 +1,11 @@
 // End-to-end tests of the real till window: the release binary under Xvfb, driven by
-// tauri-driver + WebKitWebDriver, selling against a real Kafka-protocol broker (tansu, or
+// tauri-driver + WebKitWebDriver, selling against a real Apache Kafka broker (started from the edge kit, or
 // PURSER_TEST_KAFKA), with what arrived read back by kafka-python.
 //
 //   xvfb-run -a node --test tests/e2e/
 //
 // Environment: PURSER_DESKTOP (the app binary), PURSER_PYTHON (python with kafka-python),
-// PURSER_TEST_KAFKA (use this broker instead of starting tansu), PURSER_ARTIFACTS
+// PURSER_TEST_KAFKA (use this broker instead of starting Apache Kafka), PURSER_ARTIFACTS
 // (where screenshots go; default artifacts/e2e).
 
 import { test, before, after } from "node:test";
@@ -111,7 +111,7 @@ before(async () => {
 after(async () => {
   if (wd) await wd.quit();
   if (driverProc) driverProc.kill();
-  if (broker) await broker.stop();
+  if (broker) await broker.close();
   console.log(`work files: ${work}; screenshots: ${artifacts}`);
 });
 

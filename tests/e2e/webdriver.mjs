@@ -163,16 +163,29 @@ export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** `n` distinct TCP ports nothing listens on right now: all are held open together and
+ * then released, so two of them can never be the same port (two separate one-port calls
+ * can return the same one, and tauri-driver with --port equal to --native-port hangs). */
+export async function freePorts(n) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = createServer();
+      await new Promise((res, rej) => {
+        s.once("error", rej);
+        s.listen(0, "127.0.0.1", res);
+      });
+      servers.push(s);
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
 /** A TCP port nothing listens on right now. */
-export function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-    s.on("error", rej);
-  });
+export async function freePort() {
+  return (await freePorts(1))[0];
 }
 
 /** Waits until something accepts connections on `port` (at most `ms`). */
@@ -194,46 +207,83 @@ export async function waitPort(port, ms) {
   throw new Error(`nothing listens on ${port}`);
 }
 
-/** The test broker: `PURSER_TEST_KAFKA` when set, else a `tansu` with SQLite storage in
- * `work/broker`, started here. `stop()` and `start()` take it down and bring it back
- * (the same data and port). */
+/** The test broker: `PURSER_TEST_KAFKA` when set, else one Apache Kafka node started from
+ * the edge kit's own files by `purser-test-kafka` (crates/purser-testkit), its folder under
+ * `work`. `stop()` SIGKILLs the node and `start()` brings it back on the same data and
+ * port; `close()` ends it for good. Every step has a deadline. */
 export async function testBroker(work) {
   if (process.env.PURSER_TEST_KAFKA) {
-    return { bootstrap: process.env.PURSER_TEST_KAFKA, start: async () => {}, stop: async () => {} };
+    const none = async () => {};
+    return { bootstrap: process.env.PURSER_TEST_KAFKA, start: none, stop: none, close: none };
   }
-  const port = await freePort();
-  const dir = join(work, "broker");
-  mkdirSync(dir, { recursive: true });
-  const bootstrap = `127.0.0.1:${port}`;
-  let child = null;
-  const broker = {
-    bootstrap,
-    async start() {
-      const log = openSync(join(work, "tansu.log"), "a");
-      child = spawn(
-        process.env.PURSER_TANSU ?? "tansu",
-        ["broker", "--listener-url", `tcp://${bootstrap}`, "--advertised-listener-url", `tcp://${bootstrap}`, "--storage-engine", "sqlite://broker.db"],
-        { cwd: dir, stdio: ["ignore", log, log] },
-      );
-      await waitPort(port, 20000);
-    },
+  const target = process.env.CARGO_TARGET_DIR ?? join(import.meta.dirname, "../../target");
+  const bin = process.env.PURSER_TEST_KAFKA_BIN ?? join(target, "debug", "purser-test-kafka");
+  mkdirSync(work, { recursive: true });
+  const log = openSync(join(work, "kafka.log"), "a");
+  const child = spawn(bin, ["--json"], { env: { ...process.env, TMPDIR: work }, stdio: ["pipe", "pipe", log] });
+  const lines = [];
+  const waiters = [];
+  let buf = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      while (waiters.length && lines.length) waiters.shift()(lines.shift());
+    }
+  });
+  let exited = null;
+  child.once("exit", (code, sig) => {
+    exited = `purser-test-kafka exited (${code ?? sig}); see ${join(work, "kafka.log")}`;
+    while (waiters.length) waiters.shift()(null);
+  });
+  child.once("error", (e) => {
+    exited = `cannot start ${bin} (${e.message}): cargo build -p purser-testkit, or set PURSER_TEST_KAFKA`;
+    while (waiters.length) waiters.shift()(null);
+  });
+  const nextLine = (what, ms) =>
+    new Promise((res, rej) => {
+      if (lines.length) return res(lines.shift());
+      if (exited) return rej(new Error(exited));
+      const t = setTimeout(() => rej(new Error(`Kafka: no answer to ${what} within ${ms} ms`)), ms);
+      waiters.push((l) => {
+        clearTimeout(t);
+        l === null ? rej(new Error(exited)) : res(l);
+      });
+    });
+  const info = JSON.parse(await nextLine("start-up", 240000));
+  const command = async (c) => {
+    child.stdin.write(`${c}\n`);
+    const answer = await nextLine(c, 240000);
+    if (!answer.startsWith("ok")) throw new Error(`Kafka: ${c}: ${answer}`);
+  };
+  let running = true;
+  return {
+    bootstrap: info.bootstrap,
+    info,
     async stop() {
-      if (child) {
-        child.kill("SIGKILL");
-        await new Promise((r) => child.once("exit", r));
-        child = null;
-      }
+      if (running) await command("kill 1");
+      running = false;
+    },
+    async start() {
+      if (!running) await command("restart 1");
+      running = true;
+    },
+    async close() {
+      if (child.exitCode !== null || exited) return;
+      child.stdin.end();
+      await Promise.race([new Promise((r) => child.once("exit", r)), sleep(30000)]);
+      if (child.exitCode === null) child.kill("SIGKILL");
     },
   };
-  await broker.start();
-  return broker;
 }
 
 /** Opens the app under tauri-driver (which starts WebKitWebDriver) with `env`; returns the
  * session and the driver process. */
 export async function openApp(app, env, log) {
-  const port = await freePort();
-  const nativePort = await freePort();
+  const [port, nativePort] = await freePorts(2);
   const out = openSync(log, "a");
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env,

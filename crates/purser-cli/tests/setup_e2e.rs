@@ -7,8 +7,8 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use common::Broker;
 use purser_app::config::Config;
@@ -88,87 +88,34 @@ fn tls_spoken_to_a_plaintext_listener_is_reported_as_a_tls_failure() {
     assert!(t.message.contains("TLS handshake"), "{}", t.message);
 }
 
-/// A tansu broker that requires SASL/SCRAM, with one user.
+/// The three-node Apache Kafka cluster of the edge kit (SASL_SSL with SCRAM-SHA-512), shared
+/// by this binary's tests, with one SCRAM user created by the kit's `acls.sh`.
 struct ScramBroker {
-    child: Child,
     bootstrap: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for ScramBroker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn tansu_bin() -> String {
-    std::env::var("PURSER_TANSU").unwrap_or_else(|_| "tansu".into())
-}
-
-fn start_tansu(dir: &Path, port: u16, extra: &[&str]) -> Child {
-    let url = format!("tcp://127.0.0.1:{port}");
-    let child = Command::new(tansu_bin())
-        .current_dir(dir)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-            "--storage-engine",
-            "sqlite://broker.db",
-        ])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("tansu-{port}.log"))).unwrap())
-        .spawn()
-        .expect("tansu (scripts/setup.sh installs it)");
-    let t0 = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "tansu did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    child
+    ca: std::path::PathBuf,
 }
 
 impl ScramBroker {
     fn start(user: &str, password: &str) -> ScramBroker {
-        let dir = tempfile::tempdir().unwrap();
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        // Users are created through the broker, before it requires authentication.
-        let mut open = start_tansu(dir.path(), port, &[]);
-        let out = Command::new(tansu_bin())
-            .args([
-                "user",
-                "create",
-                "--broker",
-                &format!("tcp://127.0.0.1:{port}"),
-                "--mechanism",
-                "scram512",
-                user,
-                password,
-            ])
-            .output()
-            .unwrap();
+        static CLUSTER: std::sync::OnceLock<purser_testkit::kafka::KafkaCluster> =
+            std::sync::OnceLock::new();
+        let cluster = CLUSTER.get_or_init(purser_testkit::kafka::KafkaCluster::three);
+        let pw = cluster.dir().join(format!("{user}.pw"));
+        std::fs::write(&pw, password).unwrap();
+        let out = cluster.run_acls_sh(&[
+            "--scram-user",
+            user,
+            "--password-file",
+            pw.to_str().unwrap(),
+        ]);
         assert!(
             out.status.success(),
-            "tansu user create: {}",
+            "acls.sh --scram-user {user}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let _ = open.kill();
-        let _ = open.wait();
-        let child = start_tansu(dir.path(), port, &["--authentication"]);
         ScramBroker {
-            child,
-            bootstrap: format!("127.0.0.1:{port}"),
-            _dir: dir,
+            bootstrap: cluster.bootstrap(),
+            ca: cluster.ca_cert().to_path_buf(),
         }
     }
 }
@@ -178,10 +125,11 @@ fn scram_credentials_are_tried_on_the_broker() {
     let broker = ScramBroker::start("till-t3", "s3cret");
     let sasl = |password: &str| KafkaConfig {
         bootstrap_servers: broker.bootstrap.clone(),
-        security_protocol: SecurityProtocol::SaslPlaintext,
+        security_protocol: SecurityProtocol::SaslSsl,
         sasl_mechanism: Some("SCRAM-SHA-512".into()),
         sasl_username: Some("till-t3".into()),
         sasl_password: Some(password.into()),
+        ssl_ca_location: Some(broker.ca.clone()),
         ..Default::default()
     };
     let topics = Topics::default();
@@ -284,6 +232,21 @@ fn purser_init_tests_the_connection_and_adds_the_first_manager() {
 fn doctor_tells_a_wrong_password_from_a_right_one() {
     let broker = ScramBroker::start("till-t9", "s3cret");
     let t = common::TestTill::new(&broker.bootstrap);
+    // The store's CA, as `purser init --ssl-ca` writes it.
+    let cfg = std::fs::read_to_string(&t.config).unwrap();
+    let line = cfg
+        .lines()
+        .find(|l| l.starts_with("bootstrap_servers"))
+        .expect("a bootstrap line")
+        .to_string();
+    let cfg = cfg.replace(
+        &line,
+        &format!(
+            "{line}\nssl_ca_location = {:?}",
+            broker.ca.display().to_string()
+        ),
+    );
+    std::fs::write(&t.config, cfg).unwrap();
     let doctor = |password: &str| -> Vec<serde_json::Value> {
         let out = common::purser()
             .arg("--config")
@@ -291,7 +254,7 @@ fn doctor_tells_a_wrong_password_from_a_right_one() {
             .args(["--json", "doctor", "--timeout", "10"])
             .env_remove("PURSER_KAFKA_BOOTSTRAP")
             .env_remove("PURSER_DB")
-            .env("PURSER_KAFKA_SECURITY_PROTOCOL", "sasl_plaintext")
+            .env("PURSER_KAFKA_SECURITY_PROTOCOL", "sasl_ssl")
             .env("PURSER_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
             .env("PURSER_KAFKA_SASL_USERNAME", "till-t9")
             .env("PURSER_KAFKA_SASL_PASSWORD", password)

@@ -118,68 +118,22 @@ impl TestTill {
     }
 }
 
-/// Where tests find a real Kafka-protocol broker: `PURSER_TEST_KAFKA` (any Kafka, e.g.
-/// `broker:9092`), else a `tansu` process started here.
-pub enum Broker {
-    External(String),
-    Tansu {
-        child: std::process::Child,
-        bootstrap: String,
-        _dir: tempfile::TempDir,
-    },
+/// The broker of this test process: `PURSER_TEST_KAFKA` (any Kafka, e.g. `broker:9092`),
+/// else one Apache Kafka node started from the edge kit (`purser_testkit`), shared by the
+/// tests of this binary; each test uses topics of its own (`unique_topics`).
+pub struct Broker {
+    bootstrap: String,
 }
 
 impl Broker {
     pub fn start() -> Broker {
-        if let Ok(b) = std::env::var("PURSER_TEST_KAFKA") {
-            if !b.is_empty() {
-                return Broker::External(b);
-            }
-        }
-        let tansu = std::env::var("PURSER_TANSU").unwrap_or_else(|_| "tansu".into());
-        let dir = tempfile::tempdir().unwrap();
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let url = format!("tcp://127.0.0.1:{port}");
-        let child = Command::new(&tansu)
-            .current_dir(dir.path())
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "sqlite://broker.db"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("tansu.log")).unwrap())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `{tansu}` ({e}): run scripts/setup.sh to install it, or set PURSER_TEST_KAFKA to a Kafka broker"));
-        let bootstrap = format!("127.0.0.1:{port}");
-        let t0 = std::time::Instant::now();
-        while std::net::TcpStream::connect(&bootstrap).is_err() {
-            assert!(
-                t0.elapsed() < std::time::Duration::from_secs(30),
-                "tansu did not start listening on {bootstrap}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Broker::Tansu {
-            child,
-            bootstrap,
-            _dir: dir,
+        Broker {
+            bootstrap: purser_testkit::kafka::TestKafka::shared().bootstrap(),
         }
     }
 
     pub fn bootstrap(&self) -> &str {
-        match self {
-            Broker::External(b) => b,
-            Broker::Tansu { bootstrap, .. } => bootstrap,
-        }
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Broker::Tansu { child, .. } = self {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        &self.bootstrap
     }
 }
 

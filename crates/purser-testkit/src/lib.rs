@@ -1,0 +1,25 @@
+//! Test support shared by the crates' broker tests, the WebDriver tests (through the
+//! `purser-test-kafka` binary) and the benchmarks.
+//!
+//! - [`kafka`]: Apache Kafka clusters started from `packaging/kafka/` — the kit's own KRaft
+//!   files with only ports, addresses and folders substituted, its `topics.sh` and
+//!   `acls.sh` run with Kafka's own admin tools — plus [`kafka::TestKafka`], which honours
+//!   `PURSER_TEST_KAFKA`.
+//! - [`tls`]: a store CA, node and till certificates (valid, expired, from another CA),
+//!   made with `openssl` at test time.
+//! - [`ports`]: free loopback ports that do not collide with each other.
+
+pub mod kafka;
+pub mod ports;
+pub mod tls;
+
+use std::path::PathBuf;
+
+/// The repository's root folder (where `packaging/` is).
+pub fn repo_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|p| p.join("packaging/kafka/topics.sh").is_file())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("no packaging/kafka/topics.sh above {}", here.display()))
+}
