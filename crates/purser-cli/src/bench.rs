@@ -103,6 +103,11 @@ pub struct RelayBench {
     /// Repetitions of (raw, relay), alternating
     #[arg(long, default_value_t = 2)]
     rounds: usize,
+    /// Also measure Kafka's own producer benchmark (`kafka-producer-perf-test.sh`, e.g.
+    /// packaging/kafka/bin/kafka-producer-perf-test.sh) each round: the same number of
+    /// records, payloads taken from the same events, acks=all, idempotence, lz4, linger 5 ms
+    #[arg(long)]
+    kafka_perf: Option<PathBuf>,
 }
 
 fn err(e: impl std::fmt::Display) -> AppError {
@@ -447,6 +452,10 @@ fn relay_bench(a: &RelayBench) -> AppResult<()> {
         let (cfg, _till) = bench_till(&dir, &name, &bootstrap)?;
         fill_outbox(&cfg, a.events, &relay_topic)?;
         let rows = Store::open(&cfg.database)?.outbox_pending(0, a.events)?;
+        let java = match &a.kafka_perf {
+            Some(tool) => Some(kafka_perf(tool, &kafka, &dir, &name, &rows)?),
+            None => None,
+        };
         let raw = raw_produce(&cfg, &raw_topic, &rows)?;
         drop(rows);
         let mut relay =
@@ -476,6 +485,12 @@ fn relay_bench(a: &RelayBench) -> AppResult<()> {
             relay_time.as_secs_f64(),
             relay_rate / raw_rate
         );
+        if let Some(j) = java {
+            println!(
+                "           Kafka's producer perf tool {j:>8.0} records/s   relay / tool {:.2}",
+                relay_rate / j
+            );
+        }
         raw_rates.push(raw_rate);
         relay_rates.push(relay_rate);
     }
@@ -486,6 +501,74 @@ fn relay_bench(a: &RelayBench) -> AppResult<()> {
         relay_mean / raw_mean
     );
     Ok(())
+}
+
+/// Runs Kafka's own producer benchmark (Java client) with `rows.len()` records whose
+/// payloads are drawn from the first 10,000 of `rows`, to a topic of its own; returns its
+/// records/s. It sends no keys or headers (the tool has none), so it is a little lighter.
+fn kafka_perf(
+    tool: &Path,
+    kafka: &purser_stream::KafkaConfig,
+    dir: &Path,
+    name: &str,
+    rows: &[purser_store::OutboxRow],
+) -> AppResult<f64> {
+    let topic = format!("bench.java.{name}");
+    purser_stream::admin::ensure_topics(
+        kafka,
+        &[purser_stream::admin::TopicSpec {
+            name: topic.clone(),
+            partitions: 3,
+            replication: 1,
+            config: vec![],
+        }],
+        Duration::from_secs(10),
+    )
+    .map_err(err)?;
+    let payloads = dir.join(format!("{name}.payloads"));
+    let mut text = String::new();
+    for r in rows.iter().take(10_000) {
+        text.push_str(&r.payload);
+        text.push('\n');
+    }
+    std::fs::write(&payloads, text).map_err(err)?;
+    let out = std::process::Command::new(tool)
+        .args(["--topic", &topic, "--num-records", &rows.len().to_string()])
+        .args(["--throughput", "-1", "--payload-file"])
+        .arg(&payloads)
+        .arg("--producer-props")
+        .arg(format!("bootstrap.servers={}", kafka.bootstrap_servers))
+        .args([
+            "acks=all",
+            "enable.idempotence=true",
+            "compression.type=lz4",
+            "linger.ms=5",
+            "max.in.flight.requests.per.connection=5",
+        ])
+        .output()
+        .map_err(|e| err(format!("cannot run {}: {e}", tool.display())))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(err(format!(
+            "{} failed: {}{}",
+            tool.display(),
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    // The last line: "N records sent, R records/sec (M MB/sec), …".
+    stdout
+        .lines()
+        .rev()
+        .find_map(|l| {
+            let (_, rest) = l.split_once("records sent, ")?;
+            rest.split_whitespace().next()?.parse::<f64>().ok()
+        })
+        .ok_or_else(|| {
+            err(format!(
+                "no \"records sent\" line from the perf tool: {stdout}"
+            ))
+        })
 }
 
 /// Reads `topic` from the beginning to its high watermarks with a plain consumer.

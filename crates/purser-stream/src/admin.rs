@@ -17,7 +17,9 @@ pub struct TopicSpec {
 }
 
 /// Creates each topic that does not exist yet; existing topics are left as they are.
-/// Returns the names it created.
+/// Returns the names it created, once every partition of each has a leader: Apache Kafka
+/// answers CreateTopics before the new partitions' leaders are known everywhere, and a
+/// client that asks at once is told "not leader for partition".
 pub fn ensure_topics(
     cfg: &KafkaConfig,
     topics: &[TopicSpec],
@@ -59,7 +61,52 @@ pub fn ensure_topics(
             Err((name, code)) => return Err(format!("cannot create topic {name}: {code}")),
         }
     }
+    if !created.is_empty() {
+        wait_for_leaders(cfg, &created, timeout)?;
+    }
     Ok(created)
+}
+
+/// Waits (at most `timeout`) until every partition of `topics` has a leader that answers
+/// for it (the metadata names a leader a moment before that leader serves offsets).
+fn wait_for_leaders(cfg: &KafkaConfig, topics: &[String], timeout: Duration) -> Result<(), String> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let c: BaseConsumer<crate::context::QuietContext> = cfg
+        .client_config()
+        .create_with_context(crate::context::QuietContext)
+        .map_err(|e| e.to_string())?;
+    let deadline = std::time::Instant::now() + timeout;
+    for topic in topics {
+        loop {
+            let ready = c
+                .fetch_metadata(Some(topic), Duration::from_secs(2))
+                .ok()
+                .and_then(|md| {
+                    let t = md.topics().first()?;
+                    Some(
+                        t.error().is_none()
+                            && !t.partitions().is_empty()
+                            && t.partitions().iter().all(|p| {
+                                p.error().is_none()
+                                    && p.leader() >= 0
+                                    && c.fetch_watermarks(topic, p.id(), Duration::from_secs(2))
+                                        .is_ok()
+                            }),
+                    )
+                })
+                .unwrap_or(false);
+            if ready {
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "topic {topic} was created but its partitions have no leader after {timeout:?}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    Ok(())
 }
 
 /// The till's outgoing topics with the brief's defaults (delete policy, long retention).

@@ -263,10 +263,22 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<Output, 
 
 /// A KRaft cluster id: 16 random-enough bytes, base64url without padding (22 characters).
 fn cluster_id() -> String {
+    loop {
+        let id = cluster_id_candidate();
+        // Kafka's storage tool would read a leading '-' as an option.
+        if !id.starts_with('-') {
+            return id;
+        }
+    }
+}
+
+fn cluster_id_candidate() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let seed = now.as_nanos() ^ (u128::from(std::process::id()) << 64);
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let seed = now.as_nanos() ^ (u128::from(std::process::id()) << 64) ^ (u128::from(n) << 96);
     let mut x = seed | 1;
     let mut bytes = [0u8; 16];
     for b in bytes.iter_mut() {
@@ -864,8 +876,12 @@ mod tests {
 
     #[test]
     fn cluster_ids_are_22_base64url_characters() {
+        for _ in 0..1000 {
+            let id = cluster_id();
+            assert_eq!(id.len(), 22, "{id}");
+            assert!(!id.starts_with('-'), "{id}");
+        }
         let id = cluster_id();
-        assert_eq!(id.len(), 22, "{id}");
         assert!(id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
