@@ -1280,6 +1280,13 @@ impl Desk {
             printer_error: printer
                 .and_then(|(addr, s)| s.last_error.map(|e| format!("{addr}: {e}"))),
             report_version: self.links.report_version(),
+            write_refused: relay
+                .as_ref()
+                .and_then(|r| r.refused.as_ref())
+                .map(|r| RefusedView {
+                    topic: r.topic.clone(),
+                    error: r.error.clone(),
+                }),
         })
     }
 
