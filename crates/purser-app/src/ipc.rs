@@ -248,7 +248,7 @@ pub struct StreamView {
 
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct StatusView {
-    /// The store's Kafka cluster answered recently.
+    /// The store's Kafka cluster answered recently (acknowledged or refused the events).
     pub online: bool,
     pub last_error: Option<String>,
     /// Events waiting in the outbox.

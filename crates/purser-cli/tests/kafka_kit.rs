@@ -156,7 +156,11 @@ fn acls_grant_a_till_only_what_it_needs() {
         t.loyalty_accounts.clone(),
     ];
     assert_eq!(granted(&lines, "Write"), till);
-    assert_eq!(granted(&lines, "Read"), reference, "no reading of till topics");
+    assert_eq!(
+        granted(&lines, "Read"),
+        reference,
+        "no reading of till topics"
+    );
     let both: Vec<String> = till.iter().chain(&reference).cloned().collect();
     assert_eq!(granted(&lines, "Describe"), both);
     // `purser doctor` checks cleanup policies; the till reads delete.retention.ms.

@@ -378,7 +378,7 @@ sold: number, refunded: number, refundable: number, total: number, };
 
 export type StatusView = { 
 /**
- * The store's Kafka cluster answered recently.
+ * The store's Kafka cluster answered recently (acknowledged or refused the events).
  */
 online: boolean, last_error: string | null, 
 /**
