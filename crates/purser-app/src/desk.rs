@@ -1252,7 +1252,10 @@ impl Desk {
             .as_ref()
             .and_then(|q| q.state.lock().ok().map(|s| (q.addr.clone(), s.clone())));
         Ok(StatusView {
-            online: relay.as_ref().is_some_and(|r| r.connected),
+            // A refusal is an answer: the cluster is there, it will not take the events.
+            online: relay
+                .as_ref()
+                .is_some_and(|r| r.connected || r.refused.is_some()),
             last_error: outbox
                 .last_error
                 .clone()
@@ -1280,6 +1283,13 @@ impl Desk {
             printer_error: printer
                 .and_then(|(addr, s)| s.last_error.map(|e| format!("{addr}: {e}"))),
             report_version: self.links.report_version(),
+            write_refused: relay
+                .as_ref()
+                .and_then(|r| r.refused.as_ref())
+                .map(|r| RefusedView {
+                    topic: r.topic.clone(),
+                    error: r.error.clone(),
+                }),
         })
     }
 

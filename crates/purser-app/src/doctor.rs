@@ -220,12 +220,12 @@ pub fn doctor(config_path: &Path, timeout: Duration) -> Vec<Check> {
                     .map(|e| format!("; last error: {e}"))
                     .unwrap_or_default()
             );
-            let denied = st
-                .last_error
-                .as_deref()
-                .is_some_and(|e| e.contains("uthoriz"));
+            let denied = st.last_error.as_deref().is_some_and(|e| {
+                let e = e.to_ascii_lowercase();
+                e.contains("authoriz") || e.contains("authoris")
+            });
             if denied {
-                out.push(check("outbox", Fail, detail, Some("the broker refuses this till's writes: grant its principal WRITE and IDEMPOTENT_WRITE on the till topics")));
+                out.push(check("outbox", Fail, detail, Some("the cluster refuses this till's writes: grant its principal its rights with packaging/kafka/acls.sh (Write on the till topics); the events go by themselves once it may")));
             } else if st
                 .oldest_pending_at
                 .is_some_and(|t| now - t > chrono::Duration::minutes(15))
@@ -258,53 +258,7 @@ pub fn doctor(config_path: &Path, timeout: Duration) -> Vec<Check> {
         &t.loyalty_accounts,
     ];
     let names: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
-    match purser_stream::probe::probe(&cfg.kafka, &names, timeout) {
-        Ok(info) => {
-            out.push(check("kafka", Pass, format!("reachable as {:?}: {}", cfg.kafka.security_protocol, info.brokers.join(", ")), None));
-            for m in &info.missing_topics {
-                out.push(check(&format!("topic {m}"), Fail, "missing", Some("run `purser topics ensure` (or packaging/kafka's topic script)")));
-            }
-            let present: Vec<&str> = names.iter().copied().filter(|n| !info.missing_topics.iter().any(|m| m == n)).collect();
-            match purser_stream::admin::topic_configs(&cfg.kafka, &present, timeout) {
-                Ok(configs) => {
-                    for (name, conf) in configs {
-                        let inbound = [&t.catalog, &t.inventory, &t.loyalty_accounts].iter().any(|x| **x == name);
-                        let want = if inbound { "compact" } else { "delete" };
-                        match conf {
-                            Ok(c) => {
-                                let policy = c.get("cleanup.policy").cloned().unwrap_or_else(|| "delete".into());
-                                let retention_days = c.get("retention.ms").and_then(|v| v.parse::<i64>().ok()).map(|ms| ms / 86_400_000);
-                                if !policy.split(',').any(|p| p.trim() == want) {
-                                    out.push(check(
-                                        &format!("topic {name}"),
-                                        Fail,
-                                        format!("cleanup.policy={policy}, expected {want}"),
-                                        Some(if inbound {
-                                            "reference topics must be compacted, or the till loses products on a rebuild: kafka-configs --alter --add-config cleanup.policy=compact"
-                                        } else {
-                                            "till topics must not be compacted (events share a key): set cleanup.policy=delete"
-                                        }),
-                                    ));
-                                } else if !inbound && retention_days.is_some_and(|d| (0..7).contains(&d)) {
-                                    out.push(check(
-                                        &format!("topic {name}"),
-                                        Warn,
-                                        format!("retention {} days: shorter than a long outage", retention_days.unwrap_or(0)),
-                                        Some("keep till topics longer than the longest expected outage plus replication lag (e.g. 400 days for payments)"),
-                                    ));
-                                } else {
-                                    out.push(check(&format!("topic {name}"), Pass, format!("cleanup.policy={policy}"), None));
-                                }
-                            }
-                            Err(e) => out.push(check(&format!("topic {name}"), Warn, format!("the broker did not describe it: {e}"), None)),
-                        }
-                    }
-                }
-                Err(e) => out.push(check("topics", Warn, format!("the broker does not describe topic configuration: {e}"), None)),
-            }
-        }
-        Err(e) => out.push(check("kafka", Fail, e, Some("check kafka.bootstrap_servers, the network, and the SASL/TLS settings; sales wait in the outbox meanwhile"))),
-    }
+    kafka_checks(cfg, &names, timeout, &mut out);
 
     // What the till has read.
     for topic in [&t.catalog, &t.inventory, &t.loyalty_accounts] {
@@ -340,4 +294,169 @@ pub fn doctor(config_path: &Path, timeout: Duration) -> Vec<Check> {
         }
     }
     out
+}
+
+/// Who the cluster sees, for the fixes' texts.
+fn principal(k: &purser_stream::KafkaConfig) -> String {
+    use purser_stream::SecurityProtocol as P;
+    match k.security_protocol {
+        P::SaslSsl | P::SaslPlaintext => format!(
+            "User:{}",
+            k.sasl_username.as_deref().unwrap_or("<sasl_username>")
+        ),
+        P::Ssl => "User:<the CN of this till's certificate>".into(),
+        P::Plaintext => "User:ANONYMOUS".into(),
+    }
+}
+
+/// Reachability, authentication, each topic (there, visible to this till, its policy), and
+/// the rights this till needs: write (a producer id), read on the reference topics, and
+/// read on the till topics for the manager's view (optional).
+fn kafka_checks(cfg: &Config, names: &[&str], timeout: Duration, out: &mut Vec<Check>) {
+    use purser_stream::probe::{check_connection, check_read, check_write, Access, ProbeFailure};
+    use Verdict::*;
+    let t = &cfg.topics;
+    let info = match check_connection(&cfg.kafka, names, timeout) {
+        Ok(info) => info,
+        Err(e) => {
+            let fix = match e.failure {
+                ProbeFailure::Authentication => "check kafka.sasl_username, kafka.sasl_mechanism and the password (PURSER_KAFKA_SASL_PASSWORD); the store's admin creates the user with packaging/kafka/acls.sh --scram-user; sales wait in the outbox meanwhile",
+                ProbeFailure::Tls => "check kafka.ssl_ca_location (the store's CA) and, for mutual TLS, the till's certificate and key (signed by the store's CA, not expired); sales wait in the outbox meanwhile",
+                ProbeFailure::Invalid | ProbeFailure::Unreachable => "check kafka.bootstrap_servers, the network, and the SASL/TLS settings; sales wait in the outbox meanwhile",
+            };
+            out.push(check("kafka", Fail, e.message, Some(fix)));
+            return;
+        }
+    };
+    let who = principal(&cfg.kafka);
+    let grant = format!("grant {who} its rights: packaging/kafka/acls.sh --principal {who}");
+    out.push(check(
+        "kafka",
+        Pass,
+        format!(
+            "reachable as {:?}: {}",
+            cfg.kafka.security_protocol,
+            info.brokers.join(", ")
+        ),
+        None,
+    ));
+    for m in &info.missing_topics {
+        out.push(check(
+            &format!("topic {m}"),
+            Fail,
+            "missing",
+            Some("run `purser topics ensure` (or packaging/kafka's topic script)"),
+        ));
+    }
+    for r in &info.refused_topics {
+        out.push(check(
+            &format!("topic {r}"),
+            Fail,
+            format!("not authorised: the cluster will not show {r} to this till (TOPIC_AUTHORIZATION_FAILED)"),
+            Some(&grant),
+        ));
+    }
+    let present: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| {
+            !info.missing_topics.iter().any(|m| m == n)
+                && !info.refused_topics.iter().any(|m| m == n)
+        })
+        .collect();
+    let inbound_topics = [&t.catalog, &t.inventory, &t.loyalty_accounts];
+    match purser_stream::admin::topic_configs(&cfg.kafka, &present, timeout) {
+        Ok(configs) => {
+            for (name, conf) in configs {
+                let inbound = inbound_topics.iter().any(|x| **x == name);
+                let want = if inbound { "compact" } else { "delete" };
+                match conf {
+                    Ok(c) => {
+                        let policy = c
+                            .get("cleanup.policy")
+                            .cloned()
+                            .unwrap_or_else(|| "delete".into());
+                        let retention_days = c
+                            .get("retention.ms")
+                            .and_then(|v| v.parse::<i64>().ok())
+                            .map(|ms| ms / 86_400_000);
+                        if !policy.split(',').any(|p| p.trim() == want) {
+                            out.push(check(
+                                &format!("topic {name}"),
+                                Fail,
+                                format!("cleanup.policy={policy}, expected {want}"),
+                                Some(if inbound {
+                                    "reference topics must be compacted, or the till loses products on a rebuild: kafka-configs --alter --add-config cleanup.policy=compact"
+                                } else {
+                                    "till topics must not be compacted (events share a key): set cleanup.policy=delete"
+                                }),
+                            ));
+                        } else if !inbound && retention_days.is_some_and(|d| (0..7).contains(&d)) {
+                            out.push(check(
+                                &format!("topic {name}"),
+                                Warn,
+                                format!("retention {} days: shorter than a long outage", retention_days.unwrap_or(0)),
+                                Some("keep till topics longer than the longest expected outage plus replication lag (e.g. 400 days for payments)"),
+                            ));
+                        } else {
+                            out.push(check(
+                                &format!("topic {name}"),
+                                Pass,
+                                format!("cleanup.policy={policy}"),
+                                None,
+                            ));
+                        }
+                    }
+                    Err(e) => out.push(check(&format!("topic {name}"), Warn, e, Some(&grant))),
+                }
+            }
+        }
+        Err(e) => out.push(check(
+            "topics",
+            Warn,
+            format!("the broker does not describe topic configuration: {e}"),
+            None,
+        )),
+    }
+
+    // The rights: write (without writing anything), then read.
+    match check_write(&cfg.kafka, timeout) {
+        Access::Granted => out.push(check(
+            "write",
+            Pass,
+            "the cluster gives this till an idempotent producer id (it may write; a topic that refuses its events shows under outbox)",
+            None,
+        )),
+        Access::Refused(code) => out.push(check(
+            "write",
+            Fail,
+            format!("not authorised to write ({code}): the cluster refuses this till an idempotent producer id, so none of its events can be sent; they wait in the outbox"),
+            Some(&grant),
+        )),
+        Access::Unknown(why) => out.push(check("write", Warn, format!("could not tell: {why}"), None)),
+    }
+    let till_topics = [&t.payments, &t.tills, &t.loyalty];
+    for topic in inbound_topics.iter().chain(till_topics.iter()) {
+        if !present.contains(&topic.as_str()) {
+            continue;
+        }
+        let reference = inbound_topics.contains(topic);
+        let name = format!("read {topic}");
+        match check_read(&cfg.kafka, topic, timeout) {
+            Access::Granted => out.push(check(&name, Pass, "allowed", None)),
+            Access::Refused(code) if reference => out.push(check(
+                &name,
+                Fail,
+                format!("not authorised to read {topic} ({code}): the till cannot load the store's reference data from it"),
+                Some(&grant),
+            )),
+            Access::Refused(code) => out.push(check(
+                &name,
+                Warn,
+                format!("not authorised to read {topic} ({code}): the manager's Store screen on this till cannot show the store's figures"),
+                Some(&format!("only if managers use this till's Store screen: packaging/kafka/acls.sh --principal {who} --store-view")),
+            )),
+            Access::Unknown(why) => out.push(check(&name, Warn, format!("could not tell: {why}"), None)),
+        }
+    }
 }

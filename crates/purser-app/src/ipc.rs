@@ -248,7 +248,7 @@ pub struct StreamView {
 
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct StatusView {
-    /// The store's Kafka cluster answered recently.
+    /// The store's Kafka cluster answered recently (acknowledged or refused the events).
     pub online: bool,
     pub last_error: Option<String>,
     /// Events waiting in the outbox.
@@ -266,6 +266,17 @@ pub struct StatusView {
     pub printer_error: Option<String>,
     /// Grows whenever the manager's figures took in new events from the store's cluster.
     pub report_version: u64,
+    /// The cluster refuses this till's events (its ACLs), while it lasts.
+    pub write_refused: Option<RefusedView>,
+}
+
+/// The store's cluster is not letting this till write.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RefusedView {
+    /// The topic refused; none when the cluster refuses the till's producer itself.
+    pub topic: Option<String>,
+    /// Kafka's error name: TOPIC_AUTHORIZATION_FAILED or CLUSTER_AUTHORIZATION_FAILED.
+    pub error: String,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use purser_stream::config::ConfigError;
-use purser_stream::probe::{check_connection, ProbeFailure};
+use purser_stream::probe::{check_connection, check_write, Access, ProbeFailure};
 use purser_stream::{KafkaConfig, SecurityProtocol, Topics};
 
 use crate::config::{
@@ -353,6 +353,11 @@ pub struct KafkaTestView {
     /// The store's topics the cluster has, and those it lacks.
     pub topics_found: Vec<String>,
     pub topics_missing: Vec<String>,
+    /// The store's topics the cluster will not show this till (not authorised: its ACLs).
+    pub topics_refused: Vec<String>,
+    /// The cluster refused this till a producer id (Kafka's error name): it may write
+    /// nothing, its sales would wait in the outbox.
+    pub write_refused: Option<String>,
     pub issues: Vec<FieldIssue>,
 }
 
@@ -375,18 +380,35 @@ pub fn test_kafka(k: &KafkaConfig, topics: &Topics, timeout: Duration) -> KafkaT
     let names = topic_names(topics);
     match check_connection(k, &names, timeout) {
         Ok(info) => {
-            let message = if info.missing_topics.is_empty() {
+            let mut message = if info.missing_topics.is_empty() && info.refused_topics.is_empty() {
                 format!(
                     "reachable ({} broker(s)); all {} topics of the store exist",
                     info.brokers.len(),
                     names.len()
                 )
+            } else if info.missing_topics.is_empty() {
+                format!("reachable ({} broker(s))", info.brokers.len())
             } else {
                 format!(
                     "reachable ({} broker(s)); missing topics: {} (create them with `purser topics ensure` or packaging/kafka/topics.sh)",
                     info.brokers.len(),
                     info.missing_topics.join(", ")
                 )
+            };
+            if !info.refused_topics.is_empty() {
+                message.push_str(&format!(
+                    "; not authorised for: {} (the cluster's ACLs; packaging/kafka/acls.sh grants a till its rights)",
+                    info.refused_topics.join(", ")
+                ));
+            }
+            let write_refused = match check_write(k, timeout.min(Duration::from_secs(5))) {
+                Access::Refused(code) => {
+                    message.push_str(&format!(
+                        "; not authorised to write ({code}): this till's sales would wait in the outbox"
+                    ));
+                    Some(code)
+                }
+                Access::Granted | Access::Unknown(_) => None,
             };
             KafkaTestView {
                 ok: true,
@@ -395,6 +417,8 @@ pub fn test_kafka(k: &KafkaConfig, topics: &Topics, timeout: Duration) -> KafkaT
                 brokers: info.brokers,
                 topics_found: info.topics.into_iter().map(|(t, _)| t).collect(),
                 topics_missing: info.missing_topics,
+                topics_refused: info.refused_topics,
+                write_refused,
                 issues: Vec::new(),
             }
         }
@@ -413,6 +437,8 @@ pub fn test_kafka(k: &KafkaConfig, topics: &Topics, timeout: Duration) -> KafkaT
             brokers: Vec::new(),
             topics_found: Vec::new(),
             topics_missing: Vec::new(),
+            topics_refused: Vec::new(),
+            write_refused: None,
             issues: Vec::new(),
         },
     }

@@ -214,6 +214,8 @@ impl Station {
                     brokers: Vec::new(),
                     topics_found: Vec::new(),
                     topics_missing: Vec::new(),
+                    topics_refused: Vec::new(),
+                    write_refused: None,
                     issues,
                 })
             }

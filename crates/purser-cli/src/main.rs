@@ -1188,14 +1188,26 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
     let now = t.now();
     let probe_result = if *probe {
         let topics = &t.settings().config.topics;
-        Some(purser_stream::probe::probe(
-            &t.settings().config.kafka,
+        let kafka = &t.settings().config.kafka;
+        let reached = purser_stream::probe::probe(
+            kafka,
             &[&topics.payments, &topics.tills, &topics.loyalty],
             Duration::from_secs(5),
-        ))
+        );
+        // Reachable: may this till write at all (a producer id; nothing is written)?
+        Some(reached.map(|info| {
+            let write = purser_stream::probe::check_write(kafka, Duration::from_secs(5));
+            (info, write)
+        }))
     } else {
         None
     };
+    // The rows' own last error says why they wait; a refusal by the cluster's ACLs is
+    // named as such.
+    let refused = st.last_error.as_deref().is_some_and(|e| {
+        let e = e.to_ascii_lowercase();
+        e.contains("not authorised") || e.contains("authorization_failed")
+    });
     match cli.format {
         Format::Json => print_json(&serde_json::json!({
             "pending": st.pending,
@@ -1205,9 +1217,16 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
             "last_published_at": st.last_published_at,
             "last_published_seq": st.last_published_seq,
             "last_error": st.last_error,
+            "not_authorised": refused,
             "total_written": st.total_written,
             "broker": probe_result.as_ref().map(|r| match r {
-                Ok(info) => serde_json::json!({"reachable": true, "brokers": info.brokers, "missing_topics": info.missing_topics}),
+                Ok((info, write)) => serde_json::json!({
+                    "reachable": true,
+                    "brokers": info.brokers,
+                    "missing_topics": info.missing_topics,
+                    "refused_topics": info.refused_topics,
+                    "write": access_json(write),
+                }),
                 Err(e) => serde_json::json!({"reachable": false, "error": e}),
             }),
         }))?,
@@ -1234,13 +1253,33 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
                 );
             }
             if let Some(e) = &st.last_error {
+                if refused && st.pending > 0 {
+                    println!("Not authorised: the cluster refuses this till's events; they wait.");
+                }
                 println!("Last error: {e}");
             }
             match probe_result {
-                Some(Ok(info)) => {
+                Some(Ok((info, write))) => {
                     println!("Kafka reachable: {}", info.brokers.join(", "));
                     if !info.missing_topics.is_empty() {
                         println!("Missing topics: {}", info.missing_topics.join(", "));
+                    }
+                    if !info.refused_topics.is_empty() {
+                        println!(
+                            "Not authorised for topics: {} (the cluster's ACLs)",
+                            info.refused_topics.join(", ")
+                        );
+                    }
+                    match write {
+                        purser_stream::probe::Access::Granted => {
+                            println!("Write: allowed (the cluster gives this till a producer id).")
+                        }
+                        purser_stream::probe::Access::Refused(code) => println!(
+                            "Write: NOT AUTHORISED ({code}): the cluster refuses this till a producer id; grant its rights with packaging/kafka/acls.sh."
+                        ),
+                        purser_stream::probe::Access::Unknown(why) => {
+                            println!("Write: could not tell ({why}).")
+                        }
                     }
                 }
                 Some(Err(e)) => println!("Kafka NOT reachable: {e}"),
@@ -1249,6 +1288,15 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
         }
     }
     Ok(())
+}
+
+fn access_json(a: &purser_stream::probe::Access) -> serde_json::Value {
+    use purser_stream::probe::Access;
+    match a {
+        Access::Granted => serde_json::json!({"allowed": true}),
+        Access::Refused(code) => serde_json::json!({"allowed": false, "error": code}),
+        Access::Unknown(why) => serde_json::json!({"allowed": null, "error": why}),
+    }
 }
 
 pub fn human_age(d: chrono::Duration) -> String {

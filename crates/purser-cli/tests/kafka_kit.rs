@@ -1,5 +1,6 @@
 //! The edge Kafka kit in packaging/kafka: its scripts and MirrorMaker 2 configuration agree
-//! with what the tills expect. (Apache Kafka itself cannot run here; see the kit's README.)
+//! with what the tills expect, without a broker (`security_e2e.rs` runs `acls.sh` and
+//! `topics.sh` against Apache Kafka).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -122,6 +123,20 @@ fn mirror_maker_sends_each_topic_one_way_only() {
             && v.ends_with("IdentityReplicationPolicy")));
 }
 
+/// The topics one `kafka-acls.sh` line grants `op` on (every `--topic` of the line).
+fn granted(lines: &[String], op: &str) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.contains(&format!("--operation {op} ")))
+        .flat_map(|l| {
+            l.split("--topic ")
+                .skip(1)
+                .map(|t| t.split_whitespace().next().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 #[test]
 fn acls_grant_a_till_only_what_it_needs() {
     let lines = dry_run(
@@ -134,31 +149,59 @@ fn acls_grant_a_till_only_what_it_needs() {
         ],
     );
     let t = Topics::default();
-    let grants = |op: &str| -> Vec<String> {
-        lines
-            .iter()
-            .filter(|l| l.contains(&format!("--operation {op}")) && l.contains("--topic"))
-            .map(|l| l.split("--topic ").nth(1).unwrap().trim().to_string())
-            .collect()
-    };
+    let till = vec![t.payments.clone(), t.tills.clone(), t.loyalty.clone()];
+    let reference = vec![
+        t.catalog.clone(),
+        t.inventory.clone(),
+        t.loyalty_accounts.clone(),
+    ];
+    assert_eq!(granted(&lines, "Write"), till);
     assert_eq!(
-        grants("Write"),
-        vec![t.payments.clone(), t.tills.clone(), t.loyalty.clone()]
+        granted(&lines, "Read"),
+        reference,
+        "no reading of till topics"
     );
-    assert_eq!(
-        grants("Read"),
-        vec![
-            t.catalog.clone(),
-            t.inventory.clone(),
-            t.loyalty_accounts.clone()
-        ]
-    );
-    assert!(lines
-        .iter()
-        .any(|l| l.contains("--operation IdempotentWrite") && l.contains("--cluster")));
+    let both: Vec<String> = till.iter().chain(&reference).cloned().collect();
+    assert_eq!(granted(&lines, "Describe"), both);
+    // `purser doctor` checks cleanup policies; the till reads delete.retention.ms.
+    assert_eq!(granted(&lines, "DescribeConfigs"), both);
+    // Kafka 3+ gives a producer id to a principal with Write on any topic (KIP-679); the
+    // security end-to-end test proves it on Apache Kafka.
+    assert!(!lines.iter().any(|l| l.contains("--cluster")), "{lines:?}");
     assert!(lines.iter().all(|l| l.contains("User:till-S042-T3")));
     assert!(
         !lines.iter().any(|l| l.contains("--group")),
         "tills need no consumer-group rights"
     );
+}
+
+#[test]
+fn acls_store_view_adds_reading_the_till_topics_only() {
+    let lines = dry_run(
+        "acls.sh",
+        &[
+            "--bootstrap",
+            "kafka-1:9094",
+            "--principal",
+            "User:till-S042-T3",
+            "--store-view",
+        ],
+    );
+    let t = Topics::default();
+    assert_eq!(
+        granted(&lines, "Read"),
+        vec![
+            t.catalog.clone(),
+            t.inventory.clone(),
+            t.loyalty_accounts.clone(),
+            t.payments.clone(),
+            t.tills.clone(),
+            t.loyalty.clone()
+        ]
+    );
+    assert_eq!(
+        granted(&lines, "Write"),
+        vec![t.payments.clone(), t.tills.clone(), t.loyalty.clone()]
+    );
+    assert!(!lines.iter().any(|l| l.contains("--group")));
 }

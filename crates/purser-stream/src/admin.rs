@@ -179,7 +179,7 @@ pub fn topic_configs(
     topics: &[&str],
     timeout: Duration,
 ) -> Result<TopicConfigs, String> {
-    use rdkafka::admin::ResourceSpecifier;
+    use rdkafka::admin::{OwnedResourceSpecifier, ResourceSpecifier};
     let admin: AdminClient<crate::context::QuietContext> = cfg
         .client_config()
         .create_with_context(crate::context::QuietContext)
@@ -194,19 +194,47 @@ pub fn topic_configs(
     let results = rt
         .block_on(admin.describe_configs(specs.iter(), &opts))
         .map_err(|e| format!("cannot describe topics: {e}"))?;
+    // rdkafka drops each resource's own error: a topic the broker would not describe
+    // comes back with no entries at all (a described topic has dozens, defaults included).
+    // Results are matched by name, not by position.
+    let mut described: Vec<(
+        String,
+        Result<std::collections::BTreeMap<String, String>, String>,
+    )> = Vec::new();
+    for r in results {
+        match r {
+            Ok(res) => {
+                let name = match &res.specifier {
+                    OwnedResourceSpecifier::Topic(t) => t.clone(),
+                    _ => continue,
+                };
+                let entries: std::collections::BTreeMap<String, String> = res
+                    .entries
+                    .into_iter()
+                    .filter_map(|e| e.value.map(|v| (e.name, v)))
+                    .collect();
+                let r = if entries.is_empty() {
+                    Err(NOT_DESCRIBED.to_string())
+                } else {
+                    Ok(entries)
+                };
+                described.push((name, r));
+            }
+            Err(code) => described.push((String::new(), Err(code.to_string()))),
+        }
+    }
     Ok(topics
         .iter()
-        .zip(results)
-        .map(|(t, r)| {
-            let r = r
-                .map(|res| {
-                    res.entries
-                        .into_iter()
-                        .filter_map(|e| e.value.map(|v| (e.name, v)))
-                        .collect()
-                })
-                .map_err(|code| code.to_string());
+        .map(|t| {
+            let r = described
+                .iter()
+                .find(|(n, _)| n == t)
+                .map(|(_, r)| r.clone())
+                .unwrap_or_else(|| Err(NOT_DESCRIBED.to_string()));
             ((*t).to_string(), r)
         })
         .collect())
 }
+
+/// Why a topic's configuration is unknown when the broker answered without it.
+pub const NOT_DESCRIBED: &str = "the broker did not describe it: not authorised (DescribeConfigs on the topic is missing from this till's ACLs; packaging/kafka/acls.sh grants it)";

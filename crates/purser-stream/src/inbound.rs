@@ -75,6 +75,19 @@ pub enum InboundError {
     Kafka(String),
     #[error("not caught up after {0:?}: the store's cluster did not answer in time")]
     Timeout(Duration),
+    /// The cluster's ACLs refuse this till reading a reference topic.
+    #[error("not authorised to read {topic} (TOPIC_AUTHORIZATION_FAILED): grant this till's principal Read on the reference topics with packaging/kafka/acls.sh")]
+    NotAuthorised { topic: String },
+}
+
+/// A consumer error that says nothing about the records: the consumer-group coordinator
+/// refused (tills have no group rights and use none; librdkafka asks anyway).
+fn is_group_noise(e: &KafkaError) -> bool {
+    e.rdkafka_error_code() == Some(RDKafkaErrorCode::GroupAuthorizationFailed)
+}
+
+fn refused(e: &KafkaError) -> bool {
+    e.rdkafka_error_code() == Some(RDKafkaErrorCode::TopicAuthorizationFailed)
 }
 
 impl From<KafkaError> for InboundError {
@@ -197,6 +210,11 @@ impl InboundConsumer {
             .first()
             .ok_or_else(|| InboundError::Kafka(format!("no metadata for {topic}")))?;
         if let Some(e) = t.error() {
+            if e == rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED {
+                return Err(InboundError::NotAuthorised {
+                    topic: topic.to_string(),
+                });
+            }
             return Err(InboundError::Kafka(format!(
                 "topic {topic}: {e:?} (run `purser topics ensure`)"
             )));
@@ -250,10 +268,17 @@ impl InboundConsumer {
             if Instant::now() > deadline {
                 return Err(InboundError::Timeout(self.opts.timeout));
             }
-            let Some(r) = c.poll(Duration::from_millis(200)) else {
-                continue;
+            let m = match c.poll(Duration::from_millis(200)) {
+                None => continue,
+                Some(Ok(m)) => m,
+                Some(Err(e)) if is_group_noise(&e) => continue,
+                Some(Err(e)) if refused(&e) => {
+                    return Err(InboundError::NotAuthorised {
+                        topic: topic.to_string(),
+                    })
+                }
+                Some(Err(e)) => return Err(e.into()),
             };
-            let m = r?;
             records.push(self.decode(kind, &m));
             remaining.retain(|(p, high)| !(*p == m.partition() && m.offset() + 1 >= *high));
         }
@@ -513,6 +538,14 @@ impl InboundConsumer {
                             }
                         }
                         break;
+                    }
+                    Some(Err(e)) if refused(&e) && matches!(mode, InboundMode::CatchUp { .. }) => {
+                        // Which topic is not in the error: the ones still to reach.
+                        let mut topics: Vec<&str> = targets.iter().map(|t| t.0.as_str()).collect();
+                        topics.dedup();
+                        return Err(InboundError::NotAuthorised {
+                            topic: topics.join(", "),
+                        });
                     }
                     Some(Err(e)) => {
                         tracing::debug!("consumer: {e}");

@@ -1,4 +1,5 @@
-//! Is the cluster reachable, does it accept our credentials, and does it know our topics?
+//! Is the cluster reachable, does it accept our credentials, does it know our topics, and
+//! what does it let this till do with them ([`check_write`], [`check_read`])?
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -7,7 +8,7 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
-use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 
 use crate::config::KafkaConfig;
 
@@ -17,6 +18,9 @@ pub struct ClusterInfo {
     /// (topic, partitions) for every topic asked about that exists.
     pub topics: Vec<(String, usize)>,
     pub missing_topics: Vec<String>,
+    /// Topics the cluster will not show this till (TOPIC_AUTHORIZATION_FAILED: its principal
+    /// has no right on them; Kafka does not say whether they exist).
+    pub refused_topics: Vec<String>,
 }
 
 /// Why a probe failed, as far as the client can tell.
@@ -156,9 +160,12 @@ pub fn check_connection(
                 let _ = consumer.poll(Duration::ZERO);
                 if let Some((failure, reason)) = classify(&consumer.context().seen()) {
                     let what = match failure {
-                        ProbeFailure::Authentication => "refused the credentials",
-                        ProbeFailure::Tls => "failed the TLS handshake",
-                        _ => "failed",
+                        ProbeFailure::Authentication => "refused the credentials".to_string(),
+                        ProbeFailure::Tls => match tls_hint(&reason) {
+                            Some(hint) => format!("failed the TLS handshake ({hint})"),
+                            None => "failed the TLS handshake".to_string(),
+                        },
+                        _ => "failed".to_string(),
                     };
                     return Err(fail(
                         failure,
@@ -196,6 +203,7 @@ pub fn check_connection(
         .collect();
     let mut found = Vec::new();
     let mut missing = Vec::new();
+    let mut refused = Vec::new();
     for t in topics {
         match md
             .topics()
@@ -203,14 +211,194 @@ pub fn check_connection(
             .find(|m| m.name() == *t && m.error().is_none())
         {
             Some(m) => found.push(((*t).to_string(), m.partitions().len())),
-            None => missing.push((*t).to_string()),
+            // A listing leaves out the topics this principal may not describe; asked by
+            // name, the cluster says whether it refuses or does not know the topic.
+            None => match topic_error(&consumer, t, deadline) {
+                Some(RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) => {
+                    refused.push((*t).to_string())
+                }
+                _ => missing.push((*t).to_string()),
+            },
         }
     }
     Ok(ClusterInfo {
         brokers,
         topics: found,
         missing_topics: missing,
+        refused_topics: refused,
     })
+}
+
+/// The error the cluster gives for `topic` when asked about it by name.
+fn topic_error<C: ConsumerContext>(
+    c: &BaseConsumer<C>,
+    topic: &str,
+    deadline: Instant,
+) -> Option<RDKafkaRespErr> {
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(500));
+    let md = c.fetch_metadata(Some(topic), left).ok()?;
+    md.topics().first().and_then(|t| t.error())
+}
+
+/// What a TLS failure most likely means, from librdkafka's reason.
+fn tls_hint(reason: &str) -> Option<&'static str> {
+    let r = reason.to_ascii_lowercase();
+    if r.contains("certificate verify failed")
+        || r.contains("broker certificate could not be verified")
+    {
+        Some(
+            "this till does not trust the broker's certificate: is ssl_ca_location the store's CA?",
+        )
+    } else if r.contains("alert certificate expired") {
+        Some("the broker refused this till's client certificate: it has expired")
+    } else if r.contains("alert bad certificate")
+        || r.contains("alert unknown ca")
+        || r.contains("alert certificate unknown")
+        || r.contains("alert certificate required")
+        || r.contains("alert handshake failure")
+    {
+        Some("the broker refused this till's client certificate: expired, not yet valid, or not signed by the store's CA")
+    } else {
+        None
+    }
+}
+
+/// Whether the cluster grants this till one right, as far as a client can tell without
+/// writing anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    Granted,
+    /// Refused by the cluster's authorization: Kafka's error name.
+    Refused(String),
+    /// No answer within the time given: why.
+    Unknown(String),
+}
+
+fn code_name(code: RDKafkaErrorCode) -> String {
+    match code {
+        RDKafkaErrorCode::TopicAuthorizationFailed => "TOPIC_AUTHORIZATION_FAILED".into(),
+        RDKafkaErrorCode::ClusterAuthorizationFailed => "CLUSTER_AUTHORIZATION_FAILED".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The producer-id state librdkafka reports in its statistics (`eos.idemp_state`).
+#[derive(Default)]
+struct IdempotenceWatch {
+    state: Mutex<Option<String>>,
+}
+
+impl ClientContext for IdempotenceWatch {
+    fn stats_raw(&self, json: &[u8]) {
+        #[derive(serde::Deserialize)]
+        struct Eos {
+            idemp_state: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Stats {
+            eos: Option<Eos>,
+        }
+        if let Ok(Stats { eos: Some(e) }) = serde_json::from_slice::<Stats>(json) {
+            if let Ok(mut s) = self.state.lock() {
+                *s = Some(e.idemp_state);
+            }
+        }
+    }
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, msg: &str) {
+        // A refusal is the answer looked for, not a fault of this process.
+        if fac == "FATAL" {
+            tracing::debug!(target: "librdkafka", fac, "{msg}");
+        } else {
+            crate::context::log_librdkafka(level, fac, msg);
+        }
+    }
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::debug!(%error, reason, "kafka write check");
+    }
+}
+
+impl rdkafka::producer::ProducerContext for IdempotenceWatch {
+    type DeliveryOpaque = ();
+    fn delivery(&self, _: &rdkafka::producer::DeliveryResult<'_>, _: ()) {}
+}
+
+/// May this till write at all? An idempotent producer (as the relay's) asks the cluster for
+/// a producer id, which Kafka grants a principal with Write on some topic (or
+/// IdempotentWrite on the cluster) and refuses with CLUSTER_AUTHORIZATION_FAILED otherwise.
+/// Nothing is written. Write on each topic can only be proven by writing; the relay says
+/// which topic refused it (`RelayStatus::refused`, the rows' last error).
+pub fn check_write(cfg: &KafkaConfig, timeout: Duration) -> Access {
+    use rdkafka::producer::{BaseProducer, Producer};
+    let producer: Result<BaseProducer<IdempotenceWatch>, _> = cfg
+        .client_config()
+        .set("enable.idempotence", "true")
+        .set("statistics.interval.ms", "100")
+        .create_with_context(IdempotenceWatch::default());
+    let p = match producer {
+        Ok(p) => p,
+        Err(e) => return Access::Unknown(format!("cannot create a Kafka producer: {e}")),
+    };
+    let deadline = Instant::now() + timeout;
+    loop {
+        p.poll(Duration::from_millis(50));
+        if let Some((code, reason)) = p.client().fatal_error() {
+            return match code {
+                RDKafkaErrorCode::ClusterAuthorizationFailed => Access::Refused(code_name(code)),
+                _ => Access::Unknown(reason),
+            };
+        }
+        let state = p.context().state.lock().ok().and_then(|s| s.clone());
+        if state.as_deref() == Some("Assigned") {
+            return Access::Granted;
+        }
+        if Instant::now() >= deadline {
+            return Access::Unknown(format!(
+                "no producer id within {timeout:?} (state {})",
+                state.as_deref().unwrap_or("unknown")
+            ));
+        }
+    }
+}
+
+/// May this till read `topic`? Fetches partition 0 from its start until a record or the
+/// end arrives (TOPIC_AUTHORIZATION_FAILED otherwise). Nothing is committed.
+pub fn check_read(cfg: &KafkaConfig, topic: &str, timeout: Duration) -> Access {
+    let consumer: Result<BaseConsumer<crate::context::QuietContext>, _> = cfg
+        .client_config()
+        // librdkafka needs a group id to assign partitions; the group is never joined.
+        .set("group.id", "purser-doctor")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true")
+        .create_with_context(crate::context::QuietContext);
+    let c = match consumer {
+        Ok(c) => c,
+        Err(e) => return Access::Unknown(format!("cannot create a Kafka consumer: {e}")),
+    };
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    if let Err(e) = tpl.add_partition_offset(topic, 0, rdkafka::Offset::Beginning) {
+        return Access::Unknown(e.to_string());
+    }
+    if let Err(e) = c.assign(&tpl) {
+        return Access::Unknown(e.to_string());
+    }
+    let deadline = Instant::now() + timeout;
+    let mut last = String::from("no answer");
+    while Instant::now() < deadline {
+        match c.poll(Duration::from_millis(100)) {
+            Some(Ok(_)) | Some(Err(KafkaError::PartitionEOF(_))) => return Access::Granted,
+            Some(Err(e)) => match e.rdkafka_error_code() {
+                Some(code @ RDKafkaErrorCode::TopicAuthorizationFailed) => {
+                    return Access::Refused(code_name(code))
+                }
+                // The group is never used; its refusal says nothing about the topic.
+                _ => last = e.to_string(),
+            },
+            None => {}
+        }
+    }
+    Access::Unknown(format!("no answer within {timeout:?} ({last})"))
 }
 
 #[cfg(test)]

@@ -15,6 +15,13 @@
 //!   again: duplicates on the wire are possible and consumers deduplicate on `event_id`.
 //!   Resends restart at the first unacknowledged row and go forward, so the first copy of
 //!   each event still arrives in `till_seq` order.
+//!
+//! Authorization: a broker whose ACLs refuse this till's writes answers
+//! TOPIC_AUTHORIZATION_FAILED for a topic (fatal to an idempotent producer with the gapless
+//! guarantee) or CLUSTER_AUTHORIZATION_FAILED for its producer id (no Write on any topic).
+//! Either is recorded on the rows and in [`RelayStatus::refused`] in words an installer can
+//! act on ([`Refusal`]); the relay rebuilds the producer and keeps trying with back-off, so
+//! the rows go as soon as the rights are granted.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,6 +85,53 @@ pub struct RelayStatus {
     pub failed_attempts: u64,
     pub producer_builds: u64,
     pub in_flight: u64,
+    /// The broker refuses this till's writes (its ACLs), from the last failed delivery until
+    /// a row is acknowledged again.
+    pub refused: Option<Refusal>,
+}
+
+/// The cluster's authorization refused this till's writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// The topic refused (TOPIC_AUTHORIZATION_FAILED), or `None` when the cluster refused
+    /// the producer itself (CLUSTER_AUTHORIZATION_FAILED: no Write on any topic).
+    pub topic: Option<String>,
+    /// Kafka's error name.
+    pub error: String,
+}
+
+impl Refusal {
+    /// The refusal an error code stands for, if it is one (`topic`: the record's topic).
+    pub fn from_code(code: RDKafkaErrorCode, topic: Option<&str>) -> Option<Refusal> {
+        match code {
+            RDKafkaErrorCode::TopicAuthorizationFailed => Some(Refusal {
+                topic: topic.map(str::to_string),
+                error: "TOPIC_AUTHORIZATION_FAILED".into(),
+            }),
+            RDKafkaErrorCode::ClusterAuthorizationFailed => Some(Refusal {
+                topic: None,
+                error: "CLUSTER_AUTHORIZATION_FAILED".into(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.topic {
+            Some(t) => write!(
+                f,
+                "not authorised to write {t} ({}): the cluster's ACLs do not let this till's principal write it; grant its rights with packaging/kafka/acls.sh (the events wait in the outbox)",
+                self.error
+            ),
+            None => write!(
+                f,
+                "not authorised to write ({}): the cluster refuses this till's producer, its principal has no Write on any topic; grant its rights with packaging/kafka/acls.sh (the events wait in the outbox)",
+                self.error
+            ),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +178,8 @@ impl Waker {
     }
 }
 
-type Report = (u64, Result<(i32, i64), String>);
+/// A delivery report: the row, and where it was persisted or why not.
+type Report = (u64, Result<(i32, i64), (String, Option<Refusal>)>);
 
 #[derive(Default)]
 struct Shared {
@@ -176,7 +231,15 @@ impl ProducerContext for RelayContext {
     fn delivery(&self, result: &DeliveryResult<'_>, seq: Box<u64>) {
         let r = match result {
             Ok(m) => Ok((m.partition(), m.offset())),
-            Err((e, _)) => Err(e.to_string()),
+            Err((e, m)) => {
+                let refusal = e
+                    .rdkafka_error_code()
+                    .and_then(|c| Refusal::from_code(c, Some(m.topic())));
+                let text = refusal
+                    .as_ref()
+                    .map_or_else(|| e.to_string(), ToString::to_string);
+                Err((text, refusal))
+            }
         };
         if let Ok(mut reports) = self.shared.reports.lock() {
             reports.push((*seq, r));
@@ -279,6 +342,7 @@ impl Relay {
         let mut cursor = 0u64;
         let mut acks: Vec<Ack> = Vec::new();
         let mut failures: Vec<(u64, String)> = Vec::new();
+        let mut refusals: Vec<Refusal> = Vec::new();
         let mut last_mark = Instant::now();
         let mut last_progress = Instant::now();
         let mut backoff = self.opts.backoff_min;
@@ -410,7 +474,10 @@ impl Relay {
                         // A persisted row proves a live connection; statistics take it away.
                         shared.connected.store(true, Ordering::Relaxed);
                     }
-                    Err(e) => failures.push((seq, e)),
+                    Err((e, refusal)) => {
+                        failures.push((seq, e));
+                        refusals.extend(refusal);
+                    }
                 }
             }
             let connected = shared.connected.load(Ordering::Relaxed);
@@ -423,9 +490,13 @@ impl Relay {
                 self.store.mark_published(&acks, at)?;
                 published += acks.len() as u64;
                 let n = acks.len() as u64;
+                let settled = failures.is_empty();
                 self.update(|s| {
                     s.published += n;
                     s.last_ack_at = Some(at);
+                    if settled {
+                        s.refused = None;
+                    }
                 });
                 acks.clear();
                 last_mark = Instant::now();
@@ -443,13 +514,31 @@ impl Relay {
                 published += acks.len() as u64;
                 let n_acks = acks.len() as u64;
                 acks.clear();
-                self.store.mark_failed(&failures)?;
                 let fatal = p.client().fatal_error();
-                let first = failures.iter().map(|f| f.0).min().unwrap_or(0);
-                let msg = match &fatal {
-                    Some((code, reason)) => format!("fatal producer error {code:?}: {reason}"),
-                    None => failures[0].1.clone(),
+                // A refused producer id is fatal; a refused topic makes the gapless
+                // guarantee fatal. Either way the refusal is what the rows and the status
+                // say, not librdkafka's "Fatal error".
+                let refused = refusals.first().cloned().or_else(|| {
+                    fatal
+                        .as_ref()
+                        .and_then(|(code, _)| Refusal::from_code(*code, None))
+                });
+                let msg = match (&refused, &fatal) {
+                    (Some(r), _) => r.to_string(),
+                    (None, Some((code, reason))) => {
+                        format!("fatal producer error {code:?}: {reason}")
+                    }
+                    (None, None) => failures[0].1.clone(),
                 };
+                if fatal.is_some() || refused.is_some() {
+                    let own: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+                    for f in failures.iter_mut().filter(|f| !own.contains(&f.1)) {
+                        f.1.clone_from(&msg);
+                    }
+                }
+                refusals.clear();
+                self.store.mark_failed(&failures)?;
+                let first = failures.iter().map(|f| f.0).min().unwrap_or(0);
                 tracing::warn!(
                     first_failed_seq = first,
                     failed = failures.len(),
@@ -461,6 +550,7 @@ impl Relay {
                     s.failed_attempts += n_failed;
                     s.last_error = Some(msg);
                     s.last_error_at = Some(now());
+                    s.refused = refused;
                 });
                 failures.clear();
                 if fatal.is_some() {
@@ -509,6 +599,19 @@ impl Relay {
                 }
                 if let Some(p) = producer.as_ref() {
                     p.poll(Duration::ZERO);
+                    // Refused before there was anything to send (the producer id): say so
+                    // now; the next row rebuilds the producer.
+                    if let Some((code, _)) = p.client().fatal_error() {
+                        if let Some(r) = Refusal::from_code(code, None) {
+                            self.update(|s| {
+                                if s.refused.is_none() {
+                                    s.last_error = Some(r.to_string());
+                                    s.last_error_at = Some(now());
+                                    s.refused = Some(r);
+                                }
+                            });
+                        }
+                    }
                 }
                 self.waker.wait(self.opts.idle_poll);
             }

@@ -34,6 +34,9 @@ pub enum ReportError {
     Kafka(String),
     #[error("not caught up after {0:?}: the store's cluster did not answer in time")]
     Timeout(Duration),
+    /// The cluster's ACLs refuse this till reading the till topics.
+    #[error("not authorised to read {topics} (TOPIC_AUTHORIZATION_FAILED): the manager's view reads every till's events; grant this till's principal Read on them with packaging/kafka/acls.sh --store-view")]
+    NotAuthorised { topics: String },
 }
 
 impl From<rdkafka::error::KafkaError> for ReportError {
@@ -147,6 +150,12 @@ impl ReportConsumer {
                 .first()
                 .ok_or_else(|| ReportError::Kafka(format!("no metadata for {topic}")))?;
             if let Some(e) = t.error() {
+                if e == rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
+                {
+                    return Err(ReportError::NotAuthorised {
+                        topics: topic.clone(),
+                    });
+                }
                 return Err(ReportError::Kafka(format!(
                     "topic {topic}: {e:?} (run `purser topics ensure`)"
                 )));
@@ -278,6 +287,19 @@ impl ReportConsumer {
                     }
                     Some(Err(e)) => {
                         tracing::debug!("report consumer: {e}");
+                        if e.rdkafka_error_code()
+                            == Some(rdkafka::types::RDKafkaErrorCode::TopicAuthorizationFailed)
+                        {
+                            // Refused fetches are retried by librdkafka: a grant takes
+                            // effect by itself; a catch-up says so at once.
+                            let refused = ReportError::NotAuthorised {
+                                topics: self.topics.join(", "),
+                            };
+                            self.set_status(|s| s.last_error = Some(refused.to_string()));
+                            if let InboundMode::CatchUp { .. } = mode {
+                                return Err(refused);
+                            }
+                        }
                         break;
                     }
                 }
@@ -288,6 +310,7 @@ impl ReportConsumer {
                 self.set_status(|s| {
                     s.last_applied_at = Some(Utc::now());
                     s.connected = true;
+                    s.last_error = None;
                 });
                 if let Some(tx) = &self.changes {
                     let _ = tx.send(());

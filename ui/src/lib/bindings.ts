@@ -132,7 +132,16 @@ failure: string | null, message: string, brokers: Array<string>,
 /**
  * The store's topics the cluster has, and those it lacks.
  */
-topics_found: Array<string>, topics_missing: Array<string>, issues: Array<FieldIssue>, };
+topics_found: Array<string>, topics_missing: Array<string>, 
+/**
+ * The store's topics the cluster will not show this till (not authorised: its ACLs).
+ */
+topics_refused: Array<string>, 
+/**
+ * The cluster refused this till a producer id (Kafka's error name): it may write
+ * nothing, its sales would wait in the outbox.
+ */
+write_refused: string | null, issues: Array<FieldIssue>, };
 
 export type LineArgs = { line_no: number, };
 
@@ -219,6 +228,16 @@ export type RefundLineArg = { line_no: number,
  * Units, or grams for weighed lines.
  */
 quantity: number, };
+
+export type RefusedView = { 
+/**
+ * The topic refused; none when the cluster refuses the till's producer itself.
+ */
+topic: string | null, 
+/**
+ * Kafka's error name: TOPIC_AUTHORIZATION_FAILED or CLUSTER_AUTHORIZATION_FAILED.
+ */
+error: string, };
 
 export type ReportArgs = { date: string | null, from: string | null, to: string | null, till: string | null, cashier: string | null, };
 
@@ -359,7 +378,7 @@ sold: number, refunded: number, refundable: number, total: number, };
 
 export type StatusView = { 
 /**
- * The store's Kafka cluster answered recently.
+ * The store's Kafka cluster answered recently (acknowledged or refused the events).
  */
 online: boolean, last_error: string | null, 
 /**
@@ -385,7 +404,11 @@ printer_error: string | null,
 /**
  * Grows whenever the manager's figures took in new events from the store's cluster.
  */
-report_version: number, };
+report_version: number, 
+/**
+ * The cluster refuses this till's events (its ACLs), while it lasts.
+ */
+write_refused: RefusedView | null, };
 
 export type StockView = { on_hand: number, low_stock_at: number, 
 /**

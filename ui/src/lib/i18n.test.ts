@@ -24,6 +24,16 @@ describe("translations", () => {
     expect(t("status.online")).toBe("Online");
   });
 
+  it("says when the cluster refuses the till's events, in both languages", () => {
+    setLanguage("en");
+    expect(t("status.refused", { topic: "pos.payments.v1" })).toContain("Not authorised to send to pos.payments.v1");
+    expect(t("status.refusedall")).toContain("Not authorised to send");
+    setLanguage("de");
+    expect(t("status.refused", { topic: "pos.payments.v1" })).toContain("Keine Berechtigung zum Senden an pos.payments.v1");
+    expect(t("status.refusedall")).toContain("Keine Berechtigung");
+    setLanguage("en");
+  });
+
   it("has a friendly message for every error code", () => {
     setLanguage("en");
     expect(friendly(new TillError("wrong_pin", "x"))).toBe("Wrong user or PIN.");

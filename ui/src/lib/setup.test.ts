@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FieldIssue, KafkaTestView, SetupDefaults } from "./bindings";
 import { setLanguage } from "./i18n";
-import { initialForm, issueText, kafkaKey, testStands, testText, usesSasl, usesTls, visibleIssues } from "./setup";
+import { initialForm, issueText, kafkaKey, testStands, testText, testWarns, usesSasl, usesTls, visibleIssues } from "./setup";
 
 const defaults: SetupDefaults = {
   config_path: "/home/ana/.config/purser/purser.toml",
@@ -17,7 +17,7 @@ const defaults: SetupDefaults = {
 };
 
 function result(ok: boolean, extra: Partial<KafkaTestView> = {}): KafkaTestView {
-  return { ok, failure: ok ? null : "unreachable", message: "m", brokers: ok ? ["b:1 (id 1)"] : [], topics_found: [], topics_missing: [], issues: [], ...extra };
+  return { ok, failure: ok ? null : "unreachable", message: "m", brokers: ok ? ["b:1 (id 1)"] : [], topics_found: [], topics_missing: [], topics_refused: [], write_refused: null, issues: [], ...extra };
 }
 
 describe("the setup form's own logic", () => {
@@ -68,7 +68,14 @@ describe("the setup form's own logic", () => {
     expect(testText(result(true))).toContain("every topic");
     expect(testText(result(true, { topics_missing: ["pos.tills.v1"] }))).toContain("pos.tills.v1");
     expect(testText(result(false, { failure: "authentication", message: "SASL failed" }))).toContain("refused the user");
+    expect(testText(result(true, { topics_refused: ["pos.payments.v1"] }))).toContain("not authorised for these topics: pos.payments.v1");
+    expect(testText(result(true, { write_refused: "CLUSTER_AUTHORIZATION_FAILED" }))).toContain("not authorise this till to write");
+    expect(testWarns(result(true))).toBe(false);
+    expect(testWarns(result(true, { write_refused: "CLUSTER_AUTHORIZATION_FAILED" }))).toBe(true);
+    expect(testWarns(result(true, { topics_refused: ["pos.tills.v1"] }))).toBe(true);
+    expect(testWarns(result(false))).toBe(false);
     setLanguage("de");
+    expect(testText(result(true, { topics_refused: ["pos.tills.v1"] }))).toContain("keine Berechtigung");
     expect(issueText({ field: "manager_pin_repeat", rule: "pin_repeat", message: "x" })).toBe("Die beiden PINs sind verschieden.");
     expect(testText(result(false, { failure: "tls", message: "handshake" }))).toContain("TLS-Verbindung");
     setLanguage("en");

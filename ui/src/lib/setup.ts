@@ -78,12 +78,19 @@ export function issueText(i: FieldIssue): string {
   return i.message;
 }
 
+/** Whether a successful test still has something to fix (topics missing, rights refused). */
+export function testWarns(r: KafkaTestView): boolean {
+  return r.ok && (r.topics_missing.length > 0 || r.topics_refused.length > 0 || r.write_refused !== null);
+}
+
 /** The sentence under the "Test connection" button. */
 export function testText(r: KafkaTestView): string {
   if (r.ok) {
-    return r.topics_missing.length === 0
-      ? t("setup.kafka.ok", { n: r.brokers.length })
-      : t("setup.kafka.missing", { n: r.brokers.length, topics: r.topics_missing.join(", ") });
+    const n = r.brokers.length;
+    if (r.topics_missing.length > 0) return t("setup.kafka.missing", { n, topics: r.topics_missing.join(", ") });
+    if (r.topics_refused.length > 0) return t("setup.kafka.refused", { n, topics: r.topics_refused.join(", ") });
+    if (r.write_refused) return t("setup.kafka.nowrite", { n });
+    return t("setup.kafka.ok", { n });
   }
   const key = `setup.kafka.${r.failure ?? "unreachable"}`;
   return key in TABLES.en ? t(key as Key, { message: r.message }) : r.message;

@@ -64,6 +64,8 @@ describe("the setup screen", () => {
         brokers: ["good:9092 (id 1)"],
         topics_found: [],
         topics_missing: [],
+        topics_refused: [],
+        write_refused: null,
         issues: [],
       }),
       setup_save: () => ({ saved: true, issues: [], config_path: "/c/purser.toml" }),
@@ -105,7 +107,7 @@ describe("the setup screen", () => {
     ];
     till({
       setup_check: () => issues,
-      setup_test_kafka: () => ({ ok: true, failure: null, message: "", brokers: ["b"], topics_found: [], topics_missing: ["pos.tills.v1"], issues: [] }),
+      setup_test_kafka: () => ({ ok: true, failure: null, message: "", brokers: ["b"], topics_found: [], topics_missing: ["pos.tills.v1"], topics_refused: [], write_refused: null, issues: [] }),
       setup_save: () => ({ saved: false, issues, config_path: "/c/purser.toml" }),
     });
     render(Setup, { onready: () => ready++ });
