@@ -11,6 +11,12 @@
 //!   topic: everything up to the high watermark is read first, then swapped in with one
 //!   transaction, so a half-built view is never served.
 //! * A record that cannot be decoded is quarantined with its reason; consumption goes on.
+//! * "Read to the high watermark" (a rebuild, a catch-up run) ends by the rule of
+//!   `crate::ends`: the last offset of a partition may be a transaction marker no consumer
+//!   receives, or records may have been deleted (low == high > 0), so the consumer's
+//!   position and the log start count, not only the records delivered. Aborted
+//!   transactions are never applied (`isolation.level=read_committed`).
+//! * Every loop has a deadline in catch-up mode and honours `stop` in both modes.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,6 +36,7 @@ use purser_store::{Consumed, Store, StoreError};
 
 use crate::config::{KafkaConfig, Topics};
 use crate::context::QuietContext;
+use crate::ends::Ends;
 
 #[derive(Clone, Debug)]
 pub struct InboundOptions {
@@ -191,6 +198,9 @@ impl InboundConsumer {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "error")
+            // Records of aborted transactions are never applied (librdkafka's default,
+            // stated because the views depend on it).
+            .set("isolation.level", "read_committed")
             .set("enable.partition.eof", "false")
             .set("reconnect.backoff.max.ms", "2000")
             // Short long-polls: live changes arrive sooner, and the lag queries that
@@ -238,50 +248,27 @@ impl InboundConsumer {
     }
 
     /// Reads a whole topic up to its high watermarks and swaps it in as the new view.
+    /// `None` when `stop` was set first (nothing is swapped in); a timeout names `budget`.
     fn rebuild(
         &mut self,
         kind: InboundKind,
         topic: &str,
+        stop: &AtomicBool,
         deadline: Instant,
-    ) -> Result<u64, InboundError> {
+        budget: Duration,
+    ) -> Result<Option<u64>, InboundError> {
         let started = Instant::now();
-        // A consumer of its own, assigned once: librdkafka asserts when an assignment is
-        // replaced before all of its partitions have started, so rebuilds never re-point
-        // a consumer.
-        let consumer = self.consumer()?;
-        let c = &consumer;
-        let mut ends = Vec::new();
-        let mut tpl = TopicPartitionList::new();
-        for p in self.partitions(c, topic)? {
-            let (low, high) = c.fetch_watermarks(topic, p, self.opts.timeout)?;
-            ends.push((p, high));
-            if high > low {
-                tpl.add_partition_offset(topic, p, Offset::Beginning)?;
-            }
-        }
-        let mut records = Vec::new();
-        let mut remaining: Vec<(i32, i64)> = ends.iter().copied().filter(|(_, h)| *h > 0).collect();
-        if tpl.count() > 0 {
-            c.assign(&tpl)?;
-        }
-        while !remaining.is_empty() {
-            if Instant::now() > deadline {
-                return Err(InboundError::Timeout(self.opts.timeout));
-            }
-            let m = match c.poll(Duration::from_millis(200)) {
-                None => continue,
-                Some(Ok(m)) => m,
-                Some(Err(e)) if is_group_noise(&e) => continue,
-                Some(Err(e)) if refused(&e) => {
-                    return Err(InboundError::NotAuthorised {
-                        topic: topic.to_string(),
-                    })
+        let (records, ends) = loop {
+            match self.read_topic(kind, topic, stop, deadline, budget)? {
+                Read::Done(records, ends) => break (records, ends),
+                Read::Stopped => return Ok(None),
+                // Records were deleted under the read (the log start passed its position):
+                // read again from the new start.
+                Read::Moved => {
+                    tracing::info!(topic, "log start moved during a rebuild: reading again")
                 }
-                Some(Err(e)) => return Err(e.into()),
-            };
-            records.push(self.decode(kind, &m));
-            remaining.retain(|(p, high)| !(*p == m.partition() && m.offset() + 1 >= *high));
-        }
+            }
+        };
         tracing::debug!(
             topic,
             records = records.len(),
@@ -300,7 +287,65 @@ impl InboundConsumer {
         if let Some(tx) = &self.changes {
             let _ = tx.send(kind);
         }
-        Ok(applied.applied)
+        Ok(Some(applied.applied))
+    }
+
+    /// One read of a whole topic, from each partition's log start to its high watermark.
+    fn read_topic(
+        &self,
+        kind: InboundKind,
+        topic: &str,
+        stop: &AtomicBool,
+        deadline: Instant,
+        budget: Duration,
+    ) -> Result<Read, InboundError> {
+        // A consumer of its own, assigned once: librdkafka asserts when an assignment is
+        // replaced before all of its partitions have started, so rebuilds never re-point
+        // a consumer.
+        let consumer = self.consumer()?;
+        let c = &consumer;
+        let mut ends = Vec::new();
+        let mut want = Ends::default();
+        let mut tpl = TopicPartitionList::new();
+        for p in self.partitions(c, topic)? {
+            let (low, high) = c.fetch_watermarks(topic, p, self.opts.timeout)?;
+            ends.push((p, high));
+            if high > low {
+                tpl.add_partition_offset(topic, p, Offset::Beginning)?;
+            }
+            want.want(topic, p, low, high);
+        }
+        let mut records = Vec::new();
+        if tpl.count() > 0 {
+            c.assign(&tpl)?;
+        }
+        while !want.is_empty() {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(Read::Stopped);
+            }
+            if Instant::now() > deadline {
+                tracing::warn!(topic, left = ?want.left(), "rebuild not finished by its deadline");
+                return Err(InboundError::Timeout(budget));
+            }
+            match c.poll(Duration::from_millis(200)) {
+                None => want.settle(c),
+                Some(Ok(m)) => {
+                    records.push(self.decode(kind, &m));
+                    want.delivered(topic, m.partition(), m.offset());
+                }
+                Some(Err(KafkaError::MessageConsumption(
+                    RDKafkaErrorCode::AutoOffsetReset | RDKafkaErrorCode::OffsetOutOfRange,
+                ))) => return Ok(Read::Moved),
+                Some(Err(e)) if is_group_noise(&e) => want.settle(c),
+                Some(Err(e)) if refused(&e) => {
+                    return Err(InboundError::NotAuthorised {
+                        topic: topic.to_string(),
+                    })
+                }
+                Some(Err(e)) => return Err(e.into()),
+            }
+        }
+        Ok(Read::Done(records, ends))
     }
 
     /// A first load, a till away longer than tombstones are kept, or a stored offset
@@ -367,6 +412,13 @@ impl InboundConsumer {
 
     fn refresh_status(&self, c: &BaseConsumer<QuietContext>, with_lag: bool) {
         let mut out = Vec::new();
+        // Where the consumer stands: past the stored offset when the last offsets were
+        // transaction markers, which carry nothing to store but are not lag either.
+        let positions = if with_lag {
+            crate::ends::positions(c)
+        } else {
+            HashMap::new()
+        };
         for (kind, topic) in &self.topics {
             let Ok(st) = self.store.stream_state(topic) else {
                 continue;
@@ -375,8 +427,9 @@ impl InboundConsumer {
                 let mut total = 0i64;
                 let mut ok = true;
                 for (p, next) in &st.offsets {
+                    let pos = positions.get(&(topic.clone(), *p)).copied().unwrap_or(0);
                     match c.fetch_watermarks(topic, *p, Duration::from_secs(2)) {
-                        Ok((_, high)) => total += (high - next).max(0),
+                        Ok((low, high)) => total += (high - (*next).max(low).max(pos)).max(0),
                         Err(_) => ok = false,
                     }
                 }
@@ -413,15 +466,15 @@ impl InboundConsumer {
     }
 
     /// Assigns every partition at its stored offset. Returns, in catch-up mode, the
-    /// (topic, partition, high watermark) still to reach, and the partitions per topic.
+    /// partitions still to read to their high watermarks, and the partitions per topic.
     fn assign(
         &self,
         c: &BaseConsumer<QuietContext>,
         topics: &[(InboundKind, String)],
         mode: InboundMode,
-    ) -> Result<(Vec<Target>, HashMap<String, usize>), InboundError> {
+    ) -> Result<(Ends, HashMap<String, usize>), InboundError> {
         let mut tpl = TopicPartitionList::new();
-        let mut targets = Vec::new();
+        let mut targets = Ends::default();
         let mut counts = HashMap::new();
         for (_, topic) in topics {
             let stored = self.store.stream_offsets(topic)?;
@@ -435,10 +488,8 @@ impl InboundConsumer {
                     .unwrap_or(0);
                 tpl.add_partition_offset(topic, p, Offset::Offset(next))?;
                 if matches!(mode, InboundMode::CatchUp { .. }) {
-                    let (_, high) = c.fetch_watermarks(topic, p, self.opts.timeout)?;
-                    if high > next {
-                        targets.push((topic.clone(), p, high));
-                    }
+                    let (low, high) = c.fetch_watermarks(topic, p, self.opts.timeout)?;
+                    targets.want(topic, p, next.max(low), high);
                 }
             }
         }
@@ -449,10 +500,11 @@ impl InboundConsumer {
     /// Runs the consumers; see the module docs. Returns the records applied.
     pub fn run(&mut self, stop: &AtomicBool, mode: InboundMode) -> Result<u64, InboundError> {
         let started = Instant::now();
-        let deadline = match mode {
-            InboundMode::CatchUp { deadline } => started + deadline,
-            InboundMode::Forever => started + Duration::from_secs(365 * 86_400),
+        let budget = match mode {
+            InboundMode::CatchUp { deadline } => deadline,
+            InboundMode::Forever => Duration::from_secs(365 * 86_400),
         };
+        let deadline = started + budget;
         let mut total = 0u64;
         let topics = self.topics.clone();
         // The run's consumer: watermark queries first, then one assignment after the
@@ -460,7 +512,10 @@ impl InboundConsumer {
         let mut c = self.consumer()?;
         for (kind, topic) in &topics {
             if self.needs_rebuild(&c, topic)? {
-                total += self.rebuild(*kind, topic, deadline)?;
+                match self.rebuild(*kind, topic, stop, deadline, budget)? {
+                    Some(n) => total += n,
+                    None => return Ok(total),
+                }
             }
         }
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "views checked");
@@ -492,6 +547,7 @@ impl InboundConsumer {
                     return Ok(total);
                 }
                 if started.elapsed() > d {
+                    tracing::warn!(left = ?targets.left(), "catch-up not finished by its deadline");
                     return Err(InboundError::Timeout(d));
                 }
             }
@@ -512,9 +568,7 @@ impl InboundConsumer {
                             continue;
                         };
                         let d = self.decode(*kind, &m);
-                        targets.retain(|(t, p, high)| {
-                            !(*t == topic && *p == m.partition() && m.offset() + 1 >= *high)
-                        });
+                        targets.delivered(&topic, m.partition(), m.offset());
                         batches.entry(topic).or_default().push(d);
                         n += 1;
                     }
@@ -554,6 +608,10 @@ impl InboundConsumer {
                 }
             }
             let gathered = batch_started.elapsed();
+            if matches!(mode, InboundMode::CatchUp { .. }) {
+                // Markers and deleted ranges deliver nothing: ask the position.
+                targets.settle(&c);
+            }
             for (topic, records) in batches {
                 let t_apply = Instant::now();
                 let applied = self.store.apply_inbound(&topic, &records, Utc::now())?;
@@ -577,7 +635,10 @@ impl InboundConsumer {
                     topic,
                     "stored offset is out of the topic's range: rebuilding the view"
                 );
-                total += self.rebuild(kind, &topic, deadline)?;
+                match self.rebuild(kind, &topic, stop, deadline, budget)? {
+                    Some(n) => total += n,
+                    None => return Ok(total),
+                }
                 (targets, assigned) = self.assign(&c, &topics, mode)?;
             }
             if matches!(mode, InboundMode::Forever)
@@ -615,8 +676,14 @@ impl InboundConsumer {
     }
 }
 
-/// (topic, partition, high watermark) a catch-up run still has to reach.
-type Target = (String, i32, i64);
+/// How one read of a whole topic ended.
+enum Read {
+    /// Every partition read to its high watermark: the records and those ends.
+    Done(Vec<Consumed>, Vec<(i32, i64)>),
+    Stopped,
+    /// The log start passed the read's position (records deleted meanwhile).
+    Moved,
+}
 
 /// Each topic's tombstone retention, `None` when the broker could not say.
 type Retention = HashMap<String, Option<chrono::Duration>>;

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod config;
 pub mod context;
 pub mod embedded;
+mod ends;
 pub mod inbound;
 pub mod probe;
 pub mod publish;

@@ -1,5 +1,6 @@
 //! Reads whole topics back (from the beginning to the high watermark), independent of any
-//! consumer group: for tests, the demo and reconciliation.
+//! consumer group: for tests, the demo and reconciliation. Committed records only; the
+//! end is decided by the rule of `crate::ends` (transaction markers, deleted records).
 
 use std::time::{Duration, Instant};
 
@@ -51,12 +52,13 @@ pub fn read_all(
         .client_config()
         .set("group.id", "purser-readback")
         .set("enable.auto.commit", "false")
+        .set("isolation.level", "read_committed")
         .set("enable.partition.eof", "false")
         .create_with_context(crate::context::QuietContext)
         .map_err(|e| e.to_string())?;
     let deadline = Instant::now() + timeout;
     let mut assignment = TopicPartitionList::new();
-    let mut remaining: Vec<(String, i32, i64)> = Vec::new();
+    let mut remaining = crate::ends::Ends::default();
     for t in topics {
         let md = consumer
             .fetch_metadata(Some(t), timeout)
@@ -76,8 +78,8 @@ pub fn read_all(
                 assignment
                     .add_partition_offset(t, p.id(), Offset::Beginning)
                     .map_err(|e| e.to_string())?;
-                remaining.push(((*t).to_string(), p.id(), high));
             }
+            remaining.want(t, p.id(), low, high);
         }
     }
     let mut out = Vec::new();
@@ -88,10 +90,12 @@ pub fn read_all(
     while !remaining.is_empty() {
         if Instant::now() > deadline {
             return Err(format!(
-                "timed out reading back; still waiting on {remaining:?}"
+                "timed out reading back; still waiting on {:?}",
+                remaining.left()
             ));
         }
         let Some(msg) = consumer.poll(Duration::from_millis(200)) else {
+            remaining.settle(&consumer);
             continue;
         };
         let m = msg.map_err(|e| e.to_string())?;
@@ -118,9 +122,7 @@ pub fn read_all(
             payload: m.payload().map(|p| String::from_utf8_lossy(p).into_owned()),
             headers,
         });
-        remaining.retain(|(t, p, high)| {
-            !(t == m.topic() && *p == m.partition() && m.offset() + 1 >= *high)
-        });
+        remaining.delivered(m.topic(), m.partition(), m.offset());
     }
     Ok(out)
 }

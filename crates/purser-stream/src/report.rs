@@ -7,6 +7,12 @@
 //! are deduplicated on `event_id` by the store. These are delete-policy topics, so there
 //! is nothing to rebuild: a first start reads from the beginning, and an offset the broker
 //! no longer holds (retention moved on) restarts at the earliest one it does.
+//!
+//! A catch-up ends by the rule of `crate::ends` (a partition may end in transaction
+//! markers no consumer receives, or have had all its records deleted), and reads
+//! committed records only (`isolation.level=read_committed`): a copy of the store's
+//! events written by a transactional producer (MirrorMaker 2 with exactly-once) counts
+//! only once it is committed.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +30,7 @@ use purser_store::{ReportItem, ReportRecord, ReportStore, StoreError};
 
 use crate::config::{KafkaConfig, Topics};
 use crate::context::QuietContext;
+use crate::ends::Ends;
 use crate::inbound::InboundMode;
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +135,7 @@ impl ReportConsumer {
             // Delete-policy topics: an offset retention has removed restarts at the
             // earliest the broker still holds.
             .set("auto.offset.reset", "earliest")
+            .set("isolation.level", "read_committed")
             .set("enable.partition.eof", "false")
             .set("reconnect.backoff.max.ms", "2000")
             .set("fetch.wait.max.ms", "50")
@@ -136,13 +144,10 @@ impl ReportConsumer {
     }
 
     /// Assigns every partition at its stored offset (the beginning when none); returns the
-    /// (topic, partition, high watermark) still to reach.
-    fn assign(
-        &self,
-        c: &BaseConsumer<QuietContext>,
-    ) -> Result<Vec<(String, i32, i64)>, ReportError> {
+    /// partitions still to read to their high watermarks.
+    fn assign(&self, c: &BaseConsumer<QuietContext>) -> Result<Ends, ReportError> {
         let mut tpl = TopicPartitionList::new();
-        let mut targets = Vec::new();
+        let mut targets = Ends::default();
         for topic in &self.topics {
             let md = c.fetch_metadata(Some(topic), self.timeout)?;
             let t = md
@@ -181,9 +186,7 @@ impl ReportConsumer {
                     None => Offset::Beginning,
                 };
                 tpl.add_partition_offset(topic, p, from)?;
-                if high > next.unwrap_or(low).max(low) {
-                    targets.push((topic.clone(), p, high));
-                }
+                targets.want(topic, p, next.unwrap_or(low).max(low), high);
             }
         }
         c.assign(&tpl)?;
@@ -215,6 +218,8 @@ impl ReportConsumer {
 
     fn lag(&self, c: &BaseConsumer<QuietContext>) -> Option<i64> {
         let mut total = 0;
+        // Past the stored offset when the last offsets were transaction markers.
+        let positions = crate::ends::positions(c);
         for topic in &self.topics {
             let stored = self.store.offsets(topic).ok()?;
             let md = c.fetch_metadata(Some(topic), Duration::from_secs(2)).ok()?;
@@ -227,7 +232,11 @@ impl ReportConsumer {
                     .find(|(sp, _)| *sp == p.id())
                     .map(|(_, o)| *o)
                     .unwrap_or(low);
-                total += (high - next.max(low)).max(0);
+                let pos = positions
+                    .get(&(topic.clone(), p.id()))
+                    .copied()
+                    .unwrap_or(0);
+                total += (high - next.max(low).max(pos)).max(0);
             }
         }
         Some(total)
@@ -264,6 +273,7 @@ impl ReportConsumer {
                     return Ok(total);
                 }
                 if started.elapsed() > deadline {
+                    tracing::warn!(left = ?targets.left(), "catch-up not finished by its deadline");
                     return Err(ReportError::Timeout(deadline));
                 }
             }
@@ -280,9 +290,7 @@ impl ReportConsumer {
                     None if batch.is_empty() => break,
                     None => {}
                     Some(Ok(m)) => {
-                        targets.retain(|(t, p, high)| {
-                            !(t == m.topic() && *p == m.partition() && m.offset() + 1 >= *high)
-                        });
+                        targets.delivered(m.topic(), m.partition(), m.offset());
                         batch.push(self.decode(&m));
                     }
                     Some(Err(e)) => {
@@ -303,6 +311,10 @@ impl ReportConsumer {
                         break;
                     }
                 }
+            }
+            if matches!(mode, InboundMode::CatchUp { .. }) {
+                // Markers and deleted ranges deliver nothing: ask the position.
+                targets.settle(&c);
             }
             if !batch.is_empty() {
                 let applied = self.store.apply(&batch, Utc::now())?;

@@ -45,6 +45,11 @@ pub struct ClusterOptions {
     pub heap: String,
     /// Partitions of the topics `topics.sh` creates.
     pub partitions: u32,
+    /// TEST-ONLY broker settings, appended to each node's copy of the kit's properties
+    /// (the last value of a key wins), e.g. `log.cleaner.backoff.ms` so a test sees the
+    /// log cleaner within seconds. The kit's own files are never changed; a deployment
+    /// gets exactly what `packaging/kafka/` says. Empty by default.
+    pub test_overrides: Vec<(String, String)>,
 }
 
 impl Default for ClusterOptions {
@@ -55,6 +60,7 @@ impl Default for ClusterOptions {
             netns: None,
             heap: "-Xms96m -Xmx384m".into(),
             partitions: 3,
+            test_overrides: Vec::new(),
         }
     }
 }
@@ -306,6 +312,24 @@ fn cluster_id_candidate() -> String {
     out
 }
 
+/// The properties appended for [`ClusterOptions::test_overrides`] (nothing when empty).
+fn test_overrides_block(overrides: &[(String, String)]) -> String {
+    if overrides.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "\n# --- TEST-ONLY overrides (purser-testkit ClusterOptions::test_overrides), not part of the kit ---\n",
+    );
+    for (k, v) in overrides {
+        assert!(
+            !k.is_empty() && !k.contains(['=', '\n']) && !v.contains('\n'),
+            "a broker override is one `key=value` line: {k:?}={v:?}"
+        );
+        s.push_str(&format!("{k}={v}\n"));
+    }
+    s
+}
+
 /// Substitutes the kit's addresses and folders; panics if any are left unsubstituted.
 fn substitute(text: &str, subs: &[(String, String)], file: &Path) -> String {
     let mut s = text.to_string();
@@ -469,7 +493,9 @@ impl KafkaCluster {
             let text =
                 std::fs::read_to_string(&src).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
             let properties = node_dir.join("server.properties");
-            std::fs::write(&properties, substitute(&text, &subs, &src)).unwrap();
+            let mut text = substitute(&text, &subs, &src);
+            text.push_str(&test_overrides_block(&options.test_overrides));
+            std::fs::write(&properties, text).unwrap();
             nodes.push(Node {
                 id,
                 ports: p,
@@ -787,6 +813,31 @@ impl KafkaCluster {
         run_ok(cmd, script, Duration::from_secs(300))
     }
 
+    /// Deletes the records of `topic`'s `partition` below `offset` with Kafka's own
+    /// `kafka-delete-records.sh` (its log start offset moves to `offset`). Panics with the
+    /// tool's answer when the broker refuses (the tool itself exits 0 then), e.g. on a
+    /// purely compacted topic, where Kafka does not allow it.
+    pub fn delete_records(&self, topic: &str, partition: i32, offset: i64) {
+        let json = self
+            .root
+            .join(format!("delete-records-{topic}-{partition}-{offset}.json"));
+        let spec = serde_json::json!({
+            "version": 1,
+            "partitions": [{"topic": topic, "partition": partition, "offset": offset}],
+        });
+        std::fs::write(&json, spec.to_string()).expect("the offsets file is written");
+        let out = self.tool(
+            "kafka-delete-records.sh",
+            &["--offset-json-file", &json.display().to_string()],
+        );
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains("low_watermark") && !said.contains("error:"),
+            "kafka-delete-records.sh did not delete {topic}[{partition}] below {offset}:\n{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// The node leading `topic`'s `partition` now.
     pub fn leader_of(&self, topic: &str, partition: i32) -> u32 {
         let consumer: BaseConsumer = self.admin_client().config().create().expect("a client");
@@ -885,6 +936,16 @@ mod tests {
         assert!(id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+
+    #[test]
+    fn test_overrides_come_after_the_kit_and_are_marked() {
+        assert_eq!(test_overrides_block(&[]), "");
+        let b = test_overrides_block(&[("log.cleaner.backoff.ms".into(), "200".into())]);
+        assert!(b.contains("TEST-ONLY"), "{b}");
+        assert!(b.ends_with("log.cleaner.backoff.ms=200\n"), "{b}");
+        let r = std::panic::catch_unwind(|| test_overrides_block(&[("a=b".into(), "c".into())]));
+        assert!(r.is_err(), "a key with `=` is refused");
     }
 
     #[test]

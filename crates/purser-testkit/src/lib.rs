@@ -5,11 +5,14 @@
 //!   files with only ports, addresses and folders substituted, its `topics.sh` and
 //!   `acls.sh` run with Kafka's own admin tools — plus [`kafka::TestKafka`], which honours
 //!   `PURSER_TEST_KAFKA`.
+//! - [`netns`]: a network namespace linked to this one by a veth pair whose link can be
+//!   cut so packets are dropped (a broker runs inside with [`kafka::ClusterOptions::netns`]).
 //! - [`tls`]: a store CA, node and till certificates (valid, expired, from another CA),
 //!   made with `openssl` at test time.
 //! - [`ports`]: free loopback ports that do not collide with each other.
 
 pub mod kafka;
+pub mod netns;
 pub mod ports;
 pub mod tls;
 
