@@ -372,9 +372,65 @@ fn a_fatal_producer_error_rebuilds_the_producer_and_resumes_in_order() {
         st.producer_builds >= 2,
         "the producer must have been rebuilt: {st:?}"
     );
-    assert!(st.last_error.unwrap_or_default().contains("fatal"));
+    let err = st.last_error.unwrap_or_default();
+    assert!(
+        err.contains("not authorised to write") && err.contains("CLUSTER_AUTHORIZATION_FAILED"),
+        "the refusal is named, not librdkafka's 'Fatal error': {err}"
+    );
+    assert_eq!(st.refused, None, "over once rows are acknowledged");
     let a = audit(&f);
     assert_exactly_once_in_order(&a, 200);
+}
+
+#[test]
+fn a_refused_topic_is_named_on_the_rows_and_in_the_status_and_the_rows_go_once_allowed() {
+    let mut f = fixture();
+    sell(&mut f, 30);
+    // The cluster's ACLs refuse the topic for a while (three produce requests), then
+    // allow it, as when an installer grants the till's rights with acls.sh.
+    f.mock.request_errors(
+        RDKafkaApiKey::Produce,
+        &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED; 3],
+    );
+    let relay = start(&f.db, f.kafka.clone(), options());
+    wait_until(
+        "the refusal to be named in the status",
+        Duration::from_secs(30),
+        || relay.status().refused.is_some(),
+    );
+    let refused = relay.status().refused.unwrap();
+    assert_eq!(refused.topic.as_deref(), Some(TOPIC));
+    assert_eq!(refused.error, "TOPIC_AUTHORIZATION_FAILED");
+    let err: String = rusqlite::Connection::open(&f.db)
+        .unwrap()
+        .query_row(
+            "SELECT last_error FROM outbox WHERE last_error IS NOT NULL LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        err.starts_with(&format!(
+            "not authorised to write {TOPIC} (TOPIC_AUTHORIZATION_FAILED)"
+        )),
+        "{err}"
+    );
+    wait_until(
+        "the rows to go once the topic is allowed",
+        Duration::from_secs(60),
+        || pending(&f.db) == 0,
+    );
+    wait_until("the refusal to clear", Duration::from_secs(10), || {
+        relay.status().refused.is_none()
+    });
+    assert!(
+        relay.status().producer_builds >= 2,
+        "rebuilt after the fatal refusal"
+    );
+    relay.stop();
+    let a = audit(&f);
+    assert_exactly_once_in_order(&a, 30);
+    assert_eq!(a.duplicates, 0);
 }
 
 #[test]
