@@ -595,7 +595,8 @@ impl InboundConsumer {
                     }
                     Some(Err(e)) if refused(&e) && matches!(mode, InboundMode::CatchUp { .. }) => {
                         // Which topic is not in the error: the ones still to reach.
-                        let mut topics: Vec<&str> = targets.iter().map(|t| t.0.as_str()).collect();
+                        let mut topics: Vec<&str> =
+                            targets.left().iter().map(|t| t.0.as_str()).collect();
                         topics.dedup();
                         return Err(InboundError::NotAuthorised {
                             topic: topics.join(", "),
