@@ -5,9 +5,13 @@ print one JSON object per record: topic, partition, offset, key, headers and the
 Used by the end-to-end tests to check what really arrived on the broker.
 
     python3 tests/kafka_read.py --bootstrap 127.0.0.1:9092 --topic pos.payments.v1
+    python3 tests/kafka_read.py --bootstrap 127.0.0.1:9094 --topic pos.payments.v1 \
+        --security-protocol SASL_SSL --sasl-mechanism SCRAM-SHA-512 \
+        --sasl-username admin --sasl-password-env KAFKA_PASSWORD --ssl-cafile ca.pem
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -19,14 +23,29 @@ def main() -> int:
     ap.add_argument("--bootstrap", required=True)
     ap.add_argument("--topic", action="append", required=True)
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--security-protocol", default="PLAINTEXT")
+    ap.add_argument("--sasl-mechanism")
+    ap.add_argument("--sasl-username")
+    ap.add_argument("--sasl-password-env", help="name of the variable holding the password")
+    ap.add_argument("--ssl-cafile")
     args = ap.parse_args()
 
+    security = {"security_protocol": args.security_protocol}
+    if args.sasl_mechanism:
+        security.update(
+            sasl_mechanism=args.sasl_mechanism,
+            sasl_plain_username=args.sasl_username,
+            sasl_plain_password=os.environ.get(args.sasl_password_env or "", ""),
+        )
+    if args.ssl_cafile:
+        security["ssl_cafile"] = args.ssl_cafile
     consumer = KafkaConsumer(
         bootstrap_servers=args.bootstrap,
         enable_auto_commit=False,
         group_id=None,
         auto_offset_reset="earliest",
         request_timeout_ms=30000,
+        **security,
     )
     deadline = time.monotonic() + args.timeout
     tps = []

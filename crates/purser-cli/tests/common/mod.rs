@@ -31,6 +31,12 @@ impl TestTill {
 
     /// A till of store S1 named `till`, set up as `new` does.
     pub fn new_named(bootstrap: &str, till: &str) -> TestTill {
+        TestTill::with_init_args(bootstrap, till, &[])
+    }
+
+    /// A till set up as `new_named` does, with more `purser init` arguments (e.g. the
+    /// security settings of a SASL_SSL cluster).
+    pub fn with_init_args(bootstrap: &str, till: &str, extra: &[&str]) -> TestTill {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("purser.toml");
         let db = dir.path().join("till.db");
@@ -51,7 +57,11 @@ impl TestTill {
             t.db.to_str().unwrap(),
             "--bootstrap",
             bootstrap,
-        ]);
+        ]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect::<Vec<_>>());
         let csv = t.dir.path().join("catalog.csv");
         std::fs::write(&csv, CATALOG_CSV).unwrap();
         t.ok(&["catalog", "import", csv.to_str().unwrap()]);
