@@ -1339,9 +1339,18 @@ fn relay(cli: &Cli, a: &RelayArgs) -> AppResult<()> {
         settings.config.kafka.bootstrap_servers
     );
     let mut last_connected = None;
+    let mut last_refused = None;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(250));
         let st = handle.status();
+        if last_refused.as_ref() != Some(&st.refused) {
+            match &st.refused {
+                Some(r) => eprintln!("{r}"),
+                None if last_refused.is_some() => eprintln!("authorised again: sending"),
+                None => {}
+            }
+            last_refused = Some(st.refused.clone());
+        }
         if last_connected != Some(st.connected) {
             eprintln!(
                 "{}",
