@@ -150,10 +150,7 @@ pub fn topic_configs(
     // rdkafka drops each resource's own error: a topic the broker would not describe
     // comes back with no entries at all (a described topic has dozens, defaults included).
     // Results are matched by name, not by position.
-    let mut described: Vec<(
-        String,
-        Result<std::collections::BTreeMap<String, String>, String>,
-    )> = Vec::new();
+    let mut described: TopicConfigs = Vec::new();
     for r in results {
         match r {
             Ok(res) => {
