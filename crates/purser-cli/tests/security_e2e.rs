@@ -331,14 +331,13 @@ fn fetch_as(client: &Client, topic: &str) -> Result<(), RDKafkaErrorCode> {
     loop {
         match c.poll(Duration::from_millis(200)) {
             Some(Ok(_)) | Some(Err(KafkaError::PartitionEOF(_))) => return Ok(()),
-            Some(Err(e)) => match e.rdkafka_error_code() {
-                Some(RDKafkaErrorCode::TopicAuthorizationFailed) => {
-                    return Err(RDKafkaErrorCode::TopicAuthorizationFailed)
-                }
-                // The group is never joined; its coordinator's refusal is not the topic's.
-                _ => {}
-            },
-            None => {}
+            Some(Err(e))
+                if e.rdkafka_error_code() == Some(RDKafkaErrorCode::TopicAuthorizationFailed) =>
+            {
+                return Err(RDKafkaErrorCode::TopicAuthorizationFailed)
+            }
+            // The group is never joined; its coordinator's refusal is not the topic's.
+            Some(Err(_)) | None => {}
         }
         assert!(
             t0.elapsed() < Duration::from_secs(40),
