@@ -6,6 +6,7 @@
 //! - till events copied in by a transactional producer (as MirrorMaker 2 with exactly-once
 //!   writes them), committed and aborted: commit markers end the partitions, so the high
 //!   watermark - 1 is a record no consumer receives; and a transaction still open.
+//!
 //! The tills are real `Till`s selling (on the system clock: the relay stamps records with
 //! their creation time, which retention goes by); their relay sends their outbox.
 //!

@@ -25,6 +25,8 @@ use rdkafka::Offset;
 /// How often an idle reader asks the broker for log starts (one ListOffsets per partition
 /// still open).
 const LOW_CHECK: Duration = Duration::from_millis(500);
+/// How long one such question may take.
+const LOW_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// The partitions a catch-up still has to read, each with the end it must reach.
 #[derive(Debug, Default)]
@@ -48,9 +50,10 @@ impl Ends {
             .retain(|(t, p, end)| !(t == topic && *p == partition && offset + 1 >= *end));
     }
 
-    /// After a poll that returned nothing: partitions whose position passed their end
-    /// (control records, aborted transactions) or whose log start did (deleted records)
-    /// are done.
+    /// After polling (above all a poll that returned nothing): partitions whose position
+    /// passed their end (control records, aborted transactions) or whose log start did
+    /// (deleted records) are done. The log starts are asked at most every `LOW_CHECK`,
+    /// each question bounded by `LOW_TIMEOUT`, so a silent broker holds no caller long.
     pub(crate) fn settle<C: ConsumerContext>(&mut self, c: &BaseConsumer<C>) {
         if self.left.is_empty() {
             return;
@@ -64,8 +67,11 @@ impl Ends {
         self.last_low_check = Some(Instant::now());
         let open = self.left.clone();
         for (topic, p, _) in open {
-            if let Ok((low, _)) = c.fetch_watermarks(&topic, p, Duration::from_secs(2)) {
-                self.reached(&topic, p, low);
+            match c.fetch_watermarks(&topic, p, LOW_TIMEOUT) {
+                Ok((low, _)) => self.reached(&topic, p, low),
+                // The broker is not answering: ask again next time rather than hold the
+                // caller (its deadline and stop flag) for a timeout per partition.
+                Err(_) => break,
             }
         }
     }
