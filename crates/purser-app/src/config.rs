@@ -451,6 +451,7 @@ impl Config {
             check_printer(p)?;
         }
         check_language(&self.till.language)?;
+        self.kafka.check_extra().map_err(|e| bad(e.to_string()))?;
         if s.point_value < 1 {
             return Err(bad(
                 "point_value (minor units one loyalty point is worth) must be at least 1",
@@ -610,6 +611,19 @@ mod tests {
         assert_eq!(
             bad_cfg.settings().unwrap_err().code,
             ErrorCode::InvalidConfig
+        );
+        // A delivery timeout in [kafka.extra] would let events overtake each other.
+        let mut bad_cfg = cfg.clone();
+        bad_cfg
+            .kafka
+            .extra
+            .insert("message.timeout.ms".into(), "30000".into());
+        let err = bad_cfg.settings().unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidConfig);
+        assert!(
+            err.message.contains("message.timeout.ms"),
+            "{}",
+            err.message
         );
         let mut bad_cfg = cfg.clone();
         bad_cfg.store.timezone = "Mars/Olympus".into();

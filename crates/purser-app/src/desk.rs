@@ -1290,6 +1290,27 @@ impl Desk {
                     topic: r.topic.clone(),
                     error: r.error.clone(),
                 }),
+            relay_problem: relay.as_ref().and_then(|r| {
+                r.stopped
+                    .clone()
+                    .map(|m| RelayProblemView {
+                        stopped: true,
+                        message: m,
+                    })
+                    .or_else(|| {
+                        r.store_error.clone().map(|m| RelayProblemView {
+                            stopped: false,
+                            message: m,
+                        })
+                    })
+            }),
+            blocked: outbox.blocked.map(|b| BlockedView {
+                till_seq: b.till_seq,
+                event_type: b.event_type,
+                topic: b.topic,
+                attempts: b.attempts,
+                error: b.error,
+            }),
         })
     }
 

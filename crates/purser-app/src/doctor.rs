@@ -226,6 +226,18 @@ pub fn doctor(config_path: &Path, timeout: Duration) -> Vec<Check> {
             });
             if denied {
                 out.push(check("outbox", Fail, detail, Some("the cluster refuses this till's writes: grant its principal its rights with packaging/kafka/acls.sh (Write on the till topics); the events go by themselves once it may")));
+            } else if let Some(b) = &st.blocked {
+                let hint = if b.error.to_ascii_lowercase().contains("too large") {
+                    "the topic's max.message.bytes (or the brokers' message.max.bytes) is smaller than this event: raise it to at least the till's [kafka.extra] message.max.bytes; the event and those behind it then go by themselves"
+                } else {
+                    "the cluster keeps refusing this event: fix what the error names; the event and those behind it then go by themselves, in order"
+                };
+                out.push(check(
+                    "outbox",
+                    Fail,
+                    format!("{detail}; BLOCKED: {b}"),
+                    Some(hint),
+                ));
             } else if st
                 .oldest_pending_at
                 .is_some_and(|t| now - t > chrono::Duration::minutes(15))

@@ -55,6 +55,9 @@ pub enum ErrorCode {
     Locked,
     /// The user id or the PIN is wrong, or the user is disabled (never says which).
     WrongPin,
+    /// The ticket would make an event larger than the store's cluster accepts: nothing was
+    /// recorded; split it.
+    TooLarge,
     Internal,
 }
 
@@ -92,6 +95,7 @@ impl From<StoreError> for AppError {
                 ErrorCode::ShiftAlreadyOpen
             }
             StoreError::Conflict(_) => ErrorCode::NotAllowed,
+            StoreError::EventTooLarge { .. } => ErrorCode::TooLarge,
             _ => ErrorCode::Storage,
         };
         AppError::new(code, e.to_string())

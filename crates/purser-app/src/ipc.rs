@@ -268,6 +268,27 @@ pub struct StatusView {
     pub report_version: u64,
     /// The cluster refuses this till's events (its ACLs), while it lasts.
     pub write_refused: Option<RefusedView>,
+    /// The relay cannot use the till database and is retrying, or has stopped: why.
+    pub relay_problem: Option<RelayProblemView>,
+    /// The first waiting event, which the cluster keeps refusing: the rest wait behind it.
+    pub blocked: Option<BlockedView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RelayProblemView {
+    /// The relay has stopped for good (restart the till); otherwise it is retrying.
+    pub stopped: bool,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct BlockedView {
+    pub till_seq: u64,
+    pub event_type: String,
+    pub topic: String,
+    pub attempts: u32,
+    /// The cluster's last answer for it.
+    pub error: String,
 }
 
 /// The store's cluster is not letting this till write.

@@ -69,9 +69,19 @@ impl RelayHandle {
         let status = relay.status();
         let waker = relay.waker();
         let s = stop.clone();
+        let thread_status = status.clone();
         let relay_thread = std::thread::Builder::new()
             .name("purser-relay".into())
-            .spawn(move || relay.run(&s, RunMode::Forever))
+            .spawn(move || {
+                let r = relay.run(&s, RunMode::Forever);
+                if let Err(e) = &r {
+                    tracing::error!("the relay stopped: {e}");
+                    if let Ok(mut st) = thread_status.lock() {
+                        st.stopped = Some(e.to_string());
+                    }
+                }
+                r
+            })
             .map_err(|e| {
                 crate::error::AppError::new(crate::error::ErrorCode::Internal, e.to_string())
             })?;
@@ -107,6 +117,26 @@ impl RelayHandle {
 
     pub fn status(&self) -> RelayStatus {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Why the relay thread ended, if it did while it was meant to run (an error, or a
+    /// panic): nothing is sent any more, so whoever runs it must say so and exit.
+    pub fn ended(&mut self) -> Option<String> {
+        if !self.relay.as_ref().is_some_and(JoinHandle::is_finished)
+            || self.stop.load(Ordering::Relaxed)
+        {
+            return None;
+        }
+        let h = self.relay.take()?;
+        let why = match h.join() {
+            Ok(Ok(n)) => format!("the relay ended after sending {n} events"),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "the relay thread panicked (see the log)".to_string(),
+        };
+        if let Ok(mut st) = self.status.lock() {
+            st.stopped = Some(why.clone());
+        }
+        Some(why)
     }
 
     /// Wakes the relay at once (call after recording a sale).

@@ -217,6 +217,10 @@ fn kafka_issue(k: &KafkaConfig, e: &ConfigError) -> FieldIssue {
             };
             issue(field, "file", message)
         }
+        // The form writes no [kafka.extra]; a hand-edited one is named as it is.
+        ConfigError::OrderBreaking { .. } | ConfigError::BadMaxBytes(_) => {
+            issue("bootstrap_servers", "extra", message)
+        }
     }
 }
 

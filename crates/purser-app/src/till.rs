@@ -116,7 +116,10 @@ impl Till {
 
     /// Opens an initialised till; refuses a database that belongs to another till.
     pub fn open(settings: Settings, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> AppResult<Till> {
-        let store = Store::open(&settings.config.database)?;
+        let mut store = Store::open(&settings.config.database)?;
+        // An event larger than the cluster takes would block every later one: refuse it at
+        // the till instead.
+        store.set_max_event_bytes(settings.config.kafka.max_message_bytes());
         let want = identity(&settings);
         match store.identity()? {
             None => {

@@ -381,6 +381,41 @@ fn weighed_items_ask_for_a_weight_and_bad_input_is_refused_without_trace() {
 }
 
 #[test]
+fn a_ticket_too_large_for_the_cluster_is_refused_at_the_till_and_nothing_is_recorded() {
+    // Defect: an event larger than the cluster's message.max.bytes was recorded, then
+    // refused by the cluster forever, and every later event waited behind it.
+    let mut f = desk_fixture(|c| {
+        c.kafka
+            .extra
+            .insert("message.max.bytes".into(), "4000".into());
+    });
+    f.signed_in_with_shift();
+    let items = unit_products();
+    for p in &items[..24] {
+        f.ok("add_item", json!({"code": barcode(p), "quantity": null}));
+    }
+    let cash = json!({"confirm_out_of_stock": true, "tenders": [{"kind": "cash", "amount": null, "tendered": null, "brand": null, "last4": null, "approval_code": null, "offline": false, "account_id": null}]});
+    let (code, msg) = f.refused("pay", cash.clone());
+    assert_eq!(code, "too_large", "{msg}");
+    assert!(
+        msg.contains("sale.completed") && msg.contains("4000"),
+        "{msg}"
+    );
+    // Nothing was recorded and the ticket is still there to be split.
+    assert_eq!(f.ok("status", json!({}))["outbox_pending"], 1);
+    assert_eq!(
+        f.ok("ticket", json!({}))["lines"].as_array().unwrap().len(),
+        24
+    );
+    for n in 1..=18 {
+        f.ok("void_line", json!({"line_no": n}));
+    }
+    let r = f.ok("pay", cash);
+    assert_eq!(r["kind"], "sale");
+    assert_eq!(f.ok("status", json!({}))["outbox_pending"], 2);
+}
+
+#[test]
 fn managers_see_the_users() {
     let mut f = fixture();
     f.ok("sign_in", json!({"user_id": "mia", "pin": "1357"}));

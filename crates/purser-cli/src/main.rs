@@ -1219,6 +1219,7 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
             "last_error": st.last_error,
             "not_authorised": refused,
             "total_written": st.total_written,
+            "blocked": st.blocked,
             "broker": probe_result.as_ref().map(|r| match r {
                 Ok((info, write)) => serde_json::json!({
                     "reachable": true,
@@ -1257,6 +1258,9 @@ fn outbox(cli: &Cli, cmd: &OutboxCmd) -> AppResult<()> {
                     println!("Not authorised: the cluster refuses this till's events; they wait.");
                 }
                 println!("Last error: {e}");
+            }
+            if let Some(b) = &st.blocked {
+                println!("BLOCKED: {b}.");
             }
             match probe_result {
                 Some(Ok((info, write))) => {
@@ -1332,7 +1336,7 @@ fn relay(cli: &Cli, a: &RelayArgs) -> AppResult<()> {
     }
     let stop = Arc::new(AtomicBool::new(false));
     register_signals(&stop);
-    let handle = purser_app::runtime::RelayHandle::start(&settings, RelayOptions::default())?;
+    let mut handle = purser_app::runtime::RelayHandle::start(&settings, RelayOptions::default())?;
     eprintln!(
         "Relaying {} to {} (Ctrl-C to stop)",
         settings.config.database.display(),
@@ -1340,9 +1344,28 @@ fn relay(cli: &Cli, a: &RelayArgs) -> AppResult<()> {
     );
     let mut last_connected = None;
     let mut last_refused = None;
+    let mut last_store_error = None;
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(250));
+        // A relay that stopped sends nothing more: say why and exit non-zero, so the
+        // service manager restarts it (or someone looks).
+        if let Some(why) = handle.ended() {
+            return Err(AppError::new(
+                ErrorCode::Internal,
+                format!("the relay stopped; events wait in the outbox: {why}"),
+            ));
+        }
         let st = handle.status();
+        if last_store_error.as_ref() != Some(&st.store_error) {
+            match &st.store_error {
+                Some(e) => eprintln!("{e}"),
+                None if last_store_error.is_some() => {
+                    eprintln!("the till database answers again: sending")
+                }
+                None => {}
+            }
+            last_store_error = Some(st.store_error.clone());
+        }
         if last_refused.as_ref() != Some(&st.refused) {
             match &st.refused {
                 Some(r) => eprintln!("{r}"),

@@ -26,7 +26,11 @@ pub struct Action<'c> {
     head_seq: u64,
     head_hash: String,
     recorded_at: DateTime<Utc>,
+    max_event_bytes: usize,
 }
+
+/// Room left in a record for what the relay adds around key, payload and headers.
+const RECORD_OVERHEAD: usize = 128;
 
 impl Store {
     /// Runs one business action in one transaction; see the module docs.
@@ -54,6 +58,7 @@ impl Store {
             head_seq,
             head_hash,
             recorded_at,
+            max_event_bytes: self.max_event_bytes,
         };
         let out = f(&mut action)?;
         action.commit()?;
@@ -100,6 +105,22 @@ impl Action<'_> {
         let seq = self.next_till_seq;
         let event = Event::new(ctx, event_id, seq, body);
         let payload = event.to_json()?;
+        let headers = event.cloudevents_headers();
+        let key = event.key();
+        let bytes = payload.len()
+            + key.len()
+            + headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+            + RECORD_OVERHEAD;
+        if bytes > self.max_event_bytes {
+            return Err(StoreError::EventTooLarge {
+                event_type: event.header.event_type.clone(),
+                bytes,
+                limit: self.max_event_bytes,
+            });
+        }
         let hash = chain_hash(
             &self.head_hash,
             seq,
@@ -114,13 +135,13 @@ impl Action<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![seq, event_id.to_string(), event.header.event_type, recorded, payload, self.head_hash, hash])?;
-        let headers = serde_json::to_string(&event.cloudevents_headers())?;
+        let headers = serde_json::to_string(&headers)?;
         self.tx
             .prepare_cached(
                 "INSERT INTO outbox (till_seq, event_id, topic, key, event_type, payload, headers, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
-            .execute(params![seq, event_id.to_string(), topic, event.key(), event.header.event_type, payload, headers, recorded])?;
+            .execute(params![seq, event_id.to_string(), topic, key, event.header.event_type, payload, headers, recorded])?;
         self.next_till_seq += 1;
         self.head_seq = seq;
         self.head_hash = hash;

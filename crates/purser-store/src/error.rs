@@ -32,6 +32,12 @@ pub enum StoreError {
     ShiftAlreadyOpen,
     #[error("{0}")]
     Conflict(String),
+    #[error("this {event_type} would be a {bytes}-byte event, more than the {limit} bytes the store's cluster accepts (message.max.bytes): nothing was recorded; split it (e.g. the ticket into two)")]
+    EventTooLarge {
+        event_type: String,
+        bytes: usize,
+        limit: usize,
+    },
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("stored JSON is invalid: {0}")]

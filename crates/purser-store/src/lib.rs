@@ -34,7 +34,7 @@ pub use error::{Result, StoreError};
 pub use inbound::{Applied, Consumed, Quarantined, StockLevel, StreamState};
 pub use journal::{JournalProblem, JournalReport};
 pub use loyalty::{LedgerEntry, LedgerKind, MemberRow, SaleLoyalty};
-pub use outbox::{Ack, OutboxRow, OutboxStatus};
+pub use outbox::{Ack, BlockedEvent, OutboxRow, OutboxStatus, BLOCKED_AFTER_ATTEMPTS};
 pub use queries::{ShiftFigures, ShiftRow, StoredSale};
 pub use report::{
     EventFilter, ReportApplied, ReportItem, ReportRecord, ReportState, ReportStore, TillSeen,
@@ -67,7 +67,13 @@ pub struct Store {
     path: PathBuf,
     /// The till's identity never changes once set: read once, then kept.
     identity: std::cell::OnceCell<TillIdentity>,
+    /// The largest event (key, payload and headers) `Action::emit` records: one the store's
+    /// cluster could never accept would block every later event in the outbox.
+    max_event_bytes: usize,
 }
+
+/// The default for [`Store::set_max_event_bytes`]: librdkafka's own `message.max.bytes`.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 1_000_000;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -133,7 +139,20 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             identity: std::cell::OnceCell::new(),
+            max_event_bytes: DEFAULT_MAX_EVENT_BYTES,
         })
+    }
+
+    /// How long a statement waits for another connection's write lock before it fails
+    /// with [`StoreError::Busy`] (10 s unless set).
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
+        Ok(self.conn.busy_timeout(timeout)?)
+    }
+
+    /// The largest event this till records (the cluster's `message.max.bytes`); a larger
+    /// one is refused by `Action::emit` with [`StoreError::EventTooLarge`].
+    pub fn set_max_event_bytes(&mut self, bytes: usize) {
+        self.max_event_bytes = bytes;
     }
 
     pub fn path(&self) -> &Path {

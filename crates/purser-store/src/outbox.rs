@@ -48,6 +48,33 @@ pub struct OutboxStatus {
     pub last_error: Option<String>,
     /// Every row the till ever wrote (= the last till_seq).
     pub total_written: u64,
+    /// The first waiting event, once the cluster has refused it
+    /// [`BLOCKED_AFTER_ATTEMPTS`] times: every later event waits behind it.
+    pub blocked: Option<BlockedEvent>,
+}
+
+/// Failed deliveries after which the first waiting event is reported as blocking.
+pub const BLOCKED_AFTER_ATTEMPTS: u32 = 3;
+
+/// An event the cluster keeps refusing, and why (its last delivery error).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BlockedEvent {
+    pub till_seq: u64,
+    pub event_id: String,
+    pub event_type: String,
+    pub topic: String,
+    pub attempts: u32,
+    pub error: String,
+}
+
+impl std::fmt::Display for BlockedEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "event {} ({}, till_seq {}) for {} was refused {} times: {}; the events after it wait behind it",
+            self.event_id, self.event_type, self.till_seq, self.topic, self.attempts, self.error
+        )
+    }
 }
 
 const PENDING: &str = "SELECT o.till_seq, o.event_id, o.topic, o.key, o.event_type, o.payload, o.headers, o.created_at, o.attempts
@@ -187,14 +214,31 @@ impl Store {
             .prepare_cached("SELECT count(*) FROM outbox_acks WHERE till_seq > ?1")?
             .query_row(params![mark], |r| r.get(0))?;
         let pending = total_written.saturating_sub(mark + acked_beyond);
-        let first: Option<(u64, String)> = self
+        type First = (u64, String, BlockedEvent, Option<String>);
+        let first: Option<First> = self
             .conn
             .prepare_cached(
-                "SELECT o.till_seq, o.created_at FROM outbox o WHERE o.till_seq > ?1
+                "SELECT o.till_seq, o.created_at, o.event_id, o.event_type, o.topic, o.attempts, o.last_error
+                   FROM outbox o WHERE o.till_seq > ?1
                    AND NOT EXISTS (SELECT 1 FROM outbox_acks a WHERE a.till_seq = o.till_seq)
                  ORDER BY o.till_seq LIMIT 1",
             )?
-            .query_row(params![mark], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![mark], |r| {
+                let seq: u64 = r.get(0)?;
+                Ok((
+                    seq,
+                    r.get(1)?,
+                    BlockedEvent {
+                        till_seq: seq,
+                        event_id: r.get(2)?,
+                        event_type: r.get(3)?,
+                        topic: r.get(4)?,
+                        attempts: r.get(5)?,
+                        error: String::new(),
+                    },
+                    r.get(6)?,
+                ))
+            })
             .optional()?;
         let last: Option<(u64, String)> = self
             .conn
@@ -203,10 +247,15 @@ impl Store {
             )?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
+        let blocked = first.as_ref().and_then(|(_, _, b, error)| {
+            let error = error.clone()?;
+            (b.attempts >= BLOCKED_AFTER_ATTEMPTS).then(|| BlockedEvent { error, ..b.clone() })
+        });
         Ok(OutboxStatus {
             pending,
-            oldest_pending_at: first.as_ref().map(|(_, t)| parse_ts(t)).transpose()?,
-            first_pending_seq: first.map(|(s, _)| s),
+            oldest_pending_at: first.as_ref().map(|(_, t, ..)| parse_ts(t)).transpose()?,
+            first_pending_seq: first.map(|(s, ..)| s),
+            blocked,
             last_published_at: last.as_ref().map(|(_, t)| parse_ts(t)).transpose()?,
             last_published_seq: last.map(|(s, _)| s),
             last_error: if pending > 0 { last_error } else { None },

@@ -53,7 +53,8 @@ pub struct KafkaConfig {
     pub ssl_certificate_location: Option<PathBuf>,
     pub ssl_key_location: Option<PathBuf>,
     pub ssl_key_password: Option<String>,
-    /// Any other librdkafka property, passed through as is (e.g. `message.timeout.ms`).
+    /// Any other librdkafka property, passed through as is (e.g. `linger.ms`); settings that
+    /// would break per-till order are refused by [`KafkaConfig::validate`].
     pub extra: BTreeMap<String, String>,
 }
 
@@ -106,6 +107,14 @@ pub enum ConfigError {
     },
     #[error("SASL mechanism '{0}' is not supported (use SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN)")]
     BadMechanism(String),
+    #[error("[kafka.extra] {key} = \"{value}\" is refused: {why}")]
+    OrderBreaking {
+        key: String,
+        value: String,
+        why: &'static str,
+    },
+    #[error("[kafka.extra] message.max.bytes = \"{0}\" is not a size librdkafka accepts (1000 to 1000000000)")]
+    BadMaxBytes(String),
     #[error("{what} file {path} cannot be read: {reason}")]
     Unreadable {
         what: &'static str,
@@ -114,8 +123,67 @@ pub enum ConfigError {
     },
 }
 
+/// librdkafka's own default for `message.max.bytes`: the largest record it will send.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_000_000;
+
+/// Why a `[kafka.extra]` setting is refused, if it is: the relay's guarantees (every event
+/// once, each till's events in `till_seq` order on one partition) rest on these.
+fn order_breaking(key: &str, value: &str) -> Option<&'static str> {
+    let v = value.trim().to_ascii_lowercase();
+    match key.trim() {
+        "message.timeout.ms" | "delivery.timeout.ms" if v != "0" => Some(
+            "a finite delivery timeout lets a later event overtake one that timed out, breaking each till's order; the relay never gives up on an event (leave it unset, or 0)",
+        ),
+        "partitioner" if v != "murmur2_random" && v != "murmur2" => Some(
+            "each till's events must keep landing on the partition Kafka's Java clients pick for its key (murmur2); another partitioner moves a till's events to another partition mid-stream",
+        ),
+        "partitioner_cb" | "transactional.id" => Some(
+            "the relay's producer is idempotent and not transactional; this setting would change how its events are partitioned or committed",
+        ),
+        "enable.idempotence" | "acks" | "request.required.acks" | "max.in.flight.requests.per.connection" | "max.in.flight" | "enable.gapless.guarantee" | "queuing.strategy" => Some(
+            "the relay sets this itself (idempotent, acks=all, at most 5 in flight, gapless) and ignores any other value",
+        ),
+        _ => None,
+    }
+}
+
 impl KafkaConfig {
+    /// The largest record (key, value and headers) this till may send: `message.max.bytes`
+    /// from `[kafka.extra]`, else librdkafka's default.
+    pub fn max_message_bytes(&self) -> usize {
+        self.extra
+            .get("message.max.bytes")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES)
+    }
+
+    /// Checks `[kafka.extra]` alone: the settings that would break per-till order, and
+    /// `message.max.bytes`. The till's configuration loader runs this, so a till refuses to
+    /// start with them rather than relay out of order.
+    pub fn check_extra(&self) -> Result<(), ConfigError> {
+        for (k, v) in &self.extra {
+            if let Some(why) = order_breaking(k, v) {
+                return Err(ConfigError::OrderBreaking {
+                    key: k.clone(),
+                    value: v.clone(),
+                    why,
+                });
+            }
+        }
+        if let Some(v) = self.extra.get("message.max.bytes") {
+            if !v
+                .trim()
+                .parse::<usize>()
+                .is_ok_and(|n| (1000..=1_000_000_000).contains(&n))
+            {
+                return Err(ConfigError::BadMaxBytes(v.clone()));
+            }
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check_extra()?;
         let servers = self.bootstrap_servers.trim();
         if servers.is_empty() {
             return Err(ConfigError::NoBootstrap);
@@ -255,6 +323,51 @@ mod tests {
         assert_eq!(
             KafkaConfig::default().validate(),
             Err(ConfigError::NoBootstrap)
+        );
+    }
+
+    #[test]
+    fn settings_that_break_per_till_order_are_refused() {
+        let with = |k: &str, v: &str| KafkaConfig {
+            bootstrap_servers: "k:9092".into(),
+            extra: [(k.to_string(), v.to_string())].into_iter().collect(),
+            ..Default::default()
+        };
+        for (k, v) in [
+            ("message.timeout.ms", "30000"),
+            ("delivery.timeout.ms", "120000"),
+            ("partitioner", "consistent_random"),
+            ("partitioner", "random"),
+            ("partitioner", "fnv1a"),
+            ("enable.idempotence", "false"),
+            ("acks", "1"),
+            ("transactional.id", "t1"),
+        ] {
+            let err = with(k, v).validate().unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::OrderBreaking { key, .. } if key == k),
+                "{k}={v}: {err:?}"
+            );
+            assert!(err.to_string().contains(k), "{err}");
+        }
+        for (k, v) in [
+            ("message.timeout.ms", "0"),
+            ("delivery.timeout.ms", "0"),
+            ("partitioner", "murmur2_random"),
+            ("partitioner", "murmur2"),
+            ("linger.ms", "20"),
+            ("message.max.bytes", "2000000"),
+        ] {
+            assert_eq!(with(k, v).validate(), Ok(()), "{k}={v}");
+        }
+        assert!(matches!(
+            with("message.max.bytes", "12").validate(),
+            Err(ConfigError::BadMaxBytes(_))
+        ));
+        assert_eq!(with("message.max.bytes", "5000").max_message_bytes(), 5000);
+        assert_eq!(
+            KafkaConfig::default().max_message_bytes(),
+            DEFAULT_MAX_MESSAGE_BYTES
         );
     }
 

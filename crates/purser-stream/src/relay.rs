@@ -5,9 +5,10 @@
 //! * Rows are produced in `till_seq` order, keyed by till, with an idempotent producer
 //!   (`acks=all`, at most 5 requests in flight), so within one producer session librdkafka
 //!   delivers each row once and in order, retrying transient errors itself.
-//! * `message.timeout.ms` defaults to 0 (never give up): a row cannot time out while a
-//!   later row goes through, which is the one way order could break inside a session.
-//!   Sites that set a finite timeout get failure reports, handled as below.
+//! * `message.timeout.ms` is 0 (never give up): a row cannot time out while a later row
+//!   goes through, which is the one way order could break inside a session. A finite
+//!   timeout (or `delivery.timeout.ms`), another partitioner, or any of the settings above
+//!   in `[kafka.extra]` is refused as a configuration error (`KafkaConfig::check_extra`).
 //! * Any failed report: the relay stops dispatching, waits for everything in flight to
 //!   settle, records the failures, rebuilds the producer if librdkafka calls the error
 //!   fatal, backs off, and resends from the first unacknowledged row.
@@ -15,6 +16,12 @@
 //!   again: duplicates on the wire are possible and consumers deduplicate on `event_id`.
 //!   Resends restart at the first unacknowledged row and go forward, so the first copy of
 //!   each event still arrives in `till_seq` order.
+//!
+//! The till database: an error from SQLite (another process holding the write lock past
+//! the busy timeout, a full disk) never ends the relay. It is shown in
+//! [`RelayStatus::store_error`], the relay keeps the acknowledgements it could not record
+//! yet, backs off (up to [`STORE_BACKOFF_MAX`]) and tries again; once the database answers,
+//! it records them and goes on where it was, so nothing is sent twice because of it.
 //!
 //! Authorization: a broker whose ACLs refuse this till's writes answers
 //! TOPIC_AUTHORIZATION_FAILED for a topic (fatal to an idempotent producer with the gapless
@@ -55,7 +62,12 @@ pub struct RelayOptions {
     /// Rows in flight with no report for this long while a broker is up: rebuild the
     /// producer and resend them.
     pub stall_timeout: Duration,
+    /// How long a statement on the till database waits for another process's write lock.
+    pub store_busy_timeout: Duration,
 }
+
+/// Longest wait between two attempts to use a till database that failed.
+pub const STORE_BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 impl Default for RelayOptions {
     fn default() -> RelayOptions {
@@ -67,6 +79,7 @@ impl Default for RelayOptions {
             backoff_min: Duration::from_millis(200),
             backoff_max: Duration::from_secs(30),
             stall_timeout: Duration::from_secs(120),
+            store_busy_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -88,6 +101,11 @@ pub struct RelayStatus {
     /// The broker refuses this till's writes (its ACLs), from the last failed delivery until
     /// a row is acknowledged again.
     pub refused: Option<Refusal>,
+    /// The relay cannot use the till database (busy, disk full…) and is retrying; `None`
+    /// once it answers again.
+    pub store_error: Option<String>,
+    /// The relay has stopped for good, and why (set by whoever runs it on a thread).
+    pub stopped: Option<String>,
 }
 
 /// The cluster's authorization refused this till's writes.
@@ -300,6 +318,7 @@ impl Relay {
     pub fn new(db: &Path, kafka: KafkaConfig, opts: RelayOptions) -> Result<Relay, RelayError> {
         kafka.validate()?;
         let store = Store::open_for_relay(db)?;
+        store.set_busy_timeout(opts.store_busy_timeout)?;
         Ok(Relay {
             store,
             kafka,
@@ -320,6 +339,48 @@ impl Relay {
     fn update(&self, f: impl FnOnce(&mut RelayStatus)) {
         if let Ok(mut s) = self.status.lock() {
             f(&mut s);
+        }
+    }
+
+    /// Records a failed use of the till database; the caller backs off and tries again.
+    fn store_failed(&self, what: &str, e: &StoreError) {
+        let msg = format!("the relay cannot {what} in the till database: {e}; retrying");
+        tracing::warn!("{msg}");
+        self.update(|s| {
+            s.store_error = Some(msg.clone());
+            s.last_error = Some(msg);
+            s.last_error_at = Some(now());
+        });
+    }
+
+    fn store_ok(&self) {
+        self.update(|s| {
+            if let Some(e) = s.store_error.take() {
+                if s.last_error.as_ref() == Some(&e) {
+                    s.last_error = None;
+                }
+            }
+        });
+    }
+
+    /// Records acknowledgements; on failure they stay in `acks` for the next try.
+    fn mark(&mut self, acks: &mut Vec<Ack>, published: &mut u64) -> bool {
+        if acks.is_empty() {
+            return true;
+        }
+        match self.store.mark_published(acks, now()) {
+            Ok(()) => {
+                let n = acks.len() as u64;
+                *published += n;
+                self.update(|s| s.published += n);
+                acks.clear();
+                self.store_ok();
+                true
+            }
+            Err(e) => {
+                self.store_failed("record what the cluster acknowledged", &e);
+                false
+            }
         }
     }
 
@@ -349,6 +410,7 @@ impl Relay {
         let mut published = 0u64;
         let mut stopping_since: Option<Instant> = None;
         let mut last_checkpoint = Instant::now();
+        let mut store_backoff = self.opts.backoff_min;
 
         loop {
             if stop.load(Ordering::Relaxed) && stopping_since.is_none() {
@@ -359,14 +421,17 @@ impl Relay {
                 && (in_flight == 0
                     || stopping_since.is_some_and(|s| s.elapsed() > Duration::from_secs(5)))
             {
-                self.store.mark_published(&acks, now())?;
-                published += acks.len() as u64;
-                self.update(|s| s.published += acks.len() as u64);
+                if !self.mark(&mut acks, &mut published) {
+                    tracing::warn!(
+                        unrecorded = acks.len(),
+                        "stopping with acknowledgements the till database did not take; those events are sent again next time"
+                    );
+                }
                 return Ok(published);
             }
             if let RunMode::UntilEmpty { deadline: Some(d) } = mode {
                 if started.elapsed() > d {
-                    self.store.mark_published(&acks, now())?;
+                    self.mark(&mut acks, &mut published);
                     let st = self.store.outbox_status()?;
                     let last_error = self
                         .status
@@ -417,7 +482,15 @@ impl Relay {
             let mut dispatched = 0usize;
             if failures.is_empty() && !stopping && in_flight < self.opts.max_in_flight {
                 let room = (self.opts.max_in_flight - in_flight).min(self.opts.read_batch);
-                let rows = self.store.outbox_pending(cursor, room)?;
+                let rows = match self.store.outbox_pending(cursor, room) {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        self.store_failed("read the waiting events", &e);
+                        std::thread::sleep(store_backoff);
+                        store_backoff = (store_backoff * 2).min(STORE_BACKOFF_MAX);
+                        Vec::new()
+                    }
+                };
                 for row in &rows {
                     let mut headers = OwnedHeaders::new_with_capacity(row.headers.len());
                     for (k, v) in &row.headers {
@@ -486,21 +559,23 @@ impl Relay {
                     || acks.len() >= 10_000
                     || in_flight == 0)
             {
-                let at = now();
-                self.store.mark_published(&acks, at)?;
-                published += acks.len() as u64;
-                let n = acks.len() as u64;
-                let settled = failures.is_empty();
-                self.update(|s| {
-                    s.published += n;
-                    s.last_ack_at = Some(at);
-                    if settled {
-                        s.refused = None;
-                    }
-                });
-                acks.clear();
-                last_mark = Instant::now();
-                backoff = self.opts.backoff_min;
+                if self.mark(&mut acks, &mut published) {
+                    let settled = failures.is_empty();
+                    self.update(|s| {
+                        s.last_ack_at = Some(now());
+                        if settled {
+                            s.refused = None;
+                        }
+                    });
+                    last_mark = Instant::now();
+                    backoff = self.opts.backoff_min;
+                    store_backoff = self.opts.backoff_min;
+                } else {
+                    // librdkafka goes on delivering meanwhile; its reports wait for the
+                    // next poll, and these acknowledgements for the next try.
+                    std::thread::sleep(store_backoff);
+                    store_backoff = (store_backoff * 2).min(STORE_BACKOFF_MAX);
+                }
             }
             self.update(|s| {
                 s.connected = connected;
@@ -510,10 +585,12 @@ impl Relay {
             // A failure: let everything in flight settle, then rewind to the first
             // unacknowledged row (rebuilding the producer if the error was fatal).
             if !failures.is_empty() && in_flight == 0 {
-                self.store.mark_published(&acks, now())?;
-                published += acks.len() as u64;
-                let n_acks = acks.len() as u64;
-                acks.clear();
+                // What was acknowledged is recorded before anything is sent again.
+                if !self.mark(&mut acks, &mut published) {
+                    std::thread::sleep(store_backoff);
+                    store_backoff = (store_backoff * 2).min(STORE_BACKOFF_MAX);
+                    continue;
+                }
                 let fatal = p.client().fatal_error();
                 // A refused producer id is fatal; a refused topic makes the gapless
                 // guarantee fatal. Either way the refusal is what the rows and the status
@@ -537,7 +614,11 @@ impl Relay {
                     }
                 }
                 refusals.clear();
-                self.store.mark_failed(&failures)?;
+                if let Err(e) = self.store.mark_failed(&failures) {
+                    // Only the rows' attempt counts and last error are lost; they are
+                    // resent all the same.
+                    self.store_failed("record the failed deliveries", &e);
+                }
                 let first = failures.iter().map(|f| f.0).min().unwrap_or(0);
                 tracing::warn!(
                     first_failed_seq = first,
@@ -546,7 +627,6 @@ impl Relay {
                 );
                 let n_failed = failures.len() as u64;
                 self.update(|s| {
-                    s.published += n_acks;
                     s.failed_attempts += n_failed;
                     s.last_error = Some(msg);
                     s.last_error_at = Some(now());
@@ -569,9 +649,7 @@ impl Relay {
                     "no delivery reports for {:?}; rebuilding the producer",
                     self.opts.stall_timeout
                 );
-                self.store.mark_published(&acks, now())?;
-                published += acks.len() as u64;
-                acks.clear();
+                self.mark(&mut acks, &mut published);
                 p.purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
                 p.poll(Duration::ZERO);
                 shared.reports.lock().map(|mut r| r.clear()).ok();
@@ -582,8 +660,10 @@ impl Relay {
 
             if dispatched == 0 && in_flight == 0 && acks.is_empty() {
                 if let RunMode::UntilEmpty { .. } = mode {
-                    if self.store.outbox_status()?.pending == 0 {
-                        return Ok(published);
+                    match self.store.outbox_status() {
+                        Ok(st) if st.pending == 0 => return Ok(published),
+                        Ok(_) => {}
+                        Err(e) => self.store_failed("count the waiting events", &e),
                     }
                 }
                 if let Some(err) = shared

@@ -26,8 +26,9 @@ use purser_core::money::Money;
 use purser_core::tax::{TaxClass, TaxMode, TaxTable};
 use purser_core::tender::{settle, TenderInput};
 use purser_store::{Store, StoreError};
+use purser_stream::config::ConfigError;
 use purser_stream::readback::read_all;
-use purser_stream::{KafkaConfig, Relay, RelayOptions, RelayStatus, RunMode};
+use purser_stream::{KafkaConfig, Relay, RelayError, RelayOptions, RelayStatus, RunMode};
 
 const TOPIC: &str = "pos.payments.v1";
 
@@ -310,40 +311,27 @@ fn injected_produce_errors_are_retried_without_loss_or_duplicates() {
 }
 
 #[test]
-fn rows_that_time_out_are_recorded_and_sent_again() {
+fn a_finite_delivery_timeout_is_refused_before_anything_is_sent() {
+    // A finite message.timeout.ms (or its alias delivery.timeout.ms) lets a row time out
+    // while a later one goes through; a partitioner other than murmur2 moves a till's
+    // events to another partition. Both would break per-till order.
     let mut f = fixture();
-    let mut kafka = f.kafka.clone();
-    kafka
-        .extra
-        .insert("message.timeout.ms".into(), "1500".into());
-    f.mock.broker_down(1).unwrap();
-    sell(&mut f, 50);
-    let relay = start(&f.db, kafka, options());
-    wait_until(
-        "delivery timeouts to be recorded",
-        Duration::from_secs(30),
-        || relay.status().failed_attempts >= 50,
-    );
-    let st = Store::open(&f.db).unwrap().outbox_status().unwrap();
-    assert_eq!(st.pending, 50);
-    assert!(
-        st.last_error.is_some(),
-        "the row's last error is kept for the status bar"
-    );
-    let attempts: i64 = rusqlite::Connection::open(&f.db)
-        .unwrap()
-        .query_row("SELECT min(attempts) FROM outbox", [], |r| r.get(0))
-        .unwrap();
-    assert!(attempts >= 1);
-    f.mock.broker_up(1).unwrap();
-    wait_until(
-        "the timed-out rows to be resent",
-        Duration::from_secs(60),
-        || pending(&f.db) == 0,
-    );
-    relay.stop();
-    let a = audit(&f);
-    assert_exactly_once_in_order(&a, 50);
+    sell(&mut f, 3);
+    for (k, v) in [
+        ("message.timeout.ms", "1500"),
+        ("delivery.timeout.ms", "300000"),
+        ("partitioner", "consistent_random"),
+    ] {
+        let mut kafka = f.kafka.clone();
+        kafka.extra.insert(k.into(), v.into());
+        let err = Relay::new(&f.db, kafka, options()).unwrap_err();
+        assert!(
+            matches!(err, RelayError::Config(ConfigError::OrderBreaking { .. })),
+            "{k}: {err:?}"
+        );
+        assert!(err.to_string().contains(k), "{err}");
+    }
+    assert_eq!(pending(&f.db), 3, "nothing was sent or lost");
 }
 
 #[test]
@@ -515,4 +503,103 @@ fn a_stalled_producer_is_rebuilt_and_what_it_held_is_sent_again_in_order() {
     let a = audit(&f);
     // Rows the stalled session had delivered may arrive twice; never lost, never reordered.
     assert_exactly_once_in_order(&a, 60);
+}
+
+#[test]
+fn a_database_held_by_another_process_pauses_the_relay_which_then_goes_on() {
+    // Defect: any SQLite error (here the busy timeout) ended the relay thread for good,
+    // with events waiting and nothing ever sent again.
+    let mut f = fixture();
+    sell(&mut f, 7);
+    // Another process holds the till database's write lock for longer than the relay's
+    // busy timeout, so it cannot record the acknowledgements.
+    let blocker = rusqlite::Connection::open(&f.db).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let relay = start(
+        &f.db,
+        f.kafka.clone(),
+        RelayOptions {
+            store_busy_timeout: Duration::from_millis(200),
+            ..options()
+        },
+    );
+    wait_until(
+        "the relay to say it cannot use the database",
+        Duration::from_secs(30),
+        || relay.status().store_error.is_some(),
+    );
+    let st = relay.status();
+    let e = st.store_error.unwrap();
+    assert!(e.contains("busy"), "{e}");
+    assert_eq!(st.last_error.as_deref(), Some(e.as_str()));
+    // It keeps trying rather than ending.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!relay.handle.is_finished(), "the relay thread ended");
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    wait_until(
+        "the waiting events to be recorded as sent",
+        Duration::from_secs(30),
+        || pending(&f.db) == 0,
+    );
+    let st = relay.status();
+    assert_eq!(st.store_error, None);
+    assert_eq!(
+        st.last_error, None,
+        "the database's error is gone once it answers"
+    );
+    assert_eq!(st.published, 7);
+    relay.stop();
+    let a = audit(&f);
+    assert_exactly_once_in_order(&a, 7);
+    assert_eq!(a.duplicates, 0, "acknowledgements held back are not resent");
+}
+
+#[test]
+fn an_event_the_cluster_keeps_refusing_is_named_in_the_status() {
+    let mut f = fixture();
+    sell(&mut f, 5);
+    let first_id: String = rusqlite::Connection::open(&f.db)
+        .unwrap()
+        .query_row("SELECT event_id FROM outbox WHERE till_seq = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    f.mock.request_errors(
+        RDKafkaApiKey::Produce,
+        &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE; 6],
+    );
+    let relay = start(&f.db, f.kafka.clone(), options());
+    wait_until(
+        "the first event to be reported as blocking",
+        Duration::from_secs(30),
+        || {
+            Store::open(&f.db)
+                .unwrap()
+                .outbox_status()
+                .unwrap()
+                .blocked
+                .is_some()
+        },
+    );
+    let st = Store::open(&f.db).unwrap().outbox_status().unwrap();
+    let b = st.blocked.clone().unwrap();
+    assert_eq!(b.till_seq, 1);
+    assert_eq!(b.event_id, first_id);
+    assert_eq!(b.event_type, "sale.completed");
+    assert_eq!(b.topic, TOPIC);
+    assert!(b.attempts >= purser_store::BLOCKED_AFTER_ATTEMPTS);
+    assert!(b.error.to_ascii_lowercase().contains("too large"), "{b:?}");
+    assert!(b.to_string().contains("wait behind it"), "{b}");
+    // Once the cluster takes it, it and the events behind it go, in order, and the
+    // status no longer names it.
+    wait_until("everything to be sent", Duration::from_secs(60), || {
+        pending(&f.db) == 0
+    });
+    assert_eq!(
+        Store::open(&f.db).unwrap().outbox_status().unwrap().blocked,
+        None
+    );
+    relay.stop();
+    assert_exactly_once_in_order(&audit(&f), 5);
 }

@@ -37,6 +37,12 @@ demo: boolean, printer: string | null, auto_lock_secs: number, discount_approval
 
 export type Approval = { user_id: string, pin: string, };
 
+export type BlockedView = { till_seq: number, event_type: string, topic: string, attempts: number, 
+/**
+ * The cluster's last answer for it.
+ */
+error: string, };
+
 export type CategoryArgs = { name: string, };
 
 export type CategoryView = { name: string, products: number, };
@@ -63,7 +69,7 @@ export type Empty = Record<symbol, never>;
 
 export type EnrolArgs = { name: string, phone: string | null, email: string | null, card_id: string | null, };
 
-export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "printer_unavailable" | "locked" | "wrong_pin" | "internal";
+export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "printer_unavailable" | "locked" | "wrong_pin" | "too_large" | "internal";
 
 export type ExceptionView = { 
 /**
@@ -239,6 +245,12 @@ topic: string | null,
  */
 error: string, };
 
+export type RelayProblemView = { 
+/**
+ * The relay has stopped for good (restart the till); otherwise it is retrying.
+ */
+stopped: boolean, message: string, };
+
 export type ReportArgs = { date: string | null, from: string | null, to: string | null, till: string | null, cashier: string | null, };
 
 export type ReportOptionsView = { 
@@ -408,7 +420,15 @@ report_version: number,
 /**
  * The cluster refuses this till's events (its ACLs), while it lasts.
  */
-write_refused: RefusedView | null, };
+write_refused: RefusedView | null, 
+/**
+ * The relay cannot use the till database and is retrying, or has stopped: why.
+ */
+relay_problem: RelayProblemView | null, 
+/**
+ * The first waiting event, which the cluster keeps refusing: the rest wait behind it.
+ */
+blocked: BlockedView | null, };
 
 export type StockView = { on_hand: number, low_stock_at: number, 
 /**

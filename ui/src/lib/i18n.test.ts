@@ -34,6 +34,18 @@ describe("translations", () => {
     setLanguage("en");
   });
 
+  it("names a paused relay, a blocked event and a ticket too large, in both languages", () => {
+    setLanguage("en");
+    expect(t("status.paused", { message: "busy" })).toBe("Sending paused: busy");
+    expect(t("status.blocked", { seq: 7, type: "sale.completed", n: 3, error: "too large" })).toContain("Event #7 (sale.completed) refused 3 times");
+    expect(t("err.too_large", { message: "m" })).toContain("Split it into two tickets");
+    setLanguage("de");
+    expect(t("status.paused", { message: "busy" })).toBe("Senden pausiert: busy");
+    expect(t("status.blocked", { seq: 7, type: "sale.completed", n: 3, error: "x" })).toContain("Buchung #7 (sale.completed) 3-mal");
+    expect(t("err.too_large", { message: "m" })).toContain("zwei Bons");
+    setLanguage("en");
+  });
+
   it("has a friendly message for every error code", () => {
     setLanguage("en");
     expect(friendly(new TillError("wrong_pin", "x"))).toBe("Wrong user or PIN.");

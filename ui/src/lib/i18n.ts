@@ -157,6 +157,9 @@ const en = {
   "status.printer": "Printer: {error}",
   "status.refused": "Not authorised to send to {topic}: the store's cluster refuses this till's events (ask IT to grant its rights)",
   "status.refusedall": "Not authorised to send: the store's cluster refuses this till (ask IT to grant its rights)",
+  "status.paused": "Sending paused: {message}",
+  "status.stopped": "Sending STOPPED, restart the till (sales are kept): {message}",
+  "status.blocked": "Event #{seq} ({type}) refused {n} times by the store's cluster, the rest wait behind it: {error}",
   "status.user": "{name} ({role})",
   "age.now": "just now",
   "age.s": "{n} s ago",
@@ -326,6 +329,7 @@ const en = {
   "err.printer_unavailable": "The printer did not answer (the sale is recorded): {message}",
   "err.locked": "{message}",
   "err.wrong_pin": "Wrong user or PIN.",
+  "err.too_large": "This ticket is too large to send to the store's server: nothing was recorded. Split it into two tickets. ({message})",
   "err.internal": "Something went wrong: {message}",
 } as const;
 
@@ -487,6 +491,9 @@ const de: Record<Key, string> = {
   "status.printer": "Drucker: {error}",
   "status.refused": "Keine Berechtigung zum Senden an {topic}: der Cluster des Geschäfts weist die Buchungen dieser Kasse ab (IT muss die Rechte einrichten)",
   "status.refusedall": "Keine Berechtigung zum Senden: der Cluster des Geschäfts weist diese Kasse ab (IT muss die Rechte einrichten)",
+  "status.paused": "Senden pausiert: {message}",
+  "status.stopped": "Senden GESTOPPT, Kasse neu starten (Verkäufe bleiben erhalten): {message}",
+  "status.blocked": "Buchung #{seq} ({type}) {n}-mal vom Cluster des Geschäfts abgewiesen, die übrigen warten dahinter: {error}",
   "status.user": "{name} ({role})",
   "age.now": "gerade eben",
   "age.s": "vor {n} s",
@@ -656,6 +663,7 @@ const de: Record<Key, string> = {
   "err.printer_unavailable": "Der Drucker antwortet nicht (der Verkauf ist gespeichert): {message}",
   "err.locked": "{message}",
   "err.wrong_pin": "Benutzer oder PIN falsch.",
+  "err.too_large": "Dieser Bon ist zu groß für den Server des Geschäfts: nichts wurde gespeichert. Bitte auf zwei Bons aufteilen. ({message})",
   "err.internal": "Etwas ist schiefgegangen: {message}",
 };
 
