@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --kafka >/dev/null
 export PATH="$HOME/.cargo/bin:$PATH"
 target="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release --locked -q -p purser-cli
+# The same set as scripts/test.sh builds, so both share one release build.
+cargo build --release --locked -q -p purser-desktop -p purser-cli
 cargo build --locked -q -p purser-testkit --bin purser-test-kafka
 relay_events=100000 backlog=1000000 products=100000 sales=200
 if [ "${1:-}" = "--quick" ]; then relay_events=20000 backlog=100000 products=20000 sales=50; fi

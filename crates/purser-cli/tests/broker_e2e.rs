@@ -1,4 +1,4 @@
-//! End to end against a real Kafka-protocol broker process: `tansu` started here, or the
+//! End to end against Apache Kafka: one node started here from the edge kit, or the
 //! Kafka named by `PURSER_TEST_KAFKA`. The till sells through the `purser` command, the
 //! relay sends, and an independent client (kafka-python) reads what arrived.
 

@@ -1,4 +1,4 @@
-//! The manager's reports end to end on a real broker process (`tansu` started here, or
+//! The manager's reports end to end on a real broker (Apache Kafka started here, or
 //! `PURSER_TEST_KAFKA`): two tills sell through the `purser` command and relay; a third
 //! machine of the store runs `purser report`, which first catches up from the cluster.
 //! The figures must equal the sum of both tills' journals, a duplicated delivery must not

@@ -5,6 +5,8 @@
 //!   files with only ports, addresses and folders substituted, its `topics.sh` and
 //!   `acls.sh` run with Kafka's own admin tools — plus [`kafka::TestKafka`], which honours
 //!   `PURSER_TEST_KAFKA`.
+//! - [`mirror`]: MirrorMaker 2 run from the kit's own `mm2.properties` (aliases, addresses
+//!   and credentials substituted), stopped and started as a ship leaves and enters harbour.
 //! - [`netns`]: a network namespace linked to this one by a veth pair whose link can be
 //!   cut so packets are dropped (a broker runs inside with [`kafka::ClusterOptions::netns`]).
 //! - [`tls`]: a store CA, node and till certificates (valid, expired, from another CA),
@@ -12,6 +14,7 @@
 //! - [`ports`]: free loopback ports that do not collide with each other.
 
 pub mod kafka;
+pub mod mirror;
 pub mod netns;
 pub mod ports;
 pub mod tls;
