@@ -205,6 +205,41 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
             let in_cloud = contents(&read(&cloud.bootstrap(), &remote));
             assert_eq!(in_cloud, at_sea, "{remote} differs from the ship's {topic}");
         }
+        // The till's hash chain checks end to end from what arrived in the cloud: every
+        // event of the till, across its three topics, in till_seq order.
+        let mut all: Vec<(u64, String, String, Option<String>, String)> = TILL_TOPICS
+            .iter()
+            .flat_map(|t| read(&cloud.bootstrap(), &format!("{}.{t}", ship.alias)))
+            .map(|r| {
+                let payload = r.payload.expect("a till event has a value");
+                let v: serde_json::Value = serde_json::from_str(&payload).unwrap();
+                (
+                    v["till_seq"].as_u64().unwrap(),
+                    v["event_id"].as_str().unwrap().to_string(),
+                    v["event_type"].as_str().unwrap().to_string(),
+                    v["prev_hash"].as_str().map(str::to_string),
+                    payload,
+                )
+            })
+            .collect();
+        all.sort_by_key(|e| e.0);
+        all.dedup_by_key(|e| e.0);
+        let written = ship.till.events_written();
+        assert_eq!(all.len() as i64, written, "every event of the till, once");
+        let (broken, last) = purser_core::chain::verify_chain(
+            None,
+            all.iter()
+                .map(|(s, i, t, p, b)| (*s, i.as_str(), t.as_str(), p.as_deref(), b.as_str())),
+        );
+        assert_eq!(broken, None, "{}: the chain breaks", ship.alias);
+        let head: String = ship
+            .till
+            .sql("SELECT journal_head_hash FROM till WHERE id = 1");
+        assert_eq!(
+            last.as_deref(),
+            Some(head.as_str()),
+            "the cloud's chain ends at the till's head"
+        );
         // The cloud's catalog reached the ship under the name its till reads, and the till
         // applies it.
         wait_for(

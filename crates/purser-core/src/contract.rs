@@ -425,10 +425,20 @@ pub fn examples() -> Vec<(String, String, Value)> {
     );
 
     let mut seq = 0u64;
+    let mut prev = String::new();
     let mut ev = |h: u32, m: u32, body: EventBody| -> Value {
         seq += 1;
-        let e = Event::new(&ctx(h, m), id(100 + u128::from(seq)), seq, body);
-        serde_json::from_str(&e.to_json().unwrap_or_default()).unwrap_or(Value::Null)
+        let mut e = Event::new(&ctx(h, m), id(100 + u128::from(seq)), seq, body);
+        e.header.prev_hash = Some(prev.clone());
+        let json = e.to_json().unwrap_or_default();
+        prev = crate::chain::chain_hash(
+            &prev,
+            seq,
+            &e.header.event_id.to_string(),
+            &e.header.event_type,
+            &json,
+        );
+        serde_json::from_str(&json).unwrap_or(Value::Null)
     };
     let mut out = vec![
         (

@@ -42,6 +42,12 @@ pub struct EventHeader {
     pub business_date: NaiveDate,
     pub shift_id: Option<Uuid>,
     pub cashier_id: Option<String>,
+    /// The till's journal hash of its previous event (`till_seq - 1`; empty for the first):
+    /// recompute this event's own hash from its value as published
+    /// (`purser_core::chain::chain_hash`) and the next event must name it. Absent in
+    /// events written before it was added to the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_hash: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -348,6 +354,7 @@ impl Event {
                 business_date: ctx.business_date,
                 shift_id: ctx.shift_id,
                 cashier_id: ctx.cashier_id.clone(),
+                prev_hash: None,
             },
             body,
         }

@@ -4,6 +4,7 @@
 pub mod barcode;
 pub mod cart;
 pub mod catalog;
+pub mod chain;
 pub mod clock;
 pub mod contract;
 pub mod events;

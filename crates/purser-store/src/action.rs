@@ -103,7 +103,9 @@ impl Action<'_> {
         topic: &str,
     ) -> Result<Event> {
         let seq = self.next_till_seq;
-        let event = Event::new(ctx, event_id, seq, body);
+        let mut event = Event::new(ctx, event_id, seq, body);
+        // The chain link goes out with the event, so consumers can check the chain.
+        event.header.prev_hash = Some(self.head_hash.clone());
         let payload = event.to_json()?;
         let headers = event.cloudevents_headers();
         let key = event.key();

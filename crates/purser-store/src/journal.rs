@@ -6,26 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::error::Result;
 use crate::Store;
 
-/// hash = SHA-256(prev_hash | till_seq | event_id | event_type | body), hex.
-pub fn chain_hash(
-    prev_hash: &str,
-    till_seq: u64,
-    event_id: &str,
-    event_type: &str,
-    body: &str,
-) -> String {
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(b"|");
-    h.update(till_seq.to_string().as_bytes());
-    h.update(b"|");
-    h.update(event_id.as_bytes());
-    h.update(b"|");
-    h.update(event_type.as_bytes());
-    h.update(b"|");
-    h.update(body.as_bytes());
-    hex::encode(h.finalize())
-}
+pub use purser_core::chain::chain_hash;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JournalProblem {
