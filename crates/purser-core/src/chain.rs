@@ -56,17 +56,15 @@ pub fn verify_chain<'a>(
         let Some(prev) = prev else {
             return (Some(ChainBreak::Unchained { till_seq: seq }), last);
         };
-        match &expected {
-            // Right after the event it follows: it must name that event's hash.
-            Some((s, h)) if *s + 1 == seq || (*s == 0 && start_hash.is_some()) => {
-                if prev != h {
-                    return (Some(ChainBreak::Link { till_seq: seq }), last);
-                }
-            }
-            None if seq == 1 && !prev.is_empty() => {
-                return (Some(ChainBreak::Link { till_seq: seq }), last);
-            }
-            _ => {}
+        // Right after the event it follows, it must name that event's hash; the first
+        // event of the till names none.
+        let linked = match &expected {
+            Some((s, h)) if *s + 1 == seq || (*s == 0 && start_hash.is_some()) => prev == h,
+            None if seq == 1 => prev.is_empty(),
+            _ => true,
+        };
+        if !linked {
+            return (Some(ChainBreak::Link { till_seq: seq }), last);
         }
         let h = chain_hash(prev, seq, id, ty, body);
         last = Some(h.clone());

@@ -1,7 +1,6 @@
 //! The append-only, hash-chained journal and its verification.
 
 use rusqlite::params;
-use sha2::{Digest, Sha256};
 
 use crate::error::Result;
 use crate::Store;
