@@ -46,16 +46,23 @@ pub enum ChainBreak {
 /// `start_hash`. Returns the first break, if any, and the last event's hash. Gaps in
 /// `till_seq` are not breaks here (they are found by `till_seq` itself): the chain check
 /// resumes after a gap with the next event's own `prev_hash`.
-pub fn verify_chain<'a>(
+pub fn verify_chain<A, B, C, D>(
     start_hash: Option<&str>,
-    events: impl IntoIterator<Item = (u64, &'a str, &'a str, Option<&'a str>, &'a str)>,
-) -> (Option<ChainBreak>, Option<String>) {
+    events: impl IntoIterator<Item = (u64, A, B, Option<C>, D)>,
+) -> (Option<ChainBreak>, Option<String>)
+where
+    A: AsRef<str>,
+    B: AsRef<str>,
+    C: AsRef<str>,
+    D: AsRef<str>,
+{
     let mut expected: Option<(u64, String)> = start_hash.map(|h| (0, h.to_string()));
     let mut last = None;
     for (seq, id, ty, prev, body) in events {
         let Some(prev) = prev else {
             return (Some(ChainBreak::Unchained { till_seq: seq }), last);
         };
+        let prev = prev.as_ref();
         // Right after the event it follows, it must name that event's hash; the first
         // event of the till names none.
         let linked = match &expected {
@@ -66,7 +73,7 @@ pub fn verify_chain<'a>(
         if !linked {
             return (Some(ChainBreak::Link { till_seq: seq }), last);
         }
-        let h = chain_hash(prev, seq, id, ty, body);
+        let h = chain_hash(prev, seq, id.as_ref(), ty.as_ref(), body.as_ref());
         last = Some(h.clone());
         expected = Some((seq, h));
     }
