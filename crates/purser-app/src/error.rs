@@ -96,6 +96,7 @@ impl From<StoreError> for AppError {
             }
             StoreError::Conflict(_) => ErrorCode::NotAllowed,
             StoreError::EventTooLarge { .. } => ErrorCode::TooLarge,
+            StoreError::ShiftClosed => ErrorCode::NoOpenShift,
             _ => ErrorCode::Storage,
         };
         AppError::new(code, e.to_string())

@@ -380,6 +380,8 @@ impl Till {
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleCompleted)> {
+                // The shift read above may have been closed since, by another process.
+                a.require_open_shift(shift.shift_id)?;
                 // Local stock as this transaction sees it (the sale below decrements it).
             let mut wanted: Vec<(String, String, i64)> = Vec::new();
             for l in &cart.lines {
@@ -473,6 +475,8 @@ impl Till {
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleRefunded)> {
+                // The shift read above may have been closed since, by another process.
+                a.require_open_shift(shift.shift_id)?;
                 let sale = a.sale_by_receipt(&req.receipt_no)?.ok_or_else(|| {
                     AppError::not_found(format!(
                         "no sale with receipt number {}",
@@ -610,6 +614,8 @@ impl Till {
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleVoided)> {
+                // The shift read above may have been closed since, by another process.
+                a.require_open_shift(shift.shift_id)?;
                 let sale = a.sale_by_receipt(receipt_no)?.ok_or_else(|| {
                     AppError::not_found(format!(
                         "no sale with receipt number {}",
@@ -680,6 +686,7 @@ impl Till {
         let event = self
             .store
             .act(now, |a: &mut Action<'_>| -> AppResult<Event> {
+                a.require_open_shift(shift.shift_id)?;
                 let event = a.emit(
                     &ctx,
                     event_id,

@@ -6,7 +6,7 @@
 //! everything back: nothing is half-written.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, Transaction, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use purser_core::events::{Event, EventBody, EventContext, SaleCompleted, SaleRefunded};
@@ -84,6 +84,22 @@ impl Action<'_> {
     }
     pub fn shift_figures(&self, shift_id: Uuid) -> Result<crate::ShiftFigures> {
         crate::queries::shift_figures(&self.tx, shift_id)
+    }
+
+    /// Fails with [`StoreError::ShiftClosed`] unless `shift_id` is still open as this
+    /// transaction sees it: another process (`purser shift close`, a second window) may
+    /// have closed it, and computed its Z, since the caller read it.
+    pub fn require_open_shift(&self, shift_id: Uuid) -> Result<()> {
+        // Some(None): the shift exists and has no closing time.
+        let closed_at: Option<Option<String>> = self
+            .tx
+            .prepare_cached("SELECT closed_at FROM shifts WHERE shift_id = ?1")?
+            .query_row(params![shift_id.to_string()], |r| r.get(0))
+            .optional()?;
+        match closed_at {
+            Some(None) => Ok(()),
+            _ => Err(StoreError::ShiftClosed),
+        }
     }
 
     /// The next receipt number of this till, e.g. `T1-000042`.

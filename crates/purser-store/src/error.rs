@@ -30,6 +30,8 @@ pub enum StoreError {
     },
     #[error("a shift is already open on this till; close it first")]
     ShiftAlreadyOpen,
+    #[error("the shift was closed meanwhile (by another Purser process on this till): nothing was recorded; open a new shift")]
+    ShiftClosed,
     #[error("{0}")]
     Conflict(String),
     #[error("this {event_type} would be a {bytes}-byte event, more than the {limit} bytes the store's cluster accepts (message.max.bytes): nothing was recorded; split it (e.g. the ticket into two)")]
