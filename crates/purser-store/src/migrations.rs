@@ -310,29 +310,32 @@ pub fn latest_version() -> i64 {
 }
 
 pub fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<()> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let supported = latest_version();
-    if current > supported {
-        return Err(StoreError::NewerSchema {
-            path: path.to_path_buf(),
-            found: current,
-            supported,
-        });
+    // Up to date (the usual case): versions only grow, so no lock is needed to know.
+    let seen: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if seen == supported {
+        return Ok(());
     }
-    for (i, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(current).unwrap_or(0))
-    {
+    // Each step reads the version and bumps it inside one IMMEDIATE transaction, so two
+    // processes opening an old database at once take turns: the second finds the work
+    // done instead of running the same migration again.
+    loop {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current > supported {
+            return Err(StoreError::NewerSchema {
+                path: path.to_path_buf(),
+                found: current,
+                supported,
+            });
+        }
+        if current == supported {
+            return Ok(());
+        }
+        let sql = MIGRATIONS[usize::try_from(current).unwrap_or(0)];
         tx.execute_batch(sql)?;
-        tx.pragma_update(
-            None,
-            "user_version",
-            i64::try_from(i + 1).unwrap_or(i64::MAX),
-        )?;
+        tx.pragma_update(None, "user_version", current + 1)?;
         tx.commit()?;
-        tracing::info!(version = i + 1, "migrated till database");
+        tracing::info!(version = current + 1, "migrated till database");
     }
-    Ok(())
 }
