@@ -139,6 +139,9 @@ pub struct Desk {
     member: Option<String>,
     /// Ticket lines given as rewards for points (free on the ticket).
     rewards: std::collections::BTreeSet<u32>,
+    /// Who approved a discount above the limit on this ticket, and the largest discount
+    /// (basis points) that approval covered: the sale is checked again when recorded.
+    discount_approval: Option<(crate::users::Approver, i64)>,
     /// The manager's figures (the reporting store), when the shell opened one.
     reports: Option<Reports>,
 }
@@ -339,6 +342,7 @@ impl Desk {
             categories: None,
             member: None,
             rewards: Default::default(),
+            discount_approval: None,
             reports: None,
         }
     }
@@ -856,8 +860,11 @@ impl Desk {
                         format!("a discount above {}% needs a supervisor's PIN", limit / 100),
                     ));
                 };
-                let by = self.approver(approval)?;
-                tracing::info!(approved_by = %by.user_id, "discount above the limit approved");
+                let by = self.till.approver(approval.user_id.trim(), &approval.pin)?;
+                tracing::info!(approved_by = %by.user_id(), "discount above the limit approved");
+                let bp =
+                    discount_bp(d, base).max(self.discount_approval.as_ref().map_or(0, |a| a.1));
+                self.discount_approval = Some((by, bp));
             }
         }
         match a.line_no {
@@ -884,6 +891,7 @@ impl Desk {
         self.ticket = Cart::new();
         self.member = None;
         self.rewards.clear();
+        self.discount_approval = None;
         self.ticket_view()
     }
 
@@ -1058,9 +1066,18 @@ impl Desk {
             .filter(|_| !free)
             .map(|t| tender_input(t, self.settings(), self.till.now(), member.as_deref()))
             .collect::<AppResult<Vec<_>>>()?;
-        let approver = match &a.approval {
-            Some(ap) => Some(self.approver(ap)?.user_id),
+        // One supervisor's PIN at payment approves what the sale needs: points above the
+        // offline caps, and discounts above the limit not covered by an earlier approval.
+        let proven = match &a.approval {
+            Some(ap) => Some(self.till.approver(ap.user_id.trim(), &ap.pin)?),
             None => None,
+        };
+        let approver = proven.as_ref().map(|p| p.user_id().to_string());
+        let rewards: Vec<u32> = self.rewards.iter().copied().collect();
+        let given = crate::till::max_discount_bp(&self.ticket, &self.priced()?, &rewards);
+        let discount_approver = match &self.discount_approval {
+            Some((by, covered)) if given <= *covered => Some(by.clone()),
+            _ => proven.clone(),
         };
         let recorded = self.till.sell_cart(
             &self.ticket,
@@ -1069,13 +1086,15 @@ impl Desk {
                 member_id: member,
                 confirm_out_of_stock: a.confirm_out_of_stock,
                 loyalty_approved_by: approver,
-                rewards: self.rewards.iter().copied().collect(),
+                rewards,
+                discount_approver,
             },
         )?;
         // Durable from here on: the next customer can be served.
         self.ticket = Cart::new();
         self.member = None;
         self.rewards.clear();
+        self.discount_approval = None;
         self.links.wake();
         Ok(self.sale_receipt(&recorded.event, &recorded.body, true))
     }

@@ -626,7 +626,8 @@ pub struct TenderArg {
 pub struct PayArgs {
     pub tenders: Vec<TenderArg>,
     pub confirm_out_of_stock: bool,
-    /// A supervisor's approval for redeeming points above the till's offline caps.
+    /// A supervisor's approval for what the sale needs: redeeming points above the till's
+    /// offline caps, a discount above the cashier's limit not approved when it was typed.
     pub approval: Option<Approval>,
 }
 

@@ -46,6 +46,8 @@ pub struct SaleRequest {
     pub confirm_out_of_stock: bool,
     /// A supervisor approved redeeming points above the till's offline caps.
     pub loyalty_approved_by: Option<String>,
+    /// A supervisor's PIN approved discounts above the cashier's limit.
+    pub discount_approver: Option<crate::users::Approver>,
 }
 
 /// How a cart is sold: the member on the sale and what the cashier confirmed.
@@ -58,6 +60,8 @@ pub struct SaleOptions {
     /// Ticket lines given as rewards for points (free on the ticket; see
     /// `[loyalty] rewards`).
     pub rewards: Vec<u32>,
+    /// A supervisor's PIN approved discounts above `[till] discount_approval_percent`.
+    pub discount_approver: Option<crate::users::Approver>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -319,6 +323,7 @@ impl Till {
                 confirm_out_of_stock: req.confirm_out_of_stock,
                 loyalty_approved_by: req.loyalty_approved_by.clone(),
                 rewards: Vec::new(),
+                discount_approver: req.discount_approver.clone(),
             },
         )
     }
@@ -345,6 +350,24 @@ impl Till {
         }
         let priced = cart.price(&self.settings.taxes, self.settings.tax_mode)?;
         let rewards = crate::loyalty::reward_lines(&self.settings, &priced, &opts.rewards)?;
+        // The discount limit holds for the sale as it is recorded, whatever happened to
+        // the ticket after a discount was typed (a line voided under a fixed discount).
+        let limit_bp = i64::from(self.settings.config.till.discount_approval_percent) * 100;
+        let given_bp = max_discount_bp(cart, &priced, &opts.rewards);
+        let discount_approved_by = match &opts.discount_approver {
+            _ if given_bp <= limit_bp => None,
+            Some(a) => Some(a.user_id().to_string()),
+            None => {
+                return Err(AppError::new(
+                    ErrorCode::ApprovalRequired,
+                    format!(
+                        "a discount of {}% is above the {}% a cashier may give: a supervisor's PIN must approve it",
+                        crate::receipt::pct(u32::try_from(given_bp).unwrap_or(u32::MAX)),
+                        limit_bp / 100
+                    ),
+                ))
+            }
+        };
         // A ticket that is all rewards costs nothing: no tender to take.
         let settlement = if priced.total.is_zero() && tenders.is_empty() {
             purser_core::tender::Settlement {
@@ -422,7 +445,7 @@ impl Till {
                     ctx.business_date,
                     approved_by,
                 )?;
-                let body = SaleCompleted::new(
+                let mut body = SaleCompleted::new(
                     sale_id,
                     a.next_receipt_no(),
                     &currency,
@@ -431,6 +454,7 @@ impl Till {
                     settlement,
                     member.as_ref().map(|m| m.member_id.clone()),
                 );
+                body.discount_approved_by = discount_approved_by;
                 let event = a.emit(
                     &ctx,
                     event_id,
@@ -872,4 +896,46 @@ pub fn build_report(
         counted_cash: None,
         over_short: None,
     }
+}
+
+/// The largest discount on a cart, in basis points of what it applies to, as the cashier
+/// gave it: a percentage as typed, an amount against its line's gross (a line discount) or
+/// against what the lines come to after theirs (the cart discount). Reward lines (free for
+/// points) are not discounts.
+pub fn max_discount_bp(
+    cart: &Cart,
+    priced: &purser_core::cart::PricedCart,
+    rewards: &[u32],
+) -> i64 {
+    let bp = |d: &purser_core::cart::Discount, of: Money| -> i64 {
+        match d {
+            purser_core::cart::Discount::Percent { bp } => i64::from(*bp),
+            purser_core::cart::Discount::Amount { amount } if amount.0 <= 0 => 0,
+            purser_core::cart::Discount::Amount { .. } if of.0 <= 0 => 10_000,
+            purser_core::cart::Discount::Amount { amount } => {
+                i64::try_from(i128::from(amount.0) * 10_000 / i128::from(of.0)).unwrap_or(i64::MAX)
+            }
+        }
+    };
+    let mut most = 0;
+    let mut after_lines = Money::ZERO;
+    for l in priced
+        .lines
+        .iter()
+        .filter(|l| !rewards.contains(&l.line_no))
+    {
+        if let Some(d) = cart
+            .lines
+            .iter()
+            .find(|c| c.line_no == l.line_no)
+            .and_then(|c| c.discount.as_ref())
+        {
+            most = most.max(bp(d, l.gross));
+        }
+        after_lines += l.gross - l.line_discount;
+    }
+    if let Some(d) = &cart.discount {
+        most = most.max(bp(d, after_lines));
+    }
+    most
 }

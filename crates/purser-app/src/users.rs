@@ -91,6 +91,20 @@ pub const FIRST_LOCK_SECS: i64 = 30;
 pub const MAX_LOCK_SECS: i64 = 15 * 60;
 
 /// How long the `failures`-th wrong PIN in a row locks the user (0: not at all).
+/// A supervisor or manager who proved an approval with their PIN. Only
+/// [`Till::approver`](crate::Till::approver) makes one, so a use case that takes an
+/// `Approver` knows the PIN was checked, whoever calls it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approver {
+    user_id: String,
+}
+
+impl Approver {
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
 pub fn lock_secs(failures: u32) -> i64 {
     if failures < FAILURES_BEFORE_LOCK {
         return 0;
@@ -370,6 +384,13 @@ impl Till {
     pub fn sign_in(&mut self, user_id: &str, pin: &str) -> AppResult<UserInfo> {
         let now = self.now();
         verify_pin(self.store_mut(), now, user_id, pin)
+    }
+
+    /// The proof that a supervisor or manager approved with their PIN, for the use cases
+    /// that need one (see [`Approver`]).
+    pub fn approver(&mut self, user_id: &str, pin: &str) -> AppResult<Approver> {
+        self.approve(user_id, pin)
+            .map(|u| Approver { user_id: u.user_id })
     }
 
     /// A supervisor's or manager's PIN approving an action. The PIN is checked first

@@ -416,6 +416,69 @@ fn a_ticket_too_large_for_the_cluster_is_refused_at_the_till_and_nothing_is_reco
 }
 
 #[test]
+fn the_discount_limit_holds_when_the_sale_is_recorded_not_only_when_it_is_typed() {
+    // Defect: a fixed cart discount within the cashier's 10 % became 100 % of a ticket
+    // whose other line was voided afterwards, and the sale went through unapproved.
+    let mut f = fixture();
+    f.signed_in_with_shift();
+    let items = unit_products();
+    let (small, big) = (
+        &items[0],
+        items
+            .iter()
+            .find(|p| p.price.0 >= 4 * items[0].price.0)
+            .unwrap(),
+    );
+    f.ok(
+        "add_item",
+        json!({"code": barcode(small), "quantity": null}),
+    );
+    f.ok("add_item", json!({"code": barcode(big), "quantity": null}));
+    // Half the small item: within 10 % of both, half of what is left after the void.
+    let d = small.price.0 / 2;
+    let amount = format!("{}.{:02}", d / 100, d % 100);
+    f.ok(
+        "set_discount",
+        json!({"line_no": null, "discount": amount, "approval": null}),
+    );
+    f.ok("void_line", json!({"line_no": 2}));
+    let cash = |approval: Value| json!({"confirm_out_of_stock": true, "approval": approval, "tenders": [{"kind": "cash", "amount": null, "tendered": null, "brand": null, "last4": null, "approval_code": null, "offline": false, "account_id": null}]});
+    let (code, msg) = f.refused("pay", cash(Value::Null));
+    assert_eq!(code, "approval_required", "{msg}");
+    assert!(msg.contains("above the 10%"), "{msg}");
+    // A cashier cannot approve it; a supervisor's PIN can, and the sale says who.
+    let (code, _) = f.refused("pay", cash(json!({"user_id": "ana", "pin": "1234"})));
+    assert_eq!(code, "not_allowed");
+    let r = f.ok("pay", cash(json!({"user_id": "ben", "pin": "2468"})));
+    assert_eq!(r["kind"], "sale");
+    let till_db = f.dir.path().join("till.db");
+    let payload: String = rusqlite::Connection::open(till_db)
+        .unwrap()
+        .query_row(
+            "SELECT payload FROM outbox WHERE event_type = 'sale.completed' ORDER BY till_seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let v: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(v["discount_approved_by"], "ben", "{v}");
+}
+
+#[test]
+fn an_approved_discount_goes_through_at_payment_without_a_second_pin() {
+    let mut f = fixture();
+    f.signed_in_with_shift();
+    let p = &unit_products()[0];
+    f.ok("add_item", json!({"code": barcode(p), "quantity": null}));
+    f.ok(
+        "set_discount",
+        json!({"line_no": 1, "discount": "20%", "approval": {"user_id": "ben", "pin": "2468"}}),
+    );
+    let r = f.ok("pay", json!({"confirm_out_of_stock": true, "approval": null, "tenders": [{"kind": "cash", "amount": null, "tendered": null, "brand": null, "last4": null, "approval_code": null, "offline": false, "account_id": null}]}));
+    assert_eq!(r["kind"], "sale");
+}
+
+#[test]
 fn managers_see_the_users() {
     let mut f = fixture();
     f.ok("sign_in", json!({"user_id": "mia", "pin": "1357"}));

@@ -143,6 +143,7 @@ impl TestTill {
                     member_id: None,
                     confirm_out_of_stock: true,
                     loyalty_approved_by: None,
+                    discount_approver: None,
                 })
                 .unwrap();
         }

@@ -188,6 +188,7 @@ fn three_item_sale(rng: &mut Lcg, codes: &[String], n: usize) -> SaleRequest {
     SaleRequest {
         lines,
         discount: None,
+        discount_approver: None,
         tenders: vec![TenderInput::Card {
             card: CardPayment {
                 brand: "VISA".into(),

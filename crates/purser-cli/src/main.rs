@@ -242,6 +242,10 @@ struct SellArgs {
     /// Supervisor who approved redeeming points above the till's offline caps
     #[arg(long)]
     approved_by: Option<String>,
+    /// Supervisor or manager approving discounts above `[till] discount_approval_percent`;
+    /// their PIN is read from the first line of standard input
+    #[arg(long, value_name = "USER")]
+    discount_approved_by: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -719,6 +723,10 @@ fn sell(cli: &Cli, a: &SellArgs) -> AppResult<()> {
     }
     if let Some(d) = &a.discount {
         req.discount = Some(purser_app::input::parse_discount(d, &s.currency)?);
+    }
+    if let Some(user) = &a.discount_approved_by {
+        let pin = read_pin_line()?;
+        req.discount_approver = Some(t.approver(user, &pin)?);
     }
     let r = t.sell(&req)?;
     let loyalty = t.receipt_loyalty(&r.body.receipt_no, false)?;

@@ -74,6 +74,7 @@ fn backlog(t: &TestTill, n: usize) {
             member_id: None,
             confirm_out_of_stock: true,
             loyalty_approved_by: None,
+            discount_approver: None,
         })
         .unwrap();
     }

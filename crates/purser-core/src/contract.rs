@@ -285,6 +285,7 @@ fn sale(
         tenders: s.tenders,
         change: s.change,
         member_id: None,
+        discount_approved_by: None,
     }
 }
 

@@ -68,6 +68,10 @@ pub struct SaleCompleted {
     pub tenders: Vec<Tender>,
     pub change: Money,
     pub member_id: Option<String>,
+    /// The supervisor or manager whose PIN approved a discount above the cashier's limit
+    /// (`[till] discount_approval_percent`); absent when no discount needed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_approved_by: Option<String>,
 }
 
 impl SaleCompleted {
@@ -97,6 +101,7 @@ impl SaleCompleted {
             tenders: settlement.tenders,
             change: settlement.change,
             member_id,
+            discount_approved_by: None,
         }
     }
 }

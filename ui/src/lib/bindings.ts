@@ -187,7 +187,8 @@ export type OpenShiftArgs = { float: string, };
 
 export type PayArgs = { tenders: Array<TenderArg>, confirm_out_of_stock: boolean, 
 /**
- * A supervisor's approval for redeeming points above the till's offline caps.
+ * A supervisor's approval for what the sale needs: redeeming points above the till's
+ * offline caps, a discount above the cashier's limit not approved when it was typed.
  */
 approval: Approval | null, };
 
