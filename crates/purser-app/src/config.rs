@@ -289,6 +289,32 @@ pub fn default_database_path() -> PathBuf {
     this_machine().data.join("till.db")
 }
 
+/// A TOML error in words that never quote the file: the line, the key and what is wrong,
+/// and for a secret (a password, a PIN secret) not even what is wrong with its value.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return e.message().to_string();
+    };
+    let start = span.start.min(text.len());
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('#') && !k.starts_with('['));
+    let secret = key.as_deref().is_some_and(|k| {
+        let k = k.to_ascii_lowercase();
+        k.contains("password") || k.contains("secret") || k.contains("pin")
+    });
+    match (key, secret) {
+        (Some(k), true) => format!(
+            "line {line_no}: the value of {k} is not valid TOML or not a string (not shown: it is a secret); write it as {k} = \"...\""
+        ),
+        (Some(k), false) => format!("line {line_no} ({k}): {}", e.message().trim()),
+        (None, _) => format!("line {line_no}: {}", e.message().trim()),
+    }
+}
+
 fn bad(msg: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::InvalidConfig, msg)
 }
@@ -355,8 +381,8 @@ impl Config {
                 ),
             )
         })?;
-        let mut cfg: Config =
-            toml::from_str(&text).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let mut cfg: Config = toml::from_str(&text)
+            .map_err(|e| bad(format!("{}: {}", path.display(), toml_error(&text, &e))))?;
         cfg.apply_env();
         Ok(cfg)
     }
@@ -580,6 +606,43 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_secret_is_never_quoted_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("purser.toml");
+        let cfg = Config::new_till(
+            "S1",
+            "T1",
+            "EUR",
+            "inclusive",
+            "UTC",
+            dir.path().join("till.db"),
+        );
+        cfg.save(&path).unwrap();
+        let good = std::fs::read_to_string(&path).unwrap();
+        for bad_line in [
+            "sasl_password = \"hunter2-secret",
+            "sasl_password = 987654321",
+            "sasl_password = hunter2-secret",
+        ] {
+            let text = good.replacen("[kafka]\n", &format!("[kafka]\n{bad_line}\n"), 1);
+            assert_ne!(text, good, "the test file has a [kafka] table");
+            std::fs::write(&path, &text).unwrap();
+            let err = Config::load(&path).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidConfig);
+            for secret in ["hunter2", "987654321"] {
+                assert!(!err.message.contains(secret), "{bad_line}: {}", err.message);
+            }
+            assert!(err.message.contains("sasl_password"), "{}", err.message);
+            assert!(err.message.contains("line "), "{}", err.message);
+        }
+        // Other keys still say what is wrong.
+        let text = good.replacen("[kafka]\n", "[kafka]\nbootstrap_servers = 42\n", 1);
+        std::fs::write(&path, text).unwrap();
+        let err = Config::load(&path).unwrap_err();
+        assert!(err.message.contains("bootstrap_servers"), "{}", err.message);
+    }
 
     #[test]
     fn round_trips_and_validates() {
