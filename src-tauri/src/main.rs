@@ -55,6 +55,8 @@ fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuar
 }
 
 fn main() {
+    // The till's files (database, logs, receipts, exports) are its user's alone.
+    purser_app::private_files();
     // WebKitGTK's accelerated compositing costs ~100 MB in the web process (software GL
     // where there is no GPU) and buys nothing for a till's flat screens. Set
     // PURSER_WEBKIT_COMPOSITING=1 to keep it. Done first, before any thread exists.

@@ -33,3 +33,13 @@ pub mod users;
 pub use config::{Config, Settings};
 pub use error::{AppError, AppResult, ErrorCode};
 pub use till::Till;
+
+/// Makes every file and folder this process creates from now on private to the till's
+/// user (umask 077): logs, receipts, exports, databases. The CLI and the desktop shell
+/// call it first thing.
+pub fn private_files() {
+    #[cfg(unix)]
+    {
+        rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
+    }
+}

@@ -1526,6 +1526,8 @@ fn default_sigpipe() {
 
 fn main() -> ExitCode {
     default_sigpipe();
+    // The till's files (database, receipts, exports, logs) are its user's alone.
+    purser_app::private_files();
     let filter = tracing_subscriber::EnvFilter::try_from_env("PURSER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()

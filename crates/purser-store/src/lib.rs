@@ -94,7 +94,12 @@ impl Store {
 
     pub fn open_with(path: &Path, durability: Durability) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+            // A folder made here is the till user's alone (sales, PIN hashes, journal).
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            b.create(dir).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
                 source: rusqlite::Error::InvalidPath(PathBuf::from(format!(
                     "{}: {e}",
@@ -111,6 +116,9 @@ impl Store {
                 source,
             })?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        // The database and its WAL and shared-memory files are readable by the till's user
+        // only (SQLite gives new -wal/-shm files the database file's permissions).
+        private_file_modes(path);
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Conflict(format!(
@@ -271,4 +279,25 @@ impl Store {
             .conn
             .query_row("PRAGMA quick_check", [], |r| r.get(0))?)
     }
+}
+
+/// Makes a database file and its `-wal`/`-shm` companions (those that exist) mode 0600.
+pub fn private_file_modes(db: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut names = vec![db.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut n = db.as_os_str().to_owned();
+            n.push(suffix);
+            names.push(PathBuf::from(n));
+        }
+        for p in names.iter().filter(|p| p.exists()) {
+            if let Err(e) = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)) {
+                tracing::warn!("cannot make {} private: {e}", p.display());
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
 }

@@ -169,6 +169,7 @@ impl ReportStore {
                 source,
             })?;
         conn.busy_timeout(Duration::from_secs(10))?;
+        crate::private_file_modes(path);
         conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.set_prepared_statement_cache_capacity(32);

@@ -41,3 +41,25 @@ fn two_openers_of_an_old_database_take_turns_at_migrating_it() {
         .unwrap();
     assert_eq!(v, purser_store::migrations::latest_version());
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_its_wal_and_a_folder_made_for_it_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data").join("till.db");
+    let store = Store::open(&db).unwrap();
+    drop(store);
+    // An existing database another tool left readable by all is made private on open.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _store = Store::open(&db).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+    assert_eq!(mode(&db), 0o600);
+    for suffix in ["-wal", "-shm"] {
+        let p = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+}
