@@ -722,6 +722,17 @@ pub fn tills_text(r: &TillsReport) -> String {
     out
 }
 
+/// A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a
+/// carriage return first: a product name, a reason or a cashier's name from the till) is
+/// written with a leading `'`, so it shows as the text it is. Counts and amounts are not
+/// text cells and keep their sign.
+fn no_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
+    }
+}
+
 /// One CSV writer for every report: `section,name,count,amount,detail` rows, amounts in
 /// major units with the currency's decimals (no symbol), so a spreadsheet adds them up.
 struct Csv {
@@ -744,11 +755,11 @@ impl Csv {
     ) {
         let count = count.map(|c| c.to_string()).unwrap_or_default();
         let _ = self.w.write_record([
-            section,
-            name,
+            no_formula(section).as_ref(),
+            no_formula(name).as_ref(),
             count.as_str(),
             amount.as_deref().unwrap_or(""),
-            detail,
+            no_formula(detail).as_ref(),
         ]);
     }
     fn finish(self) -> AppResult<String> {
@@ -1024,5 +1035,36 @@ pub fn with_reports(desk: crate::desk::Desk, settings: &crate::Settings) -> crat
             tracing::warn!("the manager's figures are not available: {e}");
             desk
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_text_cells_cannot_carry_spreadsheet_formulas() {
+        let mut c = Csv::new();
+        c.row(
+            "product",
+            "=HYPERLINK(\"http://x\",\"y\")",
+            Some(-2),
+            Some("-1.50".into()),
+            "@SUM(A1)",
+        );
+        c.row(
+            "product",
+            "Espresso",
+            Some(3),
+            Some("6.60".into()),
+            "-refund",
+        );
+        let out = c.finish().unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[1],
+            "product,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-2,-1.50,'@SUM(A1)"
+        );
+        assert_eq!(lines[2], "product,Espresso,3,6.60,'-refund");
     }
 }
