@@ -285,8 +285,9 @@ pub fn default_data_dir() -> PathBuf {
     this_machine().data
 }
 
+/// `till.db` in [`default_data_dir`] (so `$PURSER_DATA_DIR` moves it too).
 pub fn default_database_path() -> PathBuf {
-    this_machine().data.join("till.db")
+    default_data_dir().join("till.db")
 }
 
 /// A TOML error in words that never quote the file: the line, the key and what is wrong,

@@ -570,3 +570,46 @@ fn doctor_checks_the_receipt_printer() {
     assert!(down["detail"].as_str().unwrap().contains(&addr), "{down}");
     assert!(down["fix"].as_str().unwrap().contains("PDF"), "{down}");
 }
+
+#[test]
+fn purser_init_puts_the_database_in_purser_data_dir() {
+    // Defect: PURSER_DATA_DIR moved logs and receipts but not the database `purser init`
+    // creates, though the README says it does.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let home = dir.path().join("home");
+    let out = common::purser()
+        .arg("--config")
+        .arg(dir.path().join("purser.toml"))
+        .args([
+            "init",
+            "--store",
+            "S1",
+            "--till",
+            "T1",
+            "--currency",
+            "EUR",
+            "--tax-mode",
+            "inclusive",
+            "--timezone",
+            "UTC",
+            "--bootstrap",
+            NO_BROKER,
+        ])
+        .env("PURSER_DATA_DIR", &data)
+        .env("HOME", &home)
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("PURSER_DB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        data.join("till.db").is_file(),
+        "no till.db in PURSER_DATA_DIR"
+    );
+    assert!(!home.join(".local/share/purser/till.db").exists());
+}
