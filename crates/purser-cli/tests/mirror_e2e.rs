@@ -34,12 +34,10 @@ fn kafka_config(bootstrap: &str) -> purser_stream::KafkaConfig {
 }
 
 fn topics(bootstrap: &str) -> BTreeSet<String> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    let c: BaseConsumer = plain(bootstrap.to_string()).config().create().unwrap();
-    let md = c
-        .fetch_metadata(None, Duration::from_secs(10))
-        .expect("cluster metadata");
-    md.topics().iter().map(|t| t.name().to_string()).collect()
+    purser_cloud::source::matching_topics(&kafka_config(bootstrap), ".*")
+        .expect("cluster metadata")
+        .into_iter()
+        .collect()
 }
 
 fn read(bootstrap: &str, topic: &str) -> Vec<ConsumedRecord> {

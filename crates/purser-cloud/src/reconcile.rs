@@ -177,6 +177,7 @@ impl TillBook {
     fn days(&self, store: &str, till: &str) -> Vec<DayStatus> {
         let (broken, unverified) = self.chain();
         let currency = self.currency();
+        let all: Vec<&Event> = self.events.values().map(|s| &s.event).collect();
         // The days in the order the till lived them (by their last till_seq).
         let mut by_day: BTreeMap<NaiveDate, Vec<u64>> = BTreeMap::new();
         for (seq, s) in &self.events {
@@ -198,7 +199,7 @@ impl TillBook {
                 last,
             );
             prev_last = prev_last.max(last);
-            let (open_shifts, mut z_mismatches, z_matched) = self.shifts(&seqs, &currency);
+            let (open_shifts, mut z_mismatches, z_matched) = self.shifts(&seqs, &all, &currency);
             // A Z is compared only once none of the day's events is missing: a missing
             // sale or refund is not the Z's fault.
             if !missing.is_empty() {
@@ -274,15 +275,19 @@ impl TillBook {
     }
 
     /// The shifts whose events fall on this day: still open, Z mismatches, Z matched.
-    fn shifts(&self, seqs: &[u64], currency: &str) -> (Vec<Uuid>, Vec<ZMismatch>, u64) {
+    fn shifts(
+        &self,
+        seqs: &[u64],
+        all: &[&Event],
+        currency: &str,
+    ) -> (Vec<Uuid>, Vec<ZMismatch>, u64) {
         let ids: BTreeSet<Uuid> = seqs
             .iter()
             .filter_map(|s| self.events.get(s)?.event.header.shift_id)
             .collect();
-        let all: Vec<&Event> = self.events.values().map(|s| &s.event).collect();
         let (mut open, mut mismatches, mut matched) = (Vec::new(), Vec::new(), 0);
         for id in ids {
-            let Some(d) = derive_shift(id, &all, currency) else {
+            let Some(d) = derive_shift(id, all, currency) else {
                 continue;
             };
             match &d.printed {
@@ -322,12 +327,10 @@ mod tests {
     /// The contract's example day of one till (13 chained events: a shift with sales, a
     /// refund, a void, its Z, a heartbeat and loyalty events), as published.
     fn day() -> Vec<String> {
-        let mut evs: Vec<(u64, String)> = purser_core::contract::examples()
+        purser_core::contract::example_day()
             .into_iter()
-            .filter_map(|(_, _, v)| Some((v.get("till_seq")?.as_u64()?, v.to_string())))
-            .collect();
-        evs.sort();
-        evs.into_iter().map(|(_, raw)| raw).collect()
+            .map(|(_, raw)| raw)
+            .collect()
     }
 
     fn status(raws: &[String]) -> (Reconciler, Vec<DayStatus>) {

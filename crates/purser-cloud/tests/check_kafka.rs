@@ -12,16 +12,6 @@ use purser_stream::publish::publish;
 use purser_stream::KafkaConfig;
 use purser_testkit::kafka::TestKafka;
 
-/// The example day: (till_seq, raw value), in till_seq order.
-fn day() -> Vec<(u64, String)> {
-    let mut evs: Vec<(u64, String)> = purser_core::contract::examples()
-        .into_iter()
-        .filter_map(|(_, _, v)| Some((v.get("till_seq")?.as_u64()?, v.to_string())))
-        .collect();
-    evs.sort();
-    evs
-}
-
 fn topic(alias: &str, raw: &str) -> String {
     let e = parse_event(raw).unwrap();
     let s = match e.body.stream() {
@@ -96,7 +86,7 @@ fn check_tells_a_complete_day_from_a_gap_a_duplicate_and_an_altered_copy() {
         })
         .collect();
     ensure_topics(&kafka, &specs, Duration::from_secs(30)).unwrap();
-    let d = day();
+    let d = purser_core::contract::example_day();
     let raws: Vec<&str> = d.iter().map(|(_, r)| r.as_str()).collect();
 
     send(&kafka, &clean, &raws);

@@ -289,6 +289,18 @@ fn sale(
     }
 }
 
+/// The example events of one till's day (a shift with sales, a refund, a void, its Z, a
+/// heartbeat and loyalty events), hash-chained, as `(till_seq, value as published)` in
+/// `till_seq` order: a consumer's test fixture.
+pub fn example_day() -> Vec<(u64, String)> {
+    let mut evs: Vec<(u64, String)> = examples()
+        .into_iter()
+        .filter_map(|(_, _, v)| Some((v.get("till_seq")?.as_u64()?, v.to_string())))
+        .collect();
+    evs.sort();
+    evs
+}
+
 /// (schema file stem, example name, event value) built by the domain code.
 pub fn examples() -> Vec<(String, String, Value)> {
     let espresso = product(

@@ -209,9 +209,44 @@ impl Kit {
     }
 }
 
-fn kit() -> &'static Kit {
+/// The kit, found once per test process (finding it runs `fetch-jars.sh`).
+pub(crate) fn kit() -> &'static Kit {
     static KIT: OnceLock<Kit> = OnceLock::new();
     KIT.get_or_init(Kit::find)
+}
+
+/// Starts `program` (with `env`) in the background under a shell guard, its output appended
+/// to `log`. The guard prints the program's pid and kills it as soon as its stdin — the
+/// returned pipe — reaches its end, so a test that panics or is killed leaves nothing
+/// running. Returns the guard, that pipe and the pid.
+pub(crate) fn spawn_guarded(
+    log: &Path,
+    program: &[std::ffi::OsString],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (Child, Option<ChildStdin>, u32) {
+    let script = r#"log="$1"; shift; "$@" >>"$log" 2>&1 & p=$!; echo "$p"; while read -r _; do :; done; kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; exit 0"#;
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(script)
+        .arg("guard")
+        .arg(log)
+        .args(program);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut guard = cmd.spawn().expect("bash starts the guard");
+    let stdin = guard.stdin.take();
+    let mut line = String::new();
+    let mut out = std::io::BufReader::new(guard.stdout.take().expect("piped"));
+    std::io::BufRead::read_line(&mut out, &mut line).expect("the guard prints the pid");
+    let pid: u32 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("the guard printed {line:?} instead of a pid"));
+    (guard, stdin, pid)
 }
 
 /// Runs a command with a deadline; panics with its output if it fails or overruns.
@@ -576,30 +611,20 @@ impl KafkaCluster {
         let netns = self.options.netns.clone();
         let node = &mut self.nodes[i];
         assert!(node.proc.is_none(), "node {} is already running", node.id);
-        // The guard starts the node in the background, prints its pid, and kills it as soon
-        // as its stdin (a pipe from this process) reaches its end.
-        let script = r#"log="$1"; shift; "$@" >>"$log" 2>&1 & p=$!; echo "$p"; while read -r _; do :; done; kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; exit 0"#;
-        let mut cmd = Command::new("bash");
-        cmd.arg("-c").arg(script).arg("guard").arg(&node.log);
+        let mut program = Vec::new();
         if let Some(ns) = &netns {
-            cmd.args(["ip", "netns", "exec", ns]);
+            program.extend(["ip", "netns", "exec", ns].map(std::ffi::OsString::from));
         }
-        cmd.arg(kit.bin.join("kafka-server-start.sh"))
-            .arg(&node.properties)
-            .env("KAFKA_LIBS", &kit.libs)
-            .env("KAFKA_HEAP_OPTS", heap)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        let mut guard = cmd.spawn().expect("bash starts the node's guard");
-        let stdin = guard.stdin.take();
-        let mut line = String::new();
-        let mut out = std::io::BufReader::new(guard.stdout.take().expect("piped"));
-        std::io::BufRead::read_line(&mut out, &mut line).expect("the guard prints the pid");
-        let pid: u32 = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("the guard printed {line:?} instead of a pid"));
+        program.push(kit.bin.join("kafka-server-start.sh").into());
+        program.push(node.properties.clone().into());
+        let (guard, stdin, pid) = spawn_guarded(
+            &node.log,
+            &program,
+            &[
+                ("KAFKA_LIBS", kit.libs.as_os_str()),
+                ("KAFKA_HEAP_OPTS", heap.as_ref()),
+            ],
+        );
         node.proc = Some(NodeProc { guard, stdin, pid });
     }
 

@@ -10,10 +10,10 @@
 //! (SIGTERM: it commits what it copied and exits).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command};
 use std::time::{Duration, Instant};
 
-use crate::kafka::{Client, Kit};
+use crate::kafka::{kit, spawn_guarded, Client};
 
 /// What to mirror.
 #[derive(Debug, Clone)]
@@ -167,7 +167,7 @@ fn client_lines(alias: &str, c: &Client) -> String {
 
 impl MirrorMaker {
     pub fn start(options: MirrorOptions) -> MirrorMaker {
-        let kit = Kit::find();
+        let kit = kit();
         let dir = tempfile::Builder::new()
             .prefix("purser-mm2-")
             .tempdir()
@@ -186,42 +186,30 @@ impl MirrorMaker {
             proc: None,
             _dir: dir,
         };
-        mm.spawn(&kit);
+        mm.spawn();
         mm
     }
 
-    fn spawn(&mut self, kit: &Kit) {
-        // As the brokers' guard: runs it in the background, prints its pid, and kills it
-        // once its stdin (a pipe from this process) ends.
-        let script = r#"log="$1"; shift; "$@" >>"$log" 2>&1 & p=$!; echo "$p"; while read -r _; do :; done; kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; exit 0"#;
-        let mut cmd = Command::new("bash");
-        cmd.arg("-c")
-            .arg(script)
-            .arg("guard")
-            .arg(&self.log)
-            .arg(kit.bin.join("connect-mirror-maker.sh"))
-            .arg(&self.properties)
-            .env("KAFKA_LIBS", &kit.libs)
-            .env("KAFKA_HEAP_OPTS", &self.options.heap)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        let mut guard = cmd.spawn().expect("bash starts MirrorMaker's guard");
-        let stdin = guard.stdin.take();
-        let mut line = String::new();
-        let mut out = std::io::BufReader::new(guard.stdout.take().expect("piped"));
-        std::io::BufRead::read_line(&mut out, &mut line).expect("the guard prints the pid");
-        let pid: u32 = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("the guard printed {line:?} instead of a pid"));
-        self.proc = Some((guard, stdin, pid));
+    fn spawn(&mut self) {
+        let kit = kit();
+        let program = [
+            kit.bin.join("connect-mirror-maker.sh").into(),
+            self.properties.clone().into(),
+        ];
+        self.proc = Some(spawn_guarded(
+            &self.log,
+            &program,
+            &[
+                ("KAFKA_LIBS", kit.libs.as_os_str()),
+                ("KAFKA_HEAP_OPTS", self.options.heap.as_ref()),
+            ],
+        ));
     }
 
     /// Starts it again after [`MirrorMaker::stop`] (the ship is back in harbour).
     pub fn restart(&mut self) {
         assert!(self.proc.is_none(), "MirrorMaker is already running");
-        self.spawn(&Kit::find());
+        self.spawn();
     }
 
     pub fn is_running(&self) -> bool {
