@@ -33,6 +33,9 @@ apt_pkgs=(build-essential pkg-config libssl-dev ca-certificates file
 [ "$want_test" = 1 ] && apt_pkgs+=(xvfb xauth webkit2gtk-driver)
 # The package install test: a clean Debian root, the .rpm's contents, window checks.
 [ "$want_test" = 1 ] && apt_pkgs+=(debootstrap rpm x11-utils imagemagick)
+# PostgreSQL for the cloud's reconciler and loyalty ledger tests (the test kit starts its
+# own server from these binaries in a temporary folder; the package's own cluster is not used).
+[ "$want_test" = 1 ] && apt_pkgs+=(postgresql)
 # Apache Kafka for the broker tests: Java 17+ runs it, Maven resolves its jars; openssl
 # makes the test certificates; iproute2 the network namespaces of the partition test.
 [ "$want_kafka" = 1 ] && apt_pkgs+=(openssl iproute2)

@@ -13,7 +13,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
-use serde::Serialize;
 use uuid::Uuid;
 
 use purser_core::chain::{verify_chain, ChainBreak};
@@ -30,66 +29,7 @@ pub enum Taken {
     Conflict(String),
 }
 
-/// The worst thing known about a till's business day, first match wins: `conflict`,
-/// `chain_broken`, `z_mismatch`, `waiting` (events missing, or a shift still open),
-/// `complete`. Duplicates alone leave a day complete.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DayState {
-    Complete,
-    Waiting,
-    ZMismatch,
-    ChainBroken,
-    Conflict,
-}
-
-impl DayState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DayState::Complete => "complete",
-            DayState::Waiting => "waiting",
-            DayState::ZMismatch => "z_mismatch",
-            DayState::ChainBroken => "chain_broken",
-            DayState::Conflict => "conflict",
-        }
-    }
-}
-
-/// A printed Z that disagrees with the events of its shift.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ZMismatch {
-    pub shift_id: Uuid,
-    /// "net_sales: printed 1250, events 1150", amounts in minor units.
-    pub differences: Vec<String>,
-}
-
-/// One store's till's business day, as far as the cloud can tell.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DayStatus {
-    pub store_id: String,
-    pub till_id: String,
-    pub business_date: NaiveDate,
-    pub state: DayState,
-    /// Distinct events of the day that arrived.
-    pub events: u64,
-    pub first_seq: u64,
-    pub last_seq: u64,
-    /// `till_seq` ranges (first, last) not arrived between the previous day's last event
-    /// and this day's last.
-    pub missing: Vec<(u64, u64)>,
-    /// Shifts of the day with no `shift.closed` yet.
-    pub open_shifts: Vec<Uuid>,
-    pub duplicates: u64,
-    pub conflicts: Vec<String>,
-    /// Compared once none of the day's events is missing.
-    pub z_mismatches: Vec<ZMismatch>,
-    /// The till's chain breaks at this `till_seq` (on this day or before it).
-    pub chain_broken_from: Option<u64>,
-    /// Some events carry no chain link (written before it was in the contract).
-    pub chain_unverified: bool,
-    /// Z reports rebuilt and matching what the till printed.
-    pub z_matched: u64,
-}
+pub use purser_core::reconciliation::{DayState, DayStatus, ZMismatch};
 
 struct Seen {
     event: Event,
@@ -207,22 +147,11 @@ impl TillBook {
             }
             let conflicts = self.conflicts.get(&date).cloned().unwrap_or_default();
             let chain_broken_from = broken.filter(|b| *b <= last);
-            let state = if !conflicts.is_empty() {
-                DayState::Conflict
-            } else if chain_broken_from.is_some() {
-                DayState::ChainBroken
-            } else if !z_mismatches.is_empty() {
-                DayState::ZMismatch
-            } else if !missing.is_empty() || !open_shifts.is_empty() {
-                DayState::Waiting
-            } else {
-                DayState::Complete
-            };
-            out.push(DayStatus {
+            let mut day = DayStatus {
                 store_id: store.to_string(),
                 till_id: till.to_string(),
                 business_date: date,
-                state,
+                state: DayState::Complete,
                 events: seqs.len() as u64,
                 first_seq: first,
                 last_seq: last,
@@ -234,7 +163,9 @@ impl TillBook {
                 chain_broken_from,
                 chain_unverified: unverified,
                 z_matched,
-            });
+            };
+            day.settle();
+            out.push(day);
         }
         out.sort_by_key(|d| d.business_date);
         out

@@ -72,6 +72,9 @@ fn record_schema<T: JsonSchema>(
         obj.insert("description".into(), json!(description));
         obj.insert("x-topic".into(), json!(topic));
         obj.insert("x-key".into(), json!(key));
+        // A record type built with `#[serde(flatten)]` cannot deny unknown fields in serde;
+        // its schema still does, like every other record's.
+        obj.entry("additionalProperties").or_insert(json!(false));
         obj.insert(
             "x-tombstone".into(),
             json!("a record with this key and no value deletes it"),
@@ -102,6 +105,12 @@ pub fn schemas() -> Vec<(String, Value)> {
         "Stock on hand of one SKU in one store (compacted).",
     ));
     all.push(record_schema::<crate::inbound::LoyaltyAccountRecord>("loyalty.account", "pos.loyalty-accounts.v1", "member_id", "A loyalty member, with cards, balance, tier and an optional cabin/room charge account (compacted)."));
+    all.push(record_schema::<crate::reconciliation::ReconciliationRecord>(
+        "reconciliation.day",
+        "pos.reconciliation.v1",
+        "<store_id>/<till_id>/<business_date>",
+        "What the cloud's reconciler knows of one till's business day: complete, waiting (which till_seq are missing), Z mismatches, conflicts, where the hash chain breaks (compacted; published by purser-cloud reconcile).",
+    ));
     all
 }
 
@@ -795,5 +804,47 @@ fn record_examples() -> Vec<(&'static str, &'static str, Value)> {
             json(&gold),
         ),
         ("loyalty.account.v1", "closed-member", json(&closed)),
+        (
+            "reconciliation.day.v1",
+            "complete",
+            json(&reconciliation_example(false)),
+        ),
+        (
+            "reconciliation.day.v1",
+            "waiting-for-two-events",
+            json(&reconciliation_example(true)),
+        ),
     ]
+}
+
+fn reconciliation_example(waiting: bool) -> crate::reconciliation::ReconciliationRecord {
+    use crate::reconciliation::{DayState, DayStatus, ReconciliationRecord};
+    let mut day = DayStatus {
+        store_id: "S042".into(),
+        till_id: "T3".into(),
+        business_date: chrono::NaiveDate::from_ymd_opt(2026, 3, 14).expect("a date"),
+        state: DayState::Complete,
+        events: 412,
+        first_seq: 1187,
+        last_seq: 1598,
+        missing: vec![],
+        open_shifts: vec![],
+        duplicates: 3,
+        conflicts: vec![],
+        z_mismatches: vec![],
+        chain_broken_from: None,
+        chain_unverified: false,
+        z_matched: 2,
+    };
+    if waiting {
+        day.events = 410;
+        day.missing = vec![(1203, 1203), (1590, 1590)];
+        day.z_matched = 1;
+    }
+    day.settle();
+    ReconciliationRecord {
+        schema_version: 1,
+        day,
+        updated_at: "2026-03-15T02:10:00Z".parse().expect("a time"),
+    }
 }

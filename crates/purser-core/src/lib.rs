@@ -11,6 +11,7 @@ pub mod events;
 pub mod inbound;
 pub mod loyalty;
 pub mod money;
+pub mod reconciliation;
 pub mod report;
 pub mod sale;
 pub mod shift;

@@ -11,12 +11,15 @@
 //!   cut so packets are dropped (a broker runs inside with [`kafka::ClusterOptions::netns`]).
 //! - [`tls`]: a store CA, node and till certificates (valid, expired, from another CA),
 //!   made with `openssl` at test time.
+//! - [`postgres`]: a PostgreSQL server of Debian's package in a temporary folder, or
+//!   `PURSER_TEST_POSTGRES`'s, for the cloud's reconciler and loyalty ledger.
 //! - [`ports`]: free loopback ports that do not collide with each other.
 
 pub mod kafka;
 pub mod mirror;
 pub mod netns;
 pub mod ports;
+pub mod postgres;
 pub mod tls;
 
 use std::path::PathBuf;
