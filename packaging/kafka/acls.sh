@@ -46,7 +46,7 @@ if [ -n "$scram_user" ]; then
 fi
 
 till_topics=(--topic pos.payments.v1 --topic pos.tills.v1 --topic pos.loyalty.v1)
-reference_topics=(--topic pos.catalog.v1 --topic pos.inventory.v1 --topic pos.loyalty-accounts.v1)
+reference_topics=(--topic pos.catalog.v1 --topic pos.inventory.v1 --topic pos.loyalty-accounts.v1 --topic pos.reconciliation.v1)
 
 # The till's own events: write. The relay's idempotent producer also needs a producer id,
 # which Kafka (3.0 and later, KIP-679) grants any principal with Write on a topic, so no

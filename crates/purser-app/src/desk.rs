@@ -1569,6 +1569,17 @@ impl Desk {
                         })
                         .collect(),
                     app_version: t.app_version.clone(),
+                    hq_days: t
+                        .hq_days
+                        .iter()
+                        .map(|d| HqDayView {
+                            business_date: d.business_date.to_string(),
+                            state: d.state.into(),
+                            missing: d.missing.clone(),
+                            problems: d.problems.clone(),
+                            updated_at: ts(d.updated_at),
+                        })
+                        .collect(),
                 })
                 .collect(),
             connected: consumer.as_ref().is_some_and(|c| c.connected),

@@ -490,6 +490,43 @@ pub struct TillHealthView {
     pub highest_seq: u64,
     pub gaps: Vec<GapView>,
     pub app_version: Option<String>,
+    /// Headquarters' word on the till's latest days, newest first (empty until the
+    /// cloud's reconciler has published and MirrorMaker brought it here).
+    pub hq_days: Vec<HqDayView>,
+}
+
+/// Headquarters' verdict on one till's day (`pos.reconciliation.v1`).
+#[derive(Clone, Copy, Debug, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum HqState {
+    Complete,
+    Waiting,
+    ZMismatch,
+    ChainBroken,
+    Conflict,
+}
+
+impl From<purser_core::reconciliation::DayState> for HqState {
+    fn from(s: purser_core::reconciliation::DayState) -> HqState {
+        use purser_core::reconciliation::DayState as D;
+        match s {
+            D::Complete => HqState::Complete,
+            D::Waiting => HqState::Waiting,
+            D::ZMismatch => HqState::ZMismatch,
+            D::ChainBroken => HqState::ChainBroken,
+            D::Conflict => HqState::Conflict,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct HqDayView {
+    pub business_date: String,
+    pub state: HqState,
+    /// `till_seq` headquarters still waits for, as "5, 9-12" (empty: none).
+    pub missing: String,
+    pub problems: Vec<String>,
+    pub updated_at: String,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]

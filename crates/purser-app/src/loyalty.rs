@@ -496,10 +496,11 @@ impl<'s> LoyaltyCtx<'s> {
 
 impl Till {
     fn member_info(&self, m: MemberRow) -> AppResult<MemberInfo> {
-        let till_id = &self.settings().config.store.till_id;
-        let pos = self.store().points_position(till_id, &m.member_id)?;
+        let s = &self.settings().config.store;
+        let key = purser_core::inbound::till_key(&s.store_id, &s.till_id);
+        let pos = self.store().points_position(&key, &m.member_id)?;
         let unconfirmed = match &m.account {
-            Some((_, id, _)) => self.store().unsynced_charges(till_id, id)?,
+            Some((_, id, _)) => self.store().unsynced_charges(&key, id)?,
             None => Money::ZERO,
         };
         Ok(MemberInfo {

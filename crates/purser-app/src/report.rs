@@ -176,7 +176,67 @@ pub struct TillHealth {
     /// No heartbeat for three heartbeat intervals (or never).
     pub offline: bool,
     pub app_version: Option<String>,
+    /// What headquarters' reconciler has said of this till's latest days
+    /// (`pos.reconciliation.v1`), newest first; empty until the cloud has published.
+    pub hq_days: Vec<HqDay>,
 }
+
+/// Headquarters' word on one till's business day.
+#[derive(Clone, Debug, Serialize)]
+pub struct HqDay {
+    pub business_date: NaiveDate,
+    pub state: purser_core::reconciliation::DayState,
+    /// `till_seq` headquarters is still waiting for, as "5, 9-12".
+    pub missing: String,
+    /// Conflicts, Z mismatches, where the chain breaks, open shifts: one line each.
+    pub problems: Vec<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl HqDay {
+    fn from_record(r: &purser_core::reconciliation::ReconciliationRecord) -> HqDay {
+        let d = &r.day;
+        let mut problems: Vec<String> = d.conflicts.clone();
+        problems.extend(d.z_mismatches.iter().map(|z| {
+            format!(
+                "Z of shift {} disagrees with its events: {}",
+                z.shift_id,
+                z.differences.join("; ")
+            )
+        }));
+        if let Some(b) = d.chain_broken_from {
+            problems.push(format!("hash chain broken from #{b}"));
+        }
+        if !d.open_shifts.is_empty() {
+            problems.push(format!("{} shift(s) without a Z yet", d.open_shifts.len()));
+        }
+        HqDay {
+            business_date: d.business_date,
+            state: d.state,
+            missing: d.missing_text(),
+            problems,
+            updated_at: r.updated_at,
+        }
+    }
+
+    /// "complete", "waiting for #5, #9-12", …
+    pub fn summary(&self) -> String {
+        use purser_core::reconciliation::DayState;
+        match self.state {
+            DayState::Complete => "confirmed complete".into(),
+            DayState::Waiting if !self.missing.is_empty() => {
+                format!("waiting for #{}", self.missing.replace(", ", ", #"))
+            }
+            DayState::Waiting => "waiting for a Z".into(),
+            DayState::ZMismatch => "Z mismatch".into(),
+            DayState::ChainBroken => "chain broken".into(),
+            DayState::Conflict => "conflict".into(),
+        }
+    }
+}
+
+/// How many of each till's latest days the manager sees headquarters' word on.
+const HQ_DAYS_PER_TILL: usize = 7;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LowStock {
@@ -336,6 +396,7 @@ impl Reports {
 
     pub fn tills(&self, now: DateTime<Utc>) -> AppResult<TillsReport> {
         let beat = i64::try_from(self.settings.config.outbox.heartbeat_secs.max(1)).unwrap_or(60);
+        let hq = self.store.hq_days(2_000).map_err(store_err)?;
         let tills = self
             .store
             .tills()
@@ -358,6 +419,12 @@ impl Reports {
                     highest_seq: t.highest_seq,
                     gaps: t.gaps,
                     app_version: hb.map(|h| h.app_version.clone()),
+                    hq_days: hq
+                        .iter()
+                        .filter(|r| r.day.till_id == t.till_id)
+                        .take(HQ_DAYS_PER_TILL)
+                        .map(HqDay::from_record)
+                        .collect(),
                     till_id: t.till_id,
                 }
             })
@@ -685,6 +752,15 @@ pub fn tills_text(r: &TillsReport) -> String {
         for (a, b) in &t.gaps {
             row(&mut out, "  ! not arrived", &format!("#{a}-#{b}"));
         }
+        if t.hq_days.is_empty() {
+            row(&mut out, "  headquarters", "nothing confirmed yet");
+        }
+        for d in &t.hq_days {
+            row(&mut out, &format!("  HQ {}", d.business_date), &d.summary());
+            for p in &d.problems {
+                out.push_str(&format!("    ! {p}\n"));
+            }
+        }
     }
     rule(&mut out);
     row(
@@ -990,6 +1066,27 @@ pub fn tills_csv(r: &TillsReport) -> AppResult<String> {
                     .join(" ")
             ),
         );
+    }
+    for t in &r.tills {
+        for d in &t.hq_days {
+            c.row(
+                "hq_day",
+                &format!("{} {}", t.till_id, d.business_date),
+                None,
+                None,
+                &format!(
+                    "{} missing {} {}",
+                    d.state.as_str(),
+                    if d.missing.is_empty() {
+                        "-"
+                    } else {
+                        &d.missing
+                    },
+                    d.problems.join("; ")
+                )
+                .trim_end(),
+            );
+        }
     }
     for l in &r.low_stock {
         c.row(

@@ -456,6 +456,30 @@ fn stream_update_after_local_redemptions_is_not_counted_twice() {
     assert_eq!(m["available"], 1_500);
     assert_eq!(m["balance"], 1_650);
 
+    // The cloud's ledger keys watermarks by store and till: another store's T1 (every
+    // ship has one) is not this till, even with a watermark above all of its events.
+    let mut elsewhere = rec.clone();
+    elsewhere.applied_till_seq.clear();
+    elsewhere
+        .applied_till_seq
+        .insert("S-OTHER/T1".into(), 1_000_000);
+    elsewhere.updated_at = chrono::DateTime::UNIX_EPOCH;
+    f.publish(elsewhere);
+    assert_eq!(
+        f.member("M1")["balance"],
+        1_500 - 500 + 150,
+        "both of the till's own events count as unsynced"
+    );
+    let mut qualified = rec.clone();
+    qualified.applied_till_seq.clear();
+    qualified.applied_till_seq.insert("S1/T1".into(), seqs[0]);
+    f.publish(qualified);
+    let m = f.member("M1");
+    assert_eq!(
+        (m["published"].as_i64(), m["balance"].as_i64()),
+        (Some(1_500), Some(1_650))
+    );
+
     // Then both: the balance the cloud publishes is the whole truth.
     rec.points_balance = 1_650;
     rec.applied_till_seq.insert("T1".into(), seqs[1]);

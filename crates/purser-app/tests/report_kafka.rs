@@ -71,6 +71,7 @@ fn topics(run: &str, extra: &[(&str, &str)]) -> Topics {
         inventory: n("inventory.v1"),
         catalog: n("catalog.v1"),
         loyalty_accounts: n("loyalty-accounts.v1"),
+        reconciliation: n("reconciliation.v1"),
     };
     let spec = |name: &str, extra: &[(&str, &str)]| TopicSpec {
         name: name.to_string(),
@@ -486,4 +487,112 @@ fn transactional_till_events_are_caught_up_and_aborted_ones_never_count() {
     p.commit_transaction(Duration::from_secs(30)).unwrap();
     assert_eq!(mgr.catch_up("the open transaction committed"), 1);
     assert!(mgr.has_all(&t2.event_ids()));
+}
+
+/// Headquarters' reconciliation, mirrored to the store: this store's days reach the
+/// manager's tills report (the latest status per day wins; other stores' are skipped; an
+/// unreadable record is quarantined), also when the topic appears after the manager
+/// started reading.
+#[test]
+fn headquarters_confirmation_reaches_the_tills_report() {
+    use purser_core::reconciliation::{DayState, DayStatus, ReconciliationRecord};
+    let t = topics("hq", &[]);
+    let mut t1 = TestTill::new("T1", &t);
+    t1.sell(2);
+    t1.relay();
+    let mgr = Manager::new(&t);
+    mgr.catch_up("before headquarters published anything");
+    let r = purser_app::report::Reports::open(&mgr.settings)
+        .unwrap()
+        .tills(chrono::Utc::now())
+        .unwrap();
+    assert!(r.tills[0].hq_days.is_empty());
+    assert!(purser_app::report::tills_text(&r).contains("nothing confirmed yet"));
+
+    ensure_topics(
+        &kafka(),
+        &[TopicSpec {
+            name: t.reconciliation.clone(),
+            partitions: 2,
+            replication: 1,
+            config: vec![("cleanup.policy".into(), "compact".into())],
+        }],
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let rec = |store: &str, state: DayState, missing: Vec<(u64, u64)>, at: &str| {
+        let mut day = DayStatus {
+            store_id: store.into(),
+            till_id: "T1".into(),
+            business_date: date,
+            state,
+            events: 40,
+            first_seq: 1,
+            last_seq: 42,
+            missing,
+            open_shifts: vec![],
+            duplicates: 0,
+            conflicts: vec![],
+            z_mismatches: vec![],
+            chain_broken_from: None,
+            chain_unverified: false,
+            z_matched: 1,
+        };
+        day.settle();
+        let key = day.key();
+        let r = ReconciliationRecord {
+            schema_version: 1,
+            day,
+            updated_at: at.parse().unwrap(),
+        };
+        (key, serde_json::to_string(&r).unwrap())
+    };
+    let p: BaseProducer = kafka().client_config().create().unwrap();
+    let send = |k: &str, v: &str| {
+        p.send(BaseRecord::to(&t.reconciliation).key(k).payload(v))
+            .unwrap();
+    };
+    let (k, waiting) = rec(
+        "S1",
+        DayState::Waiting,
+        vec![(5, 5), (9, 12)],
+        "2026-11-26T01:00:00Z",
+    );
+    send(&k, &waiting);
+    let (ko, other) = rec("S2", DayState::Conflict, vec![], "2026-11-26T01:00:00Z");
+    send(&ko, &other);
+    send("S1/T1/not-a-date", "{}");
+    p.flush(Duration::from_secs(10)).unwrap();
+    mgr.catch_up("headquarters waits for two ranges");
+    let reports = purser_app::report::Reports::open(&mgr.settings).unwrap();
+    let r = reports.tills(chrono::Utc::now()).unwrap();
+    let hq = &r.tills[0].hq_days;
+    assert_eq!(hq.len(), 1, "{hq:?}");
+    assert_eq!(hq[0].state, DayState::Waiting);
+    assert_eq!(hq[0].missing, "5, 9-12");
+    let text = purser_app::report::tills_text(&r);
+    assert!(text.contains("waiting for #5, #9-12"), "{text}");
+    assert!(
+        r.quarantined
+            .iter()
+            .any(|q| q.reason.contains("not-a-date")),
+        "{:?}",
+        r.quarantined
+    );
+    // The rest arrives in the cloud: complete. An older copy replayed later changes nothing.
+    let (_, done) = rec("S1", DayState::Complete, vec![], "2026-11-26T03:00:00Z");
+    send(&k, &done);
+    send(&k, &waiting);
+    p.flush(Duration::from_secs(10)).unwrap();
+    mgr.catch_up("headquarters confirms the day");
+    let r = reports.tills(chrono::Utc::now()).unwrap();
+    assert_eq!(r.tills[0].hq_days[0].state, DayState::Complete);
+    let text = purser_app::report::tills_text(&r);
+    assert!(text.contains("confirmed complete"), "{text}");
+    let csv = purser_app::report::tills_csv(&r).unwrap();
+    assert!(
+        csv.contains("hq_day,T1 2026-11-25,,,complete missing -"),
+        "{csv}"
+    );
 }

@@ -31,6 +31,7 @@ fn unique_topics() -> Topics {
         inventory: t("pos.inventory"),
         catalog: t("pos.catalog"),
         loyalty_accounts: t("pos.loyalty-accounts"),
+        reconciliation: t("pos.reconciliation"),
     }
 }
 

@@ -31,10 +31,7 @@ pub const LOYALTY_TOPICS: &str = r"^([A-Za-z0-9_-]+\.)?pos\.loyalty\.v1$";
 #[derive(Default)]
 pub struct Ledger;
 
-/// The key a till's watermark has in `applied_till_seq`.
-pub fn till_key(store_id: &str, till_id: &str) -> String {
-    format!("{store_id}/{till_id}")
-}
+pub use purser_core::inbound::till_key;
 
 impl Job for Ledger {
     fn service(&self) -> &'static str {

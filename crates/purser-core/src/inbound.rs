@@ -81,8 +81,11 @@ pub struct LoyaltyAccountRecord {
     pub status: MemberStatus,
     pub charge_account: Option<ChargeAccount>,
     pub updated_at: DateTime<Utc>,
-    /// Per till id, the highest `till_seq` of that till's loyalty and charge events this
-    /// balance already includes. A till counts its own later events as unsynced.
+    /// Per till, the highest `till_seq` of that till's loyalty and charge events this
+    /// balance already includes; a till counts its own later events as unsynced. Keyed
+    /// `<store_id>/<till_id>` ([`till_key`]; till ids repeat across a fleet), or by the bare
+    /// till id where the publisher knows one store only (read when no qualified key is
+    /// there).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub applied_till_seq: std::collections::BTreeMap<String, u64>,
 }
@@ -470,4 +473,9 @@ mod tests {
             let _ = decode(InboundKind::ALL[k], Some(b"ESP"), Some(&bytes), "S1", "EUR");
         }
     }
+}
+
+/// A till's key in [`LoyaltyAccountRecord::applied_till_seq`].
+pub fn till_key(store_id: &str, till_id: &str) -> String {
+    format!("{store_id}/{till_id}")
 }

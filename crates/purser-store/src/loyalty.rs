@@ -181,10 +181,13 @@ pub(crate) fn member_by_account(conn: &Connection, account_id: &str) -> Result<O
 }
 
 /// Unsynced ledger rows of one member (or one account), as a SQL condition on `l`.
-/// ?1 = this till's id.
+/// ?1 = this till's watermark key, `<store_id>/<till_id>`; a record keyed by the bare
+/// till id (a one-store publisher) is read when the qualified key is absent.
 const UNSYNCED: &str = "(m.member_id IS NULL
-      OR CASE WHEN json_extract(m.applied, '$.\"' || ?1 || '\"') IS NOT NULL
-              THEN l.till_seq > json_extract(m.applied, '$.\"' || ?1 || '\"')
+      OR CASE WHEN coalesce(json_extract(m.applied, '$.\"' || ?1 || '\"'),
+                            json_extract(m.applied, '$.\"' || substr(?1, instr(?1, '/') + 1) || '\"')) IS NOT NULL
+              THEN l.till_seq > coalesce(json_extract(m.applied, '$.\"' || ?1 || '\"'),
+                            json_extract(m.applied, '$.\"' || substr(?1, instr(?1, '/') + 1) || '\"'))
               ELSE l.occurred_at > m.updated_at END)";
 
 /// The till's view of a member's points.
@@ -401,18 +404,24 @@ impl Store {
     pub fn search_members(&self, text: &str, limit: usize) -> Result<Vec<MemberRow>> {
         search_members(&self.conn, text, limit)
     }
-    pub fn points_position(&self, till_id: &str, member_id: &str) -> Result<PointsPosition> {
-        points_position(&self.conn, till_id, member_id)
+    /// `till_key`: [`purser_core::inbound::till_key`] of this till.
+    pub fn points_position(&self, till_key: &str, member_id: &str) -> Result<PointsPosition> {
+        points_position(&self.conn, till_key, member_id)
     }
     pub fn sale_loyalty(&self, sale_id: &str) -> Result<SaleLoyalty> {
         sale_loyalty(&self.conn, sale_id)
     }
-    pub fn unsynced_charges(&self, till_id: &str, account_id: &str) -> Result<Money> {
-        unsynced_charges(&self.conn, till_id, account_id)
+    pub fn unsynced_charges(&self, till_key: &str, account_id: &str) -> Result<Money> {
+        unsynced_charges(&self.conn, till_key, account_id)
     }
 }
 
 impl Action<'_> {
+    /// This till's key in the published watermarks.
+    fn till_key(&self) -> String {
+        let i = self.identity();
+        purser_core::inbound::till_key(&i.store_id, &i.till_id)
+    }
     pub fn member_by_id(&self, member_id: &str) -> Result<Option<MemberRow>> {
         member_by_id(self.conn(), member_id)
     }
@@ -420,13 +429,13 @@ impl Action<'_> {
         member_by_account(self.conn(), account_id)
     }
     pub fn points_position(&self, member_id: &str) -> Result<PointsPosition> {
-        points_position(self.conn(), &self.identity().till_id, member_id)
+        points_position(self.conn(), &self.till_key(), member_id)
     }
     pub fn unsynced_redeemed_on(&self, member_id: Option<&str>, date: NaiveDate) -> Result<i64> {
-        unsynced_redeemed_on(self.conn(), &self.identity().till_id, member_id, date)
+        unsynced_redeemed_on(self.conn(), &self.till_key(), member_id, date)
     }
     pub fn unsynced_charges(&self, account_id: &str) -> Result<Money> {
-        unsynced_charges(self.conn(), &self.identity().till_id, account_id)
+        unsynced_charges(self.conn(), &self.till_key(), account_id)
     }
     pub fn sale_loyalty(&self, sale_id: &str) -> Result<SaleLoyalty> {
         sale_loyalty(self.conn(), sale_id)

@@ -17,12 +17,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use purser_core::events::{Event, EventBody, TillHeartbeat};
+use purser_core::reconciliation::ReconciliationRecord;
 use purser_core::report::{parse_event, DateRange};
 
 use crate::error::{Result, StoreError};
 use crate::time::{format_ts, parse_ts};
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE events (
         event_id      TEXT PRIMARY KEY,
         event_type    TEXT NOT NULL,
@@ -67,7 +69,20 @@ const MIGRATIONS: &[&str] = &[r#"
         last_applied_at TEXT
     );
     INSERT INTO consumer_state (id) VALUES (1);
-"#];
+"#,
+    r#"
+    -- pos.reconciliation.v1 for this store: what headquarters has confirmed per till and day.
+    CREATE TABLE hq_days (
+        till_id       TEXT NOT NULL,
+        business_date TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        record        TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        received_at   TEXT NOT NULL,
+        PRIMARY KEY (till_id, business_date)
+    );
+"#,
+];
 
 /// One record of a till topic and what the decoder made of it.
 #[derive(Clone, Debug)]
@@ -87,6 +102,13 @@ pub enum ReportItem {
     Event { event: Box<Event>, raw: String },
     /// Another store's event: the offset moves on, nothing is stored.
     Skip,
+    /// Headquarters' status of one of this store's till days (`pos.reconciliation.v1`).
+    HqDay(Box<ReconciliationRecord>),
+    /// A tombstone on `pos.reconciliation.v1` (key `<store>/<till>/<date>`).
+    HqDayRemoved {
+        till_id: String,
+        business_date: NaiveDate,
+    },
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -200,6 +222,23 @@ impl ReportStore {
         })
     }
 
+    /// Headquarters' statuses of this store's till days, newest days first.
+    pub fn hq_days(&self, limit: usize) -> Result<Vec<ReconciliationRecord>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT record FROM hq_days ORDER BY business_date DESC, till_id LIMIT ?1",
+        )?;
+        let rows = st.query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut out = Vec::new();
+        for raw in rows {
+            if let Ok(rec) = serde_json::from_str(&raw?) {
+                out.push(rec);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -272,6 +311,35 @@ impl ReportStore {
                         }
                     }
                     Ok(ReportItem::Skip) => st.skipped += 1,
+                    Ok(ReportItem::HqDay(rec)) => {
+                        let d = &rec.day;
+                        // Compacted and replayed: an older status never replaces a newer.
+                        tx.prepare_cached(
+                            "INSERT INTO hq_days (till_id, business_date, state, record, updated_at, received_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                             ON CONFLICT (till_id, business_date) DO UPDATE SET state = excluded.state,
+                                 record = excluded.record, updated_at = excluded.updated_at,
+                                 received_at = excluded.received_at
+                             WHERE excluded.updated_at >= hq_days.updated_at",
+                        )?
+                        .execute(params![
+                            d.till_id,
+                            d.business_date.to_string(),
+                            d.state.as_str(),
+                            serde_json::to_string(&**rec).unwrap_or_default(),
+                            format_ts(rec.updated_at),
+                            at
+                        ])?;
+                    }
+                    Ok(ReportItem::HqDayRemoved {
+                        till_id,
+                        business_date,
+                    }) => {
+                        tx.prepare_cached(
+                            "DELETE FROM hq_days WHERE till_id = ?1 AND business_date = ?2",
+                        )?
+                        .execute(params![till_id, business_date.to_string()])?;
+                    }
                     Err(reason) => {
                         quarantine.execute(params![
                             r.topic,

@@ -152,19 +152,24 @@ pub fn inbound_topic_specs(
     partitions: i32,
     replication: i32,
 ) -> Vec<TopicSpec> {
-    [&topics.catalog, &topics.inventory, &topics.loyalty_accounts]
-        .iter()
-        .map(|name| TopicSpec {
-            name: (*name).clone(),
-            partitions,
-            replication,
-            config: vec![
-                ("cleanup.policy".into(), "compact".into()),
-                ("delete.retention.ms".into(), "86400000".into()),
-                ("min.compaction.lag.ms".into(), "3600000".into()),
-            ],
-        })
-        .collect()
+    [
+        &topics.catalog,
+        &topics.inventory,
+        &topics.loyalty_accounts,
+        &topics.reconciliation,
+    ]
+    .iter()
+    .map(|name| TopicSpec {
+        name: (*name).clone(),
+        partitions,
+        replication,
+        config: vec![
+            ("cleanup.policy".into(), "compact".into()),
+            ("delete.retention.ms".into(), "86400000".into()),
+            ("min.compaction.lag.ms".into(), "3600000".into()),
+        ],
+    })
+    .collect()
 }
 
 /// Each topic's settings (name → value), or why the broker would not describe it.

@@ -68,6 +68,10 @@ pub struct Topics {
     pub inventory: String,
     pub catalog: String,
     pub loyalty_accounts: String,
+    /// Headquarters' reconciliation of every till's days (`purser-cloud reconcile`),
+    /// mirrored from the cloud; read by the manager's view. Optional: a store whose
+    /// cloud has not published it yet simply shows nothing confirmed.
+    pub reconciliation: String,
 }
 
 impl Default for Topics {
@@ -79,6 +83,7 @@ impl Default for Topics {
             inventory: "pos.inventory.v1".into(),
             catalog: "pos.catalog.v1".into(),
             loyalty_accounts: "pos.loyalty-accounts.v1".into(),
+            reconciliation: "pos.reconciliation.v1".into(),
         }
     }
 }

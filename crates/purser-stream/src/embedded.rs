@@ -30,6 +30,7 @@ impl EmbeddedBroker {
             &topics.inventory,
             &topics.catalog,
             &topics.loyalty_accounts,
+            &topics.reconciliation,
         ] {
             cluster
                 .create_topic(t, 3, 1)

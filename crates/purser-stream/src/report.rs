@@ -66,6 +66,9 @@ pub struct ReportConsumer {
     store: ReportStore,
     kafka: KafkaConfig,
     topics: Vec<String>,
+    /// `pos.reconciliation.v1`: read when it exists, looked for again while it does not.
+    hq_topic: String,
+    hq_assigned: bool,
     store_id: String,
     timeout: Duration,
     status: Arc<Mutex<ReportConsumerStatus>>,
@@ -102,6 +105,8 @@ impl ReportConsumer {
                 topics.tills.clone(),
                 topics.loyalty.clone(),
             ],
+            hq_topic: topics.reconciliation.clone(),
+            hq_assigned: false,
             store_id: store_id.to_string(),
             timeout: Duration::from_secs(10),
             status: Arc::default(),
@@ -145,15 +150,26 @@ impl ReportConsumer {
 
     /// Assigns every partition at its stored offset (the beginning when none); returns the
     /// partitions still to read to their high watermarks.
-    fn assign(&self, c: &BaseConsumer<QuietContext>) -> Result<Ends, ReportError> {
+    fn assign(&mut self, c: &BaseConsumer<QuietContext>) -> Result<Ends, ReportError> {
         let mut tpl = TopicPartitionList::new();
         let mut targets = Ends::default();
-        for topic in &self.topics {
+        self.hq_assigned = false;
+        let hq = (!self.hq_topic.is_empty()).then(|| self.hq_topic.clone());
+        for topic in self.topics.iter().chain(hq.iter()) {
+            let optional = Some(topic) == hq.as_ref();
             let md = c.fetch_metadata(Some(topic), self.timeout)?;
             let t = md
                 .topics()
                 .first()
                 .ok_or_else(|| ReportError::Kafka(format!("no metadata for {topic}")))?;
+            if optional {
+                if t.error().is_some() || t.partitions().is_empty() {
+                    // Not mirrored from the cloud yet (or not readable): nothing
+                    // confirmed to show; looked for again later.
+                    continue;
+                }
+                self.hq_assigned = true;
+            }
             if let Some(e) = t.error() {
                 if e == rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED
                 {
@@ -194,6 +210,9 @@ impl ReportConsumer {
     }
 
     fn decode(&self, m: &rdkafka::message::BorrowedMessage<'_>) -> ReportRecord {
+        if m.topic() == self.hq_topic {
+            return self.decode_hq(m);
+        }
         let outcome = decode_till_event(m.key(), m.payload(), &self.store_id);
         ReportRecord {
             topic: m.topic().to_string(),
@@ -213,6 +232,24 @@ impl ReportConsumer {
                 Ok(Decoded::OtherStore) => Ok(ReportItem::Skip),
                 Err(reason) => Err(reason),
             },
+        }
+    }
+
+    /// A `pos.reconciliation.v1` record: this store's days only.
+    fn decode_hq(&self, m: &rdkafka::message::BorrowedMessage<'_>) -> ReportRecord {
+        let key = m.key().map(|k| String::from_utf8_lossy(k).into_owned());
+        let outcome = decode_hq_day(key.as_deref(), m.payload(), &self.store_id);
+        ReportRecord {
+            topic: m.topic().to_string(),
+            partition: m.partition(),
+            offset: m.offset(),
+            excerpt: if outcome.is_err() {
+                excerpt(m.payload())
+            } else {
+                None
+            },
+            key,
+            outcome,
         }
     }
 
@@ -263,9 +300,21 @@ impl ReportConsumer {
         });
         let mut total = 0u64;
         let mut last_lag = Instant::now() - Duration::from_secs(10);
+        let mut last_hq_look = Instant::now();
         loop {
             if stop.load(Ordering::Relaxed) {
                 return Ok(total);
+            }
+            if matches!(mode, InboundMode::Forever)
+                && !self.hq_assigned
+                && last_hq_look.elapsed() > Duration::from_secs(15)
+            {
+                // The cloud's reconciliation may have been mirrored meanwhile: assign
+                // again, every partition from its stored offset.
+                last_hq_look = Instant::now();
+                if let Err(e) = self.assign(&c) {
+                    tracing::debug!("report consumer: looking for the reconciliation topic: {e}");
+                }
             }
             if let InboundMode::CatchUp { deadline } = mode {
                 if targets.is_empty() {
@@ -338,4 +387,46 @@ impl ReportConsumer {
             }
         }
     }
+}
+
+/// Decodes a `pos.reconciliation.v1` record (key `<store>/<till>/<date>`) for `store_id`.
+pub fn decode_hq_day(
+    key: Option<&str>,
+    value: Option<&[u8]>,
+    store_id: &str,
+) -> Result<ReportItem, String> {
+    let key = key.ok_or("record has no key")?;
+    let mut parts = key.splitn(3, '/');
+    let (Some(store), Some(till), Some(date)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("key '{key}' is not <store>/<till>/<date>"));
+    };
+    if store != store_id {
+        return Ok(ReportItem::Skip);
+    }
+    let business_date: chrono::NaiveDate = date
+        .parse()
+        .map_err(|_| format!("key '{key}' has no date after its till"))?;
+    let Some(value) = value else {
+        return Ok(ReportItem::HqDayRemoved {
+            till_id: till.to_string(),
+            business_date,
+        });
+    };
+    let rec: purser_core::reconciliation::ReconciliationRecord =
+        serde_json::from_slice(value).map_err(|e| format!("not a reconciliation record: {e}"))?;
+    if rec.schema_version != 1 {
+        return Err(format!(
+            "reconciliation record schema version {} is not supported (this version reads 1)",
+            rec.schema_version
+        ));
+    }
+    if rec.day.store_id != store
+        || rec.day.till_id != till
+        || rec.day.business_date != business_date
+    {
+        return Err(format!(
+            "key '{key}' does not match the record's store, till and date"
+        ));
+    }
+    Ok(ReportItem::HqDay(Box::new(rec)))
 }

@@ -65,6 +65,7 @@ fn topics(run: &str) -> Topics {
         inventory: n("inventory.v1"),
         catalog: n("catalog.v1"),
         loyalty_accounts: n("loyalty-accounts.v1"),
+        reconciliation: n("reconciliation.v1"),
     }
 }
 

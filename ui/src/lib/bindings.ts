@@ -126,6 +126,14 @@ export type HourView = {
  */
 hour: number, transactions: number, net: number, };
 
+export type HqDayView = { business_date: string, state: HqState, 
+/**
+ * `till_seq` headquarters still waits for, as "5, 9-12" (empty: none).
+ */
+missing: string, problems: Array<string>, updated_at: string, };
+
+export type HqState = "complete" | "waiting" | "z_mismatch" | "chain_broken" | "conflict";
+
 export type KafkaTestView = { 
 /**
  * Reachable and the credentials accepted (topics may still be missing).
@@ -542,7 +550,12 @@ online: boolean, last_heartbeat_at: string | null, heartbeat_age_secs: number | 
 /**
  * Events the till held at its last heartbeat.
  */
-outbox_backlog: number | null, oldest_waiting_secs: number | null, last_event_at: string, events: number, highest_seq: number, gaps: Array<GapView>, app_version: string | null, };
+outbox_backlog: number | null, oldest_waiting_secs: number | null, last_event_at: string, events: number, highest_seq: number, gaps: Array<GapView>, app_version: string | null, 
+/**
+ * Headquarters' word on the till's latest days, newest first (empty until the
+ * cloud's reconciler has published and MirrorMaker brought it here).
+ */
+hq_days: Array<HqDayView>, };
 
 export type TillsView = { tills: Array<TillHealthView>, 
 /**
