@@ -1071,7 +1071,7 @@ pub fn tills_csv(r: &TillsReport) -> AppResult<String> {
         for d in &t.hq_days {
             c.row(
                 "hq_day",
-                &format!("{} {}", t.till_id, d.business_date),
+                format!("{} {}", t.till_id, d.business_date),
                 None,
                 None,
                 &format!(
