@@ -1071,10 +1071,10 @@ pub fn tills_csv(r: &TillsReport) -> AppResult<String> {
         for d in &t.hq_days {
             c.row(
                 "hq_day",
-                format!("{} {}", t.till_id, d.business_date),
+                &format!("{} {}", t.till_id, d.business_date),
                 None,
                 None,
-                &format!(
+                format!(
                     "{} missing {} {}",
                     d.state.as_str(),
                     if d.missing.is_empty() {
