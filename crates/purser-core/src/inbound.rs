@@ -289,6 +289,11 @@ pub fn decode(
     }
 }
 
+/// A till's key in [`LoyaltyAccountRecord::applied_till_seq`].
+pub fn till_key(store_id: &str, till_id: &str) -> String {
+    format!("{store_id}/{till_id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,9 +478,4 @@ mod tests {
             let _ = decode(InboundKind::ALL[k], Some(b"ESP"), Some(&bytes), "S1", "EUR");
         }
     }
-}
-
-/// A till's key in [`LoyaltyAccountRecord::applied_till_seq`].
-pub fn till_key(store_id: &str, till_id: &str) -> String {
-    format!("{store_id}/{till_id}")
 }
