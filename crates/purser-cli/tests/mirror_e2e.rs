@@ -6,6 +6,14 @@
 //! `<alias>.pos.*`, byte for byte, and the catalog headquarters publishes in the cloud
 //! reaches both ships as `pos.catalog.v1`, which their tills apply — with no topic copied
 //! back where it came from.
+//!
+//! Then the cloud's side runs as a data team would run it (`purser-cloud`'s reconciler and
+//! loyalty ledger, consumer groups on the cloud cluster with their state in PostgreSQL):
+//! every till's day is confirmed complete and the confirmation reaches the ships' managers;
+//! a guest earns on one ship and redeems on the other, and both ships and the cloud agree
+//! on the balance; faults injected into the topics (an event deleted before replication,
+//! replays, an altered copy, an edited entry republished with its hash recomputed, a Z
+//! that disagrees with its sales) are each found and named, and a clean day raises nothing.
 
 mod common;
 
@@ -13,9 +21,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use common::TestTill;
+use purser_cloud::days::{self, Days};
+use purser_cloud::ledger::{self, Ledger, LOYALTY_TOPICS};
+use purser_cloud::reconcile::DayState;
+use purser_cloud::service::{self, Control, ServiceOptions};
 use purser_stream::readback::{read_all, ConsumedRecord};
 use purser_testkit::kafka::{Client, KafkaCluster};
 use purser_testkit::mirror::{MirrorMaker, MirrorOptions};
+use purser_testkit::postgres::TestPostgres;
 
 const TILL_TOPICS: [&str; 3] = ["pos.payments.v1", "pos.tills.v1", "pos.loyalty.v1"];
 
@@ -92,6 +105,124 @@ fn wait_for(what: &str, timeout: Duration, mm: &[&MirrorMaker], mut done: impl F
     }
 }
 
+/// `purser-cloud reconcile` and `purser-cloud ledger`, each a thread running the service.
+struct CloudServices {
+    controls: Vec<Control>,
+    threads: Vec<std::thread::JoinHandle<purser_cloud::db::Result<service::Progress>>>,
+}
+
+impl CloudServices {
+    fn start(bootstrap: &str, postgres: &str) -> CloudServices {
+        let mut s = CloudServices {
+            controls: Vec::new(),
+            threads: Vec::new(),
+        };
+        for reconciler in [true, false] {
+            let (pattern, group, out) = if reconciler {
+                (
+                    purser_cloud::source::TILL_TOPICS,
+                    "purser-reconciler",
+                    "pos.reconciliation.v1",
+                )
+            } else {
+                (
+                    LOYALTY_TOPICS,
+                    "purser-loyalty-ledger",
+                    "pos.loyalty-accounts.v1",
+                )
+            };
+            let mut opts =
+                ServiceOptions::new(kafka_config(bootstrap), postgres, pattern, group, out);
+            opts.metadata_refresh = Duration::from_secs(2);
+            opts.batch_wait = Duration::from_millis(200);
+            let control = Control::default();
+            let ctl = control.clone();
+            s.threads.push(std::thread::spawn(move || {
+                if reconciler {
+                    service::run(&mut Days::default(), &opts, &ctl)
+                } else {
+                    service::run(&mut Ledger, &opts, &ctl)
+                }
+            }));
+            s.controls.push(control);
+        }
+        s
+    }
+
+    fn stop(self) {
+        for c in &self.controls {
+            c.stop();
+        }
+        for t in self.threads {
+            t.join().unwrap().expect("the service ran without error");
+        }
+    }
+}
+
+/// The contract's example day of one till, moved to `store` and chained again as that
+/// store's till would have written it.
+fn example_day_of(store: &str) -> Vec<String> {
+    let raws: Vec<String> = purser_core::contract::example_day()
+        .into_iter()
+        .map(|(_, r)| {
+            r.replace(
+                "\"store_id\":\"S042\"",
+                &format!("\"store_id\":\"{store}\""),
+            )
+        })
+        .collect();
+    rechain(&raws)
+}
+
+fn rechain(raws: &[String]) -> Vec<String> {
+    let mut prev = String::new();
+    raws.iter()
+        .map(|raw| {
+            let mut v: serde_json::Value = serde_json::from_str(raw).unwrap();
+            v["prev_hash"] = prev.clone().into();
+            let body = v.to_string();
+            prev = purser_core::chain::chain_hash(
+                &prev,
+                v["till_seq"].as_u64().unwrap(),
+                v["event_id"].as_str().unwrap(),
+                v["event_type"].as_str().unwrap(),
+                &body,
+            );
+            body
+        })
+        .collect()
+}
+
+/// Produces events into `<alias>.pos.<stream>.v1` of a cluster, keyed as the till keys.
+fn produce(bootstrap: &str, alias: &str, raws: &[String]) {
+    for raw in raws {
+        let e = purser_core::report::parse_event(raw).unwrap();
+        let stream = match e.body.stream() {
+            purser_core::events::Stream::Payments => "payments",
+            purser_core::events::Stream::Tills => "tills",
+            purser_core::events::Stream::Loyalty => "loyalty",
+        };
+        purser_stream::publish::publish(
+            &kafka_config(bootstrap),
+            &format!("{alias}.pos.{stream}.v1"),
+            &[(e.key(), Some(raw.as_bytes().to_vec()))],
+            Duration::from_secs(20),
+        )
+        .unwrap();
+    }
+}
+
+fn day_of(
+    pg: &mut purser_cloud::db::Client,
+    store: &str,
+) -> Vec<purser_cloud::reconcile::DayStatus> {
+    days::report(pg, Some(store), None)
+        .unwrap()
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
+}
+
 struct Ship {
     alias: &'static str,
     cluster: KafkaCluster,
@@ -150,7 +281,9 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
         .enumerate()
         .map(|(i, (alias, cluster))| {
             cluster.run_topics_sh();
-            let till = TestTill::new_named(&cluster.bootstrap(), &format!("T{}", i + 1));
+            // Every ship has a till T1: the cloud tells them apart by their store.
+            let _ = i;
+            let till = TestTill::at(&cluster.bootstrap(), &alias[..3].to_uppercase(), "T1");
             let mut mm = MirrorMaker::start(MirrorOptions::single_node(
                 alias,
                 plain(cluster.bootstrap()),
@@ -289,6 +422,215 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
         assert_eq!(d.z_matched, 1, "{d:?}");
     }
 
+    // The cloud's services, as a data team runs them: the reconciler confirms each ship's
+    // day complete, and the confirmation reaches the ship's manager.
+    let pg_url = TestPostgres::shared().database("voyage");
+    let mut pg = purser_cloud::db::connect(&pg_url).unwrap();
+    purser_cloud::db::migrate(&mut pg).unwrap();
+    let services = CloudServices::start(&cloud.bootstrap(), &pg_url);
+    for ship in &ships {
+        let store = ship.alias[..3].to_uppercase();
+        wait_for(
+            &format!("the reconciler to confirm {store}'s day"),
+            Duration::from_secs(120),
+            &mms,
+            || {
+                day_of(&mut pg, &store)
+                    .iter()
+                    .any(|d| d.state == DayState::Complete)
+            },
+        );
+        wait_for(
+            &format!("headquarters' confirmation to reach {}", ship.alias),
+            Duration::from_secs(240),
+            &mms,
+            || {
+                try_read(&ship.cluster.bootstrap(), "pos.reconciliation.v1").is_some_and(|rs| {
+                    rs.iter().any(|r| {
+                        r.key
+                            .as_deref()
+                            .is_some_and(|k| k.starts_with(&format!("{store}/T1/")))
+                            && r.payload
+                                .as_deref()
+                                .is_some_and(|p| p.contains("\"complete\""))
+                    })
+                })
+            },
+        );
+        let tills = ship.till.ok(&["report", "tills"]);
+        assert!(
+            tills.contains("confirmed complete"),
+            "{}: {tills}",
+            ship.alias
+        );
+    }
+
+    // A guest headquarters knows with 1,000 points earns on one ship and, after the
+    // ledger has it, redeems on the other: both ships and the cloud agree.
+    let guest = r#"{"schema_version":1,"member_id":"G-1","name":"Grace Hopper","card_ids":["LC-9001"],"phone":null,"email":null,"tier":"standard","points_balance":1000,"status":"active","charge_account":null,"updated_at":"2026-11-01T00:00:00Z"}"#;
+    assert_eq!(ledger::import_members(&mut pg, guest).unwrap(), 1);
+    let published = |t: &TestTill| {
+        t.ok(&["streams", "run", "--until-caught-up", "--timeout", "60"]);
+        let out = t.run(&["--format", "json", "member", "show", "G-1"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .ok()
+            .and_then(|m| m["points"]["published"].as_i64())
+    };
+    for ship in &ships {
+        wait_for(
+            &format!("the ledger's guest to reach {}", ship.alias),
+            Duration::from_secs(240),
+            &mms,
+            || published(&ship.till) == Some(1_000),
+        );
+    }
+    let (a, b) = (&ships[0].till, &ships[1].till);
+    a.ok(&["shift", "open", "--cashier", "C1", "--float", "100"]);
+    a.ok(&[
+        "sell", "--member", "G-1", "--item", "RUM*2", "--tender", "cash:20",
+    ]);
+    a.ok(&["relay", "--until-empty", "--timeout", "60"]);
+    let after_a = a.json(&["member", "show", "G-1"])["points"]["estimated"]
+        .as_i64()
+        .unwrap();
+    assert!(after_a > 1_000, "points earned on {}", ships[0].alias);
+    wait_for(
+        &format!(
+            "{} to know what the guest earned on {}",
+            ships[1].alias, ships[0].alias
+        ),
+        Duration::from_secs(240),
+        &mms,
+        || published(b) == Some(after_a),
+    );
+    b.ok(&["shift", "open", "--cashier", "C1", "--float", "100"]);
+    b.ok(&[
+        "sell",
+        "--member",
+        "G-1",
+        "--item",
+        "RUM*2",
+        "--tender",
+        "points:G-1:200",
+        "--tender",
+        "cash:20",
+    ]);
+    b.ok(&["relay", "--until-empty", "--timeout", "60"]);
+    let after_b = b.json(&["member", "show", "G-1"])["points"]["estimated"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        after_b < after_a,
+        "200 points redeemed on {}",
+        ships[1].alias
+    );
+    wait_for(
+        "the ledger to apply both ships",
+        Duration::from_secs(120),
+        &mms,
+        || {
+            ledger::account(&mut pg, "G-1")
+                .unwrap()
+                .is_some_and(|acc| acc.points_balance == after_b && acc.applied_till_seq.len() == 2)
+        },
+    );
+    let acc = ledger::account(&mut pg, "G-1").unwrap().unwrap();
+    assert!(
+        acc.applied_till_seq.contains_key("AUR/T1") && acc.applied_till_seq.contains_key("BOR/T1"),
+        "{acc:?}"
+    );
+    for ship in &ships {
+        wait_for(
+            &format!("the ledger's balance to reach {}", ship.alias),
+            Duration::from_secs(240),
+            &mms,
+            || published(&ship.till) == Some(after_b),
+        );
+        let m = ship.till.json(&["member", "show", "G-1"]);
+        assert_eq!(m["points"]["estimated"], after_b, "{}: {m}", ship.alias);
+        assert_eq!(m["points"]["available"], after_b, "{}: {m}", ship.alias);
+    }
+
+    // Faults injected into the cloud's topics under a new alias (picked up by the running
+    // reconciler without a restart), each day in a store of its own.
+    purser_stream::admin::ensure_topics(
+        &kafka_config(&cloud.bootstrap()),
+        &TILL_TOPICS.map(|t| purser_stream::admin::TopicSpec {
+            name: format!("faults.{t}"),
+            partitions: 1,
+            replication: 1,
+            config: Vec::new(),
+        }),
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let clean = example_day_of("F-CLEAN");
+    produce(&cloud.bootstrap(), "faults", &clean);
+    let dup = example_day_of("F-DUP");
+    produce(&cloud.bootstrap(), "faults", &dup);
+    produce(&cloud.bootstrap(), "faults", &dup[..3]);
+    let alt = example_day_of("F-ALT");
+    produce(&cloud.bootstrap(), "faults", &alt);
+    produce(
+        &cloud.bootstrap(),
+        "faults",
+        &[alt[2].replace("\"receipt_no\":\"", "\"receipt_no\":\"X")],
+    );
+    let mut edit = example_day_of("F-EDIT");
+    edit[2] = edit[2].replace("\"receipt_no\":\"", "\"receipt_no\":\"X");
+    produce(&cloud.bootstrap(), "faults", &edit);
+    let mut z: Vec<serde_json::Value> = example_day_of("F-Z")
+        .iter()
+        .map(|r| serde_json::from_str(r).unwrap())
+        .collect();
+    let zi = z
+        .iter()
+        .position(|v| v["event_type"] == "shift.closed")
+        .unwrap();
+    let net = z[zi]["report"]["net_sales"].as_i64().unwrap();
+    z[zi]["report"]["net_sales"] = (net + 100).into();
+    produce(
+        &cloud.bootstrap(),
+        "faults",
+        &rechain(&z.iter().map(|v| v.to_string()).collect::<Vec<_>>()),
+    );
+    let expect = [
+        ("F-CLEAN", DayState::Complete),
+        ("F-DUP", DayState::Complete),
+        ("F-ALT", DayState::Conflict),
+        ("F-EDIT", DayState::ChainBroken),
+        ("F-Z", DayState::ZMismatch),
+    ];
+    for (store, state) in expect {
+        wait_for(
+            &format!("{store} to be {}", state.as_str()),
+            Duration::from_secs(120),
+            &mms,
+            || {
+                day_of(&mut pg, store)
+                    .first()
+                    .is_some_and(|d| d.state == state && d.events == 13)
+            },
+        );
+    }
+    let mut d = |s: &str| day_of(&mut pg, s).remove(0);
+    let c = d("F-CLEAN");
+    assert!(
+        c.missing.is_empty()
+            && c.conflicts.is_empty()
+            && c.z_mismatches.is_empty()
+            && c.duplicates == 0
+            && c.chain_broken_from.is_none(),
+        "a clean day raises nothing: {c:?}"
+    );
+    assert_eq!(d("F-DUP").duplicates, 3);
+    assert!(d("F-ALT").conflicts[0].contains("other content"));
+    assert_eq!(d("F-EDIT").chain_broken_from, Some(4));
+    assert!(d("F-Z").z_mismatches[0]
+        .differences
+        .iter()
+        .any(|f| f.starts_with("net_sales")));
+
     // Nothing copied back where it came from, and no ship's events on another ship.
     let cloud_topics = topics(&cloud.bootstrap());
     for ship in &ships {
@@ -317,13 +659,44 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
     for ship in &mut ships {
         ship.mm.stop();
     }
+    let b_before: BTreeSet<String> =
+        contents(&read(&ships[1].cluster.bootstrap(), "pos.payments.v1"))
+            .into_keys()
+            .collect();
     for ship in &ships {
         ship.till
-            .ok(&["shift", "open", "--cashier", "C1", "--float", "100"]);
+            .ok(&["sell", "--item", "RUM", "--tender", "cash:10"]);
         ship.till
             .ok(&["sell", "--item", "RUM", "--tender", "cash:10"]);
+        ship.till.ok(&["shift", "close", "--counted", "120.00"]);
         ship.till.ok(&["relay", "--until-empty", "--timeout", "60"]);
     }
+    // On the second ship, the voyage's first sale is deleted from the cluster before
+    // MirrorMaker copies it (a retention or an operator's mistake): the cloud must name it.
+    let b_payments = read(&ships[1].cluster.bootstrap(), "pos.payments.v1");
+    let lost = b_payments
+        .iter()
+        .filter(|r| {
+            let id = r
+                .headers
+                .iter()
+                .find(|(k, _)| k == "ce_id")
+                .map(|(_, v)| v.as_str());
+            id.is_some_and(|id| !b_before.contains(id))
+                && r.payload
+                    .as_deref()
+                    .is_some_and(|p| p.contains("\"sale.completed\""))
+        })
+        .min_by_key(|r| r.offset)
+        .expect("the second voyage's first sale")
+        .clone();
+    let lost_value: serde_json::Value =
+        serde_json::from_str(lost.payload.as_deref().unwrap()).unwrap();
+    let lost_seq = lost_value["till_seq"].as_u64().unwrap();
+    let lost_id = lost_value["event_id"].as_str().unwrap().to_string();
+    ships[1]
+        .cluster
+        .delete_records("pos.payments.v1", lost.partition, lost.offset + 1);
     for ship in &mut ships {
         ship.mm.restart();
     }
@@ -336,12 +709,21 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
             Duration::from_secs(240),
             &mms,
             || {
-                try_read(&cloud.bootstrap(), &remote)
-                    .is_some_and(|r| contents(&r).len() >= at_sea.len())
+                try_read(&cloud.bootstrap(), &remote).is_some_and(|r| {
+                    let c = contents(&r);
+                    at_sea.keys().all(|id| c.contains_key(id))
+                })
             },
         );
         let records = read(&cloud.bootstrap(), &remote);
-        assert_eq!(contents(&records), at_sea);
+        let in_cloud = contents(&records);
+        if ship.alias == ships[1].alias {
+            // What the ship still holds arrived; the deleted sale never did.
+            assert!(at_sea.iter().all(|(id, c)| in_cloud.get(id) == Some(c)));
+            assert!(!in_cloud.contains_key(&lost_id));
+            continue;
+        }
+        assert_eq!(in_cloud, at_sea);
         // MirrorMaker committed what it had copied before it stopped: at most a handful
         // of records come twice (consumers deduplicate on event_id anyway).
         assert!(
@@ -351,4 +733,29 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
             at_sea.len()
         );
     }
+    // The reconciler names the missing sale, and the ship's manager sees what
+    // headquarters still waits for.
+    wait_for(
+        "the reconciler to name the lost sale",
+        Duration::from_secs(120),
+        &mms,
+        || {
+            day_of(&mut pg, "BOR")
+                .iter()
+                .any(|d| d.state == DayState::Waiting && d.missing == vec![(lost_seq, lost_seq)])
+        },
+    );
+    let aurora = day_of(&mut pg, "AUR");
+    assert!(
+        aurora.iter().all(|d| d.state == DayState::Complete),
+        "{aurora:?}"
+    );
+    let waiting = format!("waiting for #{lost_seq}");
+    wait_for(
+        "the ship's manager to see it",
+        Duration::from_secs(240),
+        &mms,
+        || ships[1].till.ok(&["report", "tills"]).contains(&waiting),
+    );
+    services.stop();
 }

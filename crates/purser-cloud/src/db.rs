@@ -1,7 +1,8 @@
 //! The cloud's PostgreSQL: connection, versioned migrations, and the consumed-offsets table
 //! that makes every service's results and its position in the topics commit together.
 
-use postgres::{Client, NoTls, Transaction};
+pub use postgres::Client;
+use postgres::{NoTls, Transaction};
 
 /// Errors of the cloud's services.
 #[derive(Debug, thiserror::Error)]

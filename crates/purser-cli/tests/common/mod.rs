@@ -37,6 +37,15 @@ impl TestTill {
     /// A till set up as `new_named` does, with more `purser init` arguments (e.g. the
     /// security settings of a SASL_SSL cluster).
     pub fn with_init_args(bootstrap: &str, till: &str, extra: &[&str]) -> TestTill {
+        TestTill::init(bootstrap, "S1", till, extra)
+    }
+
+    /// A till `till` of store `store` (a ship of its own), set up as `new` does.
+    pub fn at(bootstrap: &str, store: &str, till: &str) -> TestTill {
+        TestTill::init(bootstrap, store, till, &[])
+    }
+
+    fn init(bootstrap: &str, store: &str, till: &str, extra: &[&str]) -> TestTill {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("purser.toml");
         let db = dir.path().join("till.db");
@@ -44,7 +53,7 @@ impl TestTill {
         t.ok(&[
             "init",
             "--store",
-            "S1",
+            store,
             "--till",
             till,
             "--currency",
