@@ -178,28 +178,26 @@ fn rebuild_days(
 ) -> Result<u64> {
     let mut dates: Vec<NaiveDate> = touched.iter().copied().collect();
     // The day after each touched one: its missing range starts at the touched day's end.
+    // One round trip: per touched day, the event just before it and the day just after.
     let bounds = tx.query(
-        "SELECT business_date, min(till_seq), max(till_seq) FROM till_events
-          WHERE store_id = $1 AND till_id = $2 AND business_date = ANY($3)
-          GROUP BY business_date",
+        "WITH b AS (SELECT min(till_seq) AS first, max(till_seq) AS last FROM till_events
+                     WHERE store_id = $1 AND till_id = $2 AND business_date = ANY($3)
+                     GROUP BY business_date)
+         SELECT (SELECT p.till_seq FROM till_events p
+                  WHERE p.store_id = $1 AND p.till_id = $2 AND p.till_seq < b.first
+                  ORDER BY p.till_seq DESC LIMIT 1),
+                (SELECT n.business_date FROM till_events n
+                  WHERE n.store_id = $1 AND n.till_id = $2 AND n.till_seq > b.last
+                  ORDER BY n.till_seq LIMIT 1)
+           FROM b",
         &[&store, &till, &dates],
     )?;
     let mut before: Vec<i64> = Vec::new();
     for row in &bounds {
-        let (first, last): (i64, i64) = (row.get(1), row.get(2));
-        if let Some(r) = tx.query_opt(
-            "SELECT till_seq FROM till_events WHERE store_id = $1 AND till_id = $2 AND till_seq < $3
-              ORDER BY till_seq DESC LIMIT 1",
-            &[&store, &till, &first],
-        )? {
-            before.push(r.get(0));
+        if let Some(p) = row.get::<_, Option<i64>>(0) {
+            before.push(p);
         }
-        if let Some(r) = tx.query_opt(
-            "SELECT business_date FROM till_events WHERE store_id = $1 AND till_id = $2 AND till_seq > $3
-              ORDER BY till_seq LIMIT 1",
-            &[&store, &till, &last],
-        )? {
-            let next: NaiveDate = r.get(0);
+        if let Some(next) = row.get::<_, Option<NaiveDate>>(1) {
             if !dates.contains(&next) {
                 dates.push(next);
             }
@@ -239,41 +237,42 @@ fn rebuild_days(
             &[&store, &till, &first_break.map(|b| b as i64)],
         )?;
     }
-    let mut changed = 0;
+    let notes: BTreeMap<NaiveDate, (i64, Vec<String>)> = tx
+        .query(
+            "SELECT business_date, duplicates, conflicts FROM day_notes
+              WHERE store_id = $1 AND till_id = $2 AND business_date = ANY($3)",
+            &[&store, &till, &dates],
+        )?
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2))))
+        .collect();
+    let (mut d_dates, mut d_states, mut d_status) = (Vec::new(), Vec::new(), Vec::new());
     for mut day in days
         .into_iter()
         .filter(|d| dates.contains(&d.business_date))
     {
-        if let Some(row) = tx.query_opt(
-            "SELECT duplicates, conflicts FROM day_notes
-              WHERE store_id = $1 AND till_id = $2 AND business_date = $3",
-            &[&store, &till, &day.business_date],
-        )? {
-            day.duplicates = row.get::<_, i64>(0) as u64;
-            day.conflicts = row.get(1);
+        if let Some((dups, conflicts)) = notes.get(&day.business_date) {
+            day.duplicates = *dups as u64;
+            day.conflicts = conflicts.clone();
         }
         day.chain_broken_from = first_break.filter(|b| *b <= day.last_seq);
         day.settle();
-        let status = serde_json::to_value(&day).expect("a day status serialises");
-        let n = tx.execute(
-            "INSERT INTO day_status (store_id, till_id, business_date, state, status, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (store_id, till_id, business_date) DO UPDATE
-                SET state = EXCLUDED.state, status = EXCLUDED.status,
-                    updated_at = EXCLUDED.updated_at,
-                    revision = day_status.revision + 1, published = false
-              WHERE day_status.status IS DISTINCT FROM EXCLUDED.status",
-            &[
-                &store,
-                &till,
-                &day.business_date,
-                &day.state.as_str(),
-                &status,
-                &Utc::now(),
-            ],
-        )?;
-        changed += n;
+        d_dates.push(day.business_date);
+        d_states.push(day.state.as_str().to_string());
+        d_status.push(serde_json::to_value(&day).expect("a day status serialises"));
     }
+    // One statement for every day; a day whose status did not change keeps its revision
+    // and is not published again.
+    let changed = tx.execute(
+        "INSERT INTO day_status (store_id, till_id, business_date, state, status, updated_at)
+         SELECT $1, $2, d, s, j, $6 FROM unnest($3::date[], $4::text[], $5::jsonb[]) AS u(d, s, j)
+         ON CONFLICT (store_id, till_id, business_date) DO UPDATE
+            SET state = EXCLUDED.state, status = EXCLUDED.status,
+                updated_at = EXCLUDED.updated_at,
+                revision = day_status.revision + 1, published = false
+          WHERE day_status.status IS DISTINCT FROM EXCLUDED.status",
+        &[&store, &till, &d_dates, &d_states, &d_status, &Utc::now()],
+    )?;
     Ok(changed)
 }
 
