@@ -17,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { sleep, testBroker, openApp } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
+const python = process.env.PURSER_PYTHON ?? "python3";
 const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 const app = process.env.PURSER_DESKTOP ?? join(target, "release", "purser-desktop");
 // The `purser` built beside the window binary (scripts/test.sh builds both).
@@ -157,11 +158,34 @@ test("the manager sees both tills live: summary, X and Z reports, sync health, e
   await wd.waitText("[data-testid=shift-table]", /TILL-2/, 15000);
   await shot("03-x-reports");
 
-  // Sync health: TILL-2 is known with its events and no gaps; TILL-1 heartbeats.
+  // Headquarters' reconciler (purser-cloud, mirrored from the cloud) has confirmed one of
+  // TILL-2's days and still waits for events of another: published here as MirrorMaker
+  // would bring them, read with kafka-python's producer.
+  const day = (date, state, missing) => ({
+    schema_version: 1, store_id: "DEMO-STORE", till_id: "TILL-2", business_date: date, state,
+    events: 40, first_seq: 1, last_seq: 48, missing, open_shifts: [], duplicates: 0, conflicts: [],
+    z_mismatches: [], chain_broken_from: null, chain_unverified: false, z_matched: 1,
+    updated_at: new Date().toISOString(),
+  });
+  const hq = [day("2026-11-29", "complete", []), day("2026-11-30", "waiting", [[5, 5], [9, 12]])];
+  execFileSync(python, ["-c", `
+import json, sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1])
+for r in json.loads(sys.argv[2]):
+    key = f"{r['store_id']}/{r['till_id']}/{r['business_date']}"
+    p.send("pos.reconciliation.v1", key=key.encode(), value=json.dumps(r).encode())
+p.flush(30)
+`, bootstrap, JSON.stringify(hq)]);
+
+  // Sync health: TILL-2 is known with its events and no gaps; TILL-1 heartbeats; the
+  // Headquarters column says what the cloud confirmed and what it still waits for.
   await click("[data-testid=tab-tills]");
   await wd.waitText("[data-testid=tills-table]", /TILL-2/, 15000);
   await wd.waitText("[data-testid=tills-table]", /TILL-1/, 30000);
   await wd.waitText("[data-testid=low-stock]", /\S/, 15000);
+  await waitFor(async () => /waiting for #5, #9-12/.test(await text("[data-testid=tills-table]")), 40000, "headquarters' word in the Tills tab");
+  assert.match(await text("[data-testid=tills-table]"), /2026-11-29 · confirmed complete/);
   await shot("04-tills");
 
   // Exports: a CSV and a PDF in the reports folder.
