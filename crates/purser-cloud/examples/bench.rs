@@ -157,7 +157,9 @@ fn run_services(
     let t0 = Instant::now();
     for _ in 0..instances {
         let mut opts = ServiceOptions::new(kafka.clone(), pg_url, pattern, &group, out);
-        opts.batch_max = 20_000;
+        opts.batch_max = arg("--batch", opts.batch_max as u64) as usize;
+        opts.batch_wait =
+            Duration::from_millis(arg("--batch-wait-ms", opts.batch_wait.as_millis() as u64));
         let control = Control::default();
         let ctl = control.clone();
         threads.push(std::thread::spawn(move || {

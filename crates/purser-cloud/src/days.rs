@@ -315,15 +315,22 @@ pub fn publish_days(client: &mut Client, producer: &Publisher, topic: &str) -> R
         ));
     }
     send_all(producer, topic, &records)?;
-    let mut tx = client.transaction()?;
-    for (s, t, d, rev) in &marks {
-        tx.execute(
-            "UPDATE day_status SET published = true
-              WHERE store_id = $1 AND till_id = $2 AND business_date = $3 AND revision = $4",
-            &[s, t, d, rev],
-        )?;
+    let mut stores = Vec::new();
+    let mut tills = Vec::new();
+    let mut dates = Vec::new();
+    let mut revs = Vec::new();
+    for (s, t, d, rev) in marks {
+        stores.push(s);
+        tills.push(t);
+        dates.push(d);
+        revs.push(rev);
     }
-    tx.commit()?;
+    client.execute(
+        "UPDATE day_status d SET published = true
+           FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[]) AS u(s, t, dt, rev)
+          WHERE d.store_id = u.s AND d.till_id = u.t AND d.business_date = u.dt AND d.revision = u.rev",
+        &[&stores, &tills, &dates, &revs],
+    )?;
     Ok(records.len() as u64)
 }
 
