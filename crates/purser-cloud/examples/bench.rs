@@ -8,7 +8,11 @@
 //!
 //! ```sh
 //! cargo run --release -p purser-cloud --example bench -- --events 1000000
+//! cargo run --release -p purser-cloud --example bench -- --events 10000000 --instances 1
 //! ```
+//!
+//! Each reconciler configuration keeps every event in its own database (about 1.3 KB an
+//! event): mind the disk at 10,000,000.
 //!
 //! `PURSER_TEST_KAFKA` / `PURSER_TEST_POSTGRES` point it at a cluster and a server of
 //! one's own. See `docs/benchmarks.md`.
@@ -258,7 +262,13 @@ fn main() {
     let raw = raw_read(&kafka, &topics, total);
     println!("raw consumer: {raw:.0} records/s");
     let pattern = format!(r"^{alias}\.pos\.(payments|tills|loyalty)\.v1$");
-    for instances in [1usize, 2] {
+    let counts: Vec<usize> = std::env::args()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .find(|w| w[0] == "--instances")
+        .map(|w| w[1].split(',').filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 2]);
+    for instances in counts {
         let db = new_db(&format!("bench_rec{instances}_{}", &run[24..]));
         let (rate, per) = run_services(
             || Box::new(Days::default()),
