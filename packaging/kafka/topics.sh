@@ -34,7 +34,7 @@ specs=(
   "pos.catalog.v1|compact|delete.retention.ms=$day,min.compaction.lag.ms=3600000"
   "pos.inventory.v1|compact|delete.retention.ms=$day,min.compaction.lag.ms=3600000"
   "pos.loyalty-accounts.v1|compact|delete.retention.ms=$day,min.compaction.lag.ms=3600000"
-  "pos.reconciliation.v1|compact|delete.retention.ms=$day"
+  "pos.reconciliation.v1|compact|delete.retention.ms=$day,min.compaction.lag.ms=3600000"
 )
 
 for spec in "${specs[@]}"; do

@@ -150,10 +150,12 @@ fn acls_grant_a_till_only_what_it_needs() {
     );
     let t = Topics::default();
     let till = vec![t.payments.clone(), t.tills.clone(), t.loyalty.clone()];
+    // The reference topics, and headquarters' reconciliation the manager's view reads.
     let reference = vec![
         t.catalog.clone(),
         t.inventory.clone(),
         t.loyalty_accounts.clone(),
+        t.reconciliation.clone(),
     ];
     assert_eq!(granted(&lines, "Write"), till);
     assert_eq!(
@@ -194,6 +196,7 @@ fn acls_store_view_adds_reading_the_till_topics_only() {
             t.catalog.clone(),
             t.inventory.clone(),
             t.loyalty_accounts.clone(),
+            t.reconciliation.clone(),
             t.payments.clone(),
             t.tills.clone(),
             t.loyalty.clone()
