@@ -674,7 +674,7 @@ fn acls_let_a_till_write_its_topics_and_read_the_reference_topics_and_nothing_el
         &[
             "--create",
             "--topic",
-            "pos.reconciliation.v1",
+            "pos.audit.v1",
             "--if-not-exists",
             "--partitions",
             "1",
@@ -683,11 +683,11 @@ fn acls_let_a_till_write_its_topics_and_read_the_reference_topics_and_nothing_el
         ],
     );
     assert_eq!(
-        fetch_as(&raw, "pos.reconciliation.v1"),
+        fetch_as(&raw, "pos.audit.v1"),
         Err(RDKafkaErrorCode::TopicAuthorizationFailed)
     );
     assert_eq!(
-        produce_as(&raw, "pos.reconciliation.v1"),
+        produce_as(&raw, "pos.audit.v1"),
         Some(RDKafkaErrorCode::TopicAuthorizationFailed)
     );
 
