@@ -398,7 +398,9 @@ fn one_node_killed_mid_drain_and_restarted_loses_and_doubles_nothing() {
     let t = TestTill::new(&cluster.bootstrap());
     t.ok(&["topics", "ensure"]);
     t.ok(&["shift", "open", "--cashier", "C1", "--float", "100"]);
-    backlog(&t, 3000);
+    // A one-node cluster takes 3,000 events in well under a second, which a CI run once
+    // drained before the test saw it mid-way: a backlog four times larger.
+    backlog(&t, 12_000);
     let relay = RelayProc::start(&t);
     let seller = Seller::start(&t);
 
