@@ -1,11 +1,11 @@
-//! Purser's desktop window: a thin Tauri shell over `purser-app`.
+//! Purser's desktop window: a thin Tauri shell over `purser-window`.
 //!
 //! The shell finds the till's configuration (or sets up the embedded demo store), lets
-//! `purser_app::station::Station` open the till with the relay and the inbound streams
+//! `purser_window::station::Station` open the till with the relay and the inbound streams
 //! beside it (or wait for the first-run setup when no configuration exists), and answers
-//! the window's one IPC command, `call`, with `purser_app::ipc::dispatch`. Nothing here is
-//! worth testing on its own: the use cases live in `purser_app::desk`, `setup` and
-//! `station`.
+//! the window's one IPC command, `call`, with `purser_window::ipc::dispatch`. Nothing here is
+//! worth testing on its own: the window's backend is `purser-window` (`desk`, `ipc`,
+//! `station`), the use cases below it `purser-app`.
 //!
 //! Usage: `purser-desktop [--demo] [--config FILE]`. `PURSER_LOG` sets the log level
 //! (default `info`); logs roll daily in `<data dir>/logs`.
@@ -17,7 +17,7 @@ use std::sync::Mutex;
 
 use purser_app::config::{default_config_path, default_data_dir};
 use purser_app::error::{AppError, ErrorCode};
-use purser_app::station::{Paths, Station};
+use purser_window::station::{Paths, Station};
 
 struct Shell {
     station: Mutex<Station>,
@@ -35,7 +35,7 @@ async fn call(
             "the till's state is poisoned: restart the app",
         )
     })?;
-    purser_app::ipc::dispatch(&mut station, &name, args)
+    purser_window::ipc::dispatch(&mut station, &name, args)
 }
 
 fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
@@ -81,7 +81,7 @@ fn main() {
 
     // No configuration (and no --demo): the window opens on the first-run setup.
     let station = if demo {
-        match purser_app::demo::open_demo_desk(&data.join("demo")) {
+        match purser_window::demo::open_demo_desk(&data.join("demo")) {
             Ok(d) => Station::Ready(Box::new(d)),
             Err(e) => {
                 tracing::error!("the demo store could not be opened: {e}");

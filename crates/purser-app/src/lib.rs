@@ -7,18 +7,18 @@
 //! * `runtime` — the real clock and ids; the relay thread with heartbeats.
 //! * `loyalty` — members, enrolment, and the loyalty side of sales, refunds and voids.
 //! * `users` — the till's users, their PINs (argon2id) and the sign-in lockout.
-//! * `setup` — first-run setup (the window's setup screen and `purser init`);
-//!   `station` — the window's till: set up, being set up, or failed.
+//! * `setup` — first-run setup (the window's setup screen and `purser init`).
+//! * `report` — the manager's figures (the reporting store the manager's consumer fills).
+//!
+//! Nothing here knows the window: its backend (the desk, its IPC contract, the station,
+//! the threads beside the till) is the `purser-window` crate, one layer up.
 
-pub mod background;
 pub mod catalog_io;
 pub mod config;
 pub mod demo;
-pub mod desk;
 pub mod doctor;
 pub mod error;
 pub mod input;
-pub mod ipc;
 pub mod loyalty;
 pub mod printout;
 pub mod receipt;
@@ -26,7 +26,6 @@ pub mod reference;
 pub mod report;
 pub mod runtime;
 pub mod setup;
-pub mod station;
 pub mod till;
 pub mod users;
 

@@ -134,7 +134,7 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
 }
 
 /// Basis points as a percentage without the sign: 2000 → "20", 550 → "5.50".
-pub(crate) fn pct(bp: u32) -> String {
+pub fn pct(bp: u32) -> String {
     if bp.is_multiple_of(100) {
         format!("{}", bp / 100)
     } else {

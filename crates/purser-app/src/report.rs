@@ -1122,19 +1122,6 @@ pub fn to_pdf(title: &str, text: &str) -> Vec<u8> {
     })
 }
 
-/// The manager's figures beside a till's desk: the reporting store next to the till
-/// database, filled by the manager's consumer that `Background` runs. A till without one
-/// still sells.
-pub fn with_reports(desk: crate::desk::Desk, settings: &crate::Settings) -> crate::desk::Desk {
-    match Reports::open(settings) {
-        Ok(r) => desk.with_reports(r),
-        Err(e) => {
-            tracing::warn!("the manager's figures are not available: {e}");
-            desk
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

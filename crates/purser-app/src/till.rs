@@ -820,6 +820,24 @@ impl Till {
         Ok(found)
     }
 
+    /// The catalog's categories with how many active products each holds.
+    pub fn categories(&self) -> AppResult<Vec<(String, i64)>> {
+        Ok(self.store.categories()?)
+    }
+
+    /// Active products of one category, by name.
+    pub fn products_in_category(&self, category: &str, limit: usize) -> AppResult<Vec<Product>> {
+        Ok(self.store.products_in_category(category, limit)?)
+    }
+
+    /// The journal's entry for a receipt number: its kind and the event's JSON.
+    pub fn journal_entry_by_receipt(
+        &self,
+        receipt_no: &str,
+    ) -> AppResult<Option<(String, String)>> {
+        Ok(self.store.journal_entry_by_receipt(receipt_no)?)
+    }
+
     /// An earlier sale of this till by receipt number, with what was already refunded.
     pub fn sale_with_refunds(
         &self,

@@ -3,7 +3,7 @@
 //! drains once it is back, and the cloud's next balance (with this till's watermark) is
 //! combined with what the till still holds without counting anything twice.
 
-mod common;
+use purser_testkit::till::new_till;
 
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -72,7 +72,7 @@ fn earn_and_redeem_offline_drain_then_combine_the_clouds_balance() {
     let broker = EmbeddedBroker::start(&topics).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bootstrap = broker.bootstrap_servers();
-    let (_clock, mut till) = common::new_till(&dir, |c: &mut Config| {
+    let (_clock, mut till) = new_till(&dir, |c: &mut Config| {
         c.kafka.bootstrap_servers = bootstrap.clone();
         c.loyalty.points_per_unit = 10;
     });

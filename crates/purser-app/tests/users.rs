@@ -1,7 +1,7 @@
 //! Users, PINs and the sign-in lockout, on a real till database with a clock the test
 //! moves.
 
-mod common;
+use purser_testkit::till::{new_till, TestClock};
 
 use std::sync::Arc;
 
@@ -11,13 +11,13 @@ use purser_core::clock::Clock;
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    clock: Arc<common::TestClock>,
+    clock: Arc<TestClock>,
     till: Till,
 }
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let (clock, till) = common::new_till(&dir, |_| {});
+    let (clock, till) = new_till(&dir, |_| {});
     Fixture {
         _dir: dir,
         clock,

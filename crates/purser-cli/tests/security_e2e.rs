@@ -759,8 +759,8 @@ fn acls_let_a_till_write_its_topics_and_read_the_reference_topics_and_nothing_el
 // ----- 4. A till whose principal lacks Write ------------------------------------------------
 
 /// The window's status bar, as the window asks for it.
-fn status(station: &mut purser_app::station::Station) -> serde_json::Value {
-    purser_app::ipc::dispatch(station, "status", serde_json::json!({})).expect("status")
+fn status(station: &mut purser_window::station::Station) -> serde_json::Value {
+    purser_window::ipc::dispatch(station, "status", serde_json::json!({})).expect("status")
 }
 
 #[test]
@@ -824,8 +824,8 @@ fn a_till_without_write_is_told_not_authorised_everywhere_and_its_events_go_once
     );
 
     // The window: its relay runs; the status bar says the cluster refuses the till.
-    let mut station = purser_app::station::Station::Ready(Box::new(
-        purser_app::station::open_configured(&t.config, t.path().join("receipts")).unwrap(),
+    let mut station = purser_window::station::Station::Ready(Box::new(
+        purser_window::station::open_configured(&t.config, t.path().join("receipts")).unwrap(),
     ));
     let mut last = serde_json::Value::Null;
     wait_until(

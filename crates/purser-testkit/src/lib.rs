@@ -14,12 +14,17 @@
 //! - [`postgres`]: a PostgreSQL server of Debian's package in a temporary folder, or
 //!   `PURSER_TEST_POSTGRES`'s, for the cloud's reconciler and loyalty ledger.
 //! - [`ports`]: free loopback ports that do not collide with each other.
+//! - [`till`] (feature `till`): a till on a real SQLite file with a clock the test moves,
+//!   the cabin guest and demo members it knows, a day of sales at it, and its outbox as
+//!   the manager's consumer would read it.
 
 pub mod kafka;
 pub mod mirror;
 pub mod netns;
 pub mod ports;
 pub mod postgres;
+#[cfg(feature = "till")]
+pub mod till;
 pub mod tls;
 
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-// Generated from crates/purser-app/src/ipc.rs by `PURSER_UPDATE_BINDINGS=1 cargo test -p purser-app --test bindings`.
+// Generated from crates/purser-window/src/ipc.rs by `PURSER_UPDATE_BINDINGS=1 cargo test -p purser-window --test bindings`.
 // Do not edit: CI fails when this file differs from what the Rust types produce.
 
 import { call } from "./transport";

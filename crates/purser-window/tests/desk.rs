@@ -1,7 +1,7 @@
 //! The window's use cases through the IPC dispatcher, exactly as the window calls them:
 //! JSON in, JSON or `{code, message}` out, on a real till database.
 
-mod common;
+use purser_testkit::till::{new_till, TestClock};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,23 +10,23 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use purser_app::demo::{demo_catalog, ensure_demo_users};
-use purser_app::desk::{Desk, Offline};
-use purser_app::ipc::dispatch;
-use purser_app::station::Station;
 use purser_app::{AppError, Config};
 use purser_core::catalog::{Product, SoldBy};
 use purser_core::money::Money;
+use purser_window::desk::{Desk, Offline};
+use purser_window::ipc::dispatch;
+use purser_window::station::Station;
 
 struct Fixture {
     dir: tempfile::TempDir,
-    clock: Arc<common::TestClock>,
+    clock: Arc<TestClock>,
     station: Station,
 }
 
 /// A till with the demo catalog and users, behind a desk with no relay or streams.
 fn desk_fixture(edit: impl FnOnce(&mut Config)) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let (clock, mut till) = common::new_till(&dir, edit);
+    let (clock, mut till) = new_till(&dir, edit);
     till.import_products(&demo_catalog()).unwrap();
     ensure_demo_users(&mut till).unwrap();
     let receipts = dir.path().join("receipts");

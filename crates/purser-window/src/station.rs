@@ -18,12 +18,12 @@ use purser_core::Currency;
 use purser_stream::{KafkaConfig, Topics};
 
 use crate::background::Background;
-use crate::config::Config;
 use crate::desk::{Desk, Links, Offline};
-use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ipc::Empty;
-use crate::runtime::{open_till, SystemClock};
-use crate::setup::{self, FieldIssue, KafkaTestView, Needs, PrinterTestView, SetupForm};
+use purser_app::config::Config;
+use purser_app::error::{AppError, AppResult, ErrorCode};
+use purser_app::runtime::{open_till, SystemClock};
+use purser_app::setup::{self, FieldIssue, KafkaTestView, Needs, PrinterTestView, SetupForm};
 
 /// Where the window's till keeps its files.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub fn open_configured(config: &Path, receipts: PathBuf) -> AppResult<Desk> {
             Box::new(Offline)
         }
     };
-    Ok(crate::report::with_reports(
+    Ok(crate::desk::with_reports(
         Desk::new(till, links, receipts, false),
         &settings,
     ))

@@ -11,10 +11,10 @@ use purser_stream::inbound::{InboundConsumer, InboundMode, InboundOptions, Topic
 use purser_stream::report::{ReportConsumer, ReportConsumerStatus};
 use purser_stream::{RelayOptions, RelayStatus};
 
-use crate::config::Settings;
 use crate::desk::Links;
-use crate::error::{AppError, AppResult, ErrorCode};
-use crate::runtime::RelayHandle;
+use purser_app::config::Settings;
+use purser_app::error::{AppError, AppResult, ErrorCode};
+use purser_app::runtime::RelayHandle;
 
 /// The running consumer's own status (each restart brings a new consumer and status).
 type SharedStatus = Arc<Mutex<Option<Arc<Mutex<Vec<TopicStatus>>>>>>;
@@ -138,7 +138,7 @@ fn report_loop(
 ) {
     while !stop.load(Ordering::Relaxed) {
         let consumer = ReportConsumer::new(
-            &crate::report::report_db_path(s),
+            &purser_app::report::report_db_path(s),
             s.config.kafka.clone(),
             &s.config.topics,
             &s.config.store.store_id,

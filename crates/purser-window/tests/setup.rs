@@ -9,13 +9,13 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use purser_app::config::Config;
-use purser_app::ipc::dispatch;
 use purser_app::setup::{self, Needs, SetupForm};
-use purser_app::station::{Paths, Station};
 use purser_app::users::Role;
 use purser_app::AppError;
 use purser_stream::embedded::EmbeddedBroker;
 use purser_stream::{SecurityProtocol, Topics};
+use purser_window::ipc::dispatch;
+use purser_window::station::{Paths, Station};
 
 #[cfg(unix)]
 fn mode(p: &Path) -> u32 {

@@ -3,7 +3,7 @@
 //! reversals on refunds and voids, enrolment offline, cabin charges with their limits, and
 //! a balance update from the stream combined with the till's own unsynced points.
 
-mod common;
+use purser_testkit::till::{new_till, TestClock};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,21 +12,21 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use purser_app::demo::ensure_demo_users;
-use purser_app::desk::{Desk, Offline};
-use purser_app::ipc::dispatch;
-use purser_app::station::Station;
 use purser_app::Config;
 use purser_core::catalog::{Product, SoldBy};
 use purser_core::inbound::{ChargeAccount, Inbound, LoyaltyAccountRecord, MemberStatus};
 use purser_core::tender::AccountKind;
 use purser_core::Money;
 use purser_store::{Consumed, Store};
+use purser_window::desk::{Desk, Offline};
+use purser_window::ipc::dispatch;
+use purser_window::station::Station;
 
 const ACCOUNTS: &str = "pos.loyalty-accounts.v1";
 
 struct Fixture {
     dir: tempfile::TempDir,
-    clock: Arc<common::TestClock>,
+    clock: Arc<TestClock>,
     station: Station,
     offset: i64,
 }
@@ -54,7 +54,7 @@ fn products() -> Vec<Product> {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let (clock, mut till) = common::new_till(&dir, |c: &mut Config| {
+    let (clock, mut till) = new_till(&dir, |c: &mut Config| {
         c.loyalty.points_per_unit = 10;
         c.loyalty.tier_multiplier_percent = [("gold".to_string(), 200)].into_iter().collect();
         c.loyalty.excluded_categories = vec!["Tobacco".into()];

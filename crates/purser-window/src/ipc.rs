@@ -12,9 +12,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::error::{AppError, AppResult};
-use crate::setup::{FieldIssue, KafkaTestView, PrinterTestView, SetupForm};
 use crate::station::{PrinterArgs, SetupDefaults, SetupSaved, Station};
+use purser_app::error::{AppError, AppResult};
+use purser_app::setup::{FieldIssue, KafkaTestView, PrinterTestView, SetupForm};
 
 // ----- results ------------------------------------------------------------------------
 
@@ -774,9 +774,9 @@ macro_rules! commands {
                 $(stringify!($name) => {
                     let args: $args = parse_args(name, args)?;
                     let out: $ret = receiver!(station $(, $recv)?).$name(args)?;
-                    serde_json::to_value(out).map_err(|e| AppError::new(crate::error::ErrorCode::Internal, e.to_string()))
+                    serde_json::to_value(out).map_err(|e| AppError::new(purser_app::error::ErrorCode::Internal, e.to_string()))
                 })*
-                other => Err(AppError::new(crate::error::ErrorCode::InvalidInput, format!("the window asked for an unknown command '{other}'"))),
+                other => Err(AppError::new(purser_app::error::ErrorCode::InvalidInput, format!("the window asked for an unknown command '{other}'"))),
             }
         }
 
@@ -874,7 +874,7 @@ fn parse_args<T: serde::de::DeserializeOwned>(name: &str, args: serde_json::Valu
     };
     serde_json::from_value(args).map_err(|e| {
         AppError::new(
-            crate::error::ErrorCode::InvalidInput,
+            purser_app::error::ErrorCode::InvalidInput,
             format!("the window sent bad arguments to '{name}': {e}"),
         )
     })
@@ -924,17 +924,17 @@ pub fn typescript() -> String {
     let cfg = ts_rs::Config::new().with_large_int("number");
     let mut decls = type_declarations(&cfg);
     decls.push((
-        <crate::error::ErrorCode as TS>::ident(&cfg),
-        <crate::error::ErrorCode as TS>::decl(&cfg),
+        <purser_app::error::ErrorCode as TS>::ident(&cfg),
+        <purser_app::error::ErrorCode as TS>::decl(&cfg),
     ));
     decls.push((
-        <crate::error::AppError as TS>::ident(&cfg),
-        <crate::error::AppError as TS>::decl(&cfg),
+        <purser_app::error::AppError as TS>::ident(&cfg),
+        <purser_app::error::AppError as TS>::decl(&cfg),
     ));
     decls.sort();
     decls.dedup();
     let mut out = String::from(
-        "// Generated from crates/purser-app/src/ipc.rs by `PURSER_UPDATE_BINDINGS=1 cargo test -p purser-app --test bindings`.\n// Do not edit: CI fails when this file differs from what the Rust types produce.\n\nimport { call } from \"./transport\";\n\n",
+        "// Generated from crates/purser-window/src/ipc.rs by `PURSER_UPDATE_BINDINGS=1 cargo test -p purser-window --test bindings`.\n// Do not edit: CI fails when this file differs from what the Rust types produce.\n\nimport { call } from \"./transport\";\n\n",
     );
     for (_, decl) in &decls {
         out.push_str("export ");

@@ -1,0 +1,78 @@
+//! Loyalty members at the till: find, attach to the ticket, enrol.
+
+use super::Desk;
+use crate::ipc::*;
+use purser_app::error::{AppError, AppResult, ErrorCode};
+use purser_app::loyalty::MemberInfo;
+
+impl Desk {
+    pub(super) fn member_view(&self, m: &MemberInfo) -> MemberView {
+        let r = &m.member;
+        MemberView {
+            member_id: r.member_id.clone(),
+            name: r.name.clone(),
+            tier: r.tier.clone(),
+            phone: r.phone.clone(),
+            email: r.email.clone(),
+            card_ids: r.card_ids.clone(),
+            active: r.active,
+            local_only: r.local_only,
+            available: m.available,
+            balance: m.estimated,
+            published: m.published,
+            point_value: self.settings().config.store.point_value,
+            account: r.account.as_ref().map(|(kind, id, limit)| AccountView {
+                kind: kind.clone(),
+                account_id: id.clone(),
+                offline_limit: limit.0,
+                unconfirmed: m.unconfirmed_charges.0,
+                chargeable: (*limit - m.unconfirmed_charges).0.max(0),
+            }),
+        }
+    }
+
+    pub fn find_members(&mut self, a: FindMembersArgs) -> AppResult<Vec<MemberView>> {
+        self.user()?;
+        let found = self.till.find_members(&a.text, 20)?;
+        Ok(found.iter().map(|m| self.member_view(m)).collect())
+    }
+
+    pub fn attach_member(&mut self, a: MemberArgs) -> AppResult<TicketView> {
+        self.user()?;
+        let m = self.till.member(&a.key)?;
+        if !m.member.active {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!(
+                    "{}'s membership ({}) is closed: it cannot earn or redeem points",
+                    m.member.name, m.member.member_id
+                ),
+            ));
+        }
+        self.member = Some(m.member.member_id);
+        self.ticket_view()
+    }
+
+    pub fn detach_member(&mut self, _: Empty) -> AppResult<TicketView> {
+        self.user()?;
+        self.member = None;
+        // Rewards were the member's: their lines go back to full price.
+        for line_no in std::mem::take(&mut self.rewards) {
+            self.ticket.set_line_discount(line_no, None)?;
+        }
+        self.ticket_view()
+    }
+
+    pub fn enrol_member(&mut self, a: EnrolArgs) -> AppResult<TicketView> {
+        self.user()?;
+        let r = self.till.enrol(
+            &a.name,
+            a.phone.as_deref(),
+            a.email.as_deref(),
+            a.card_id.as_deref(),
+        )?;
+        self.links.wake();
+        self.member = Some(r.body.member_id);
+        self.ticket_view()
+    }
+}

@@ -1,0 +1,311 @@
+//! Payment, receipts, reprints and PDFs.
+
+use chrono::{DateTime, Utc};
+
+use purser_core::cart::Cart;
+use purser_core::events::{Envelope, Event, EventBody, SaleCompleted, SaleRefunded};
+use purser_core::money::Money;
+use purser_core::tender::{AccountKind, CardPayment, Tender, TenderInput};
+
+use super::Desk;
+use crate::ipc::*;
+use purser_app::error::{AppError, AppResult, ErrorCode};
+use purser_app::printout::{self};
+use purser_app::receipt;
+use purser_app::till::SaleOptions;
+
+/// The tender a cashier entered, as the domain takes it.
+pub fn tender_input(
+    t: &TenderArg,
+    s: &purser_app::Settings,
+    now: DateTime<Utc>,
+    member: Option<&str>,
+) -> AppResult<TenderInput> {
+    let money = |v: &Option<String>| -> AppResult<Option<Money>> {
+        match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(a) => Ok(Some(s.currency.parse_amount(a)?)),
+        }
+    };
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
+    match t.kind.as_str() {
+        "cash" => {
+            // A cash part of a split is what the customer hands over for it.
+            let tendered = money(&t.tendered)?.or(money(&t.amount)?);
+            Ok(TenderInput::Cash { tendered })
+        }
+        "card" => Ok(TenderInput::Card {
+            card: CardPayment {
+                brand: text(&t.brand).to_ascii_uppercase(),
+                last4: text(&t.last4),
+                approval_code: text(&t.approval_code),
+                terminal_ref: format!("{}-{}", s.config.store.till_id, now.timestamp()),
+                offline: t.offline,
+            },
+            amount: money(&t.amount)?,
+        }),
+        kind @ ("cabin" | "room") => {
+            let account_id = text(&t.account_id);
+            if account_id.is_empty() {
+                return Err(AppError::invalid(format!(
+                    "a {kind} charge needs the guest's account number"
+                )));
+            }
+            Ok(TenderInput::Account {
+                account_kind: if kind == "cabin" {
+                    AccountKind::Cabin
+                } else {
+                    AccountKind::Room
+                },
+                account_id,
+                amount: money(&t.amount)?,
+            })
+        }
+        "points" => {
+            let Some(member_id) = member else {
+                return Err(AppError::new(
+                    ErrorCode::NotAllowed,
+                    "scan the member's card before paying with points",
+                ));
+            };
+            let points: i64 = text(&t.points)
+                .parse()
+                .map_err(|_| AppError::invalid("points to redeem must be a whole number"))?;
+            if points <= 0 {
+                return Err(AppError::invalid("points to redeem must be positive"));
+            }
+            Ok(TenderInput::Points {
+                member_id: member_id.to_string(),
+                points,
+                amount: Money(points.saturating_mul(s.config.store.point_value)),
+            })
+        }
+        other => Err(AppError::invalid(format!(
+            "'{other}' is not a tender: use cash, card, cabin, room or points"
+        ))),
+    }
+}
+
+impl Desk {
+    /// The receipt screen's view of a recorded sale, refund or void, queued for the
+    /// printer when `print` (a cash tender also kicks the drawer).
+    pub(super) fn receipt_view(
+        &self,
+        kind: &str,
+        receipt_no: &str,
+        total: Money,
+        text: String,
+        tenders: &[Tender],
+        print: bool,
+    ) -> ReceiptView {
+        let change: Money = tenders
+            .iter()
+            .map(|t| match t {
+                Tender::Cash { change, .. } => *change,
+                _ => Money(0),
+            })
+            .sum();
+        let cash = tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        let loyalty = self
+            .till
+            .receipt_loyalty(receipt_no, kind != "sale")
+            .ok()
+            .flatten();
+        let mut text = text;
+        if let Some(l) = &loyalty {
+            text.push_str(&receipt::loyalty_text(l));
+        }
+        let title = match kind {
+            "sale" => "Receipt",
+            "refund" => "Refund",
+            _ => "Void",
+        };
+        let printed = if print {
+            self.print(&self.printout_for(title, receipt_no, text.clone()), cash)
+        } else {
+            None
+        };
+        ReceiptView {
+            kind: kind.into(),
+            receipt_no: receipt_no.to_string(),
+            total: total.0,
+            change: change.0,
+            text,
+            printed,
+            print_error: None,
+            opens_drawer: cash,
+            loyalty: loyalty.map(|l| LoyaltyReceiptView {
+                member_id: l.member_id,
+                name: l.name,
+                earned: l.earned,
+                redeemed: l.redeemed,
+                reversed: l.reversed,
+                returned: l.returned,
+                balance: l.balance,
+            }),
+        }
+    }
+
+    pub(super) fn sale_receipt(
+        &self,
+        event: &Event,
+        body: &SaleCompleted,
+        print: bool,
+    ) -> ReceiptView {
+        let text = receipt::sale_text(self.settings(), event, body);
+        self.receipt_view(
+            "sale",
+            &body.receipt_no,
+            body.total,
+            text,
+            &body.tenders,
+            print,
+        )
+    }
+
+    pub(super) fn refund_receipt(
+        &self,
+        event: &Event,
+        body: &SaleRefunded,
+        print: bool,
+    ) -> ReceiptView {
+        let text = receipt::refund_text(self.settings(), event, body);
+        self.receipt_view(
+            "refund",
+            &body.receipt_no,
+            body.total,
+            text,
+            &body.tenders,
+            print,
+        )
+    }
+
+    /// The receipt as recorded in the journal.
+    pub(super) fn recorded_receipt(&self, receipt_no: &str, print: bool) -> AppResult<ReceiptView> {
+        let (kind, body) = self
+            .till
+            .journal_entry_by_receipt(receipt_no)?
+            .ok_or_else(|| {
+                AppError::not_found(format!(
+                    "no receipt number {} on this till",
+                    receipt_no.trim()
+                ))
+            })?;
+        let internal = |e: serde_json::Error| AppError::new(ErrorCode::Storage, e.to_string());
+        if kind == "sale" {
+            let env: Envelope<SaleCompleted> = serde_json::from_str(&body).map_err(internal)?;
+            let event = Event {
+                header: env.header,
+                body: EventBody::SaleCompleted(env.body.clone()),
+            };
+            Ok(self.sale_receipt(&event, &env.body, print))
+        } else {
+            let env: Envelope<SaleRefunded> = serde_json::from_str(&body).map_err(internal)?;
+            let event = Event {
+                header: env.header,
+                body: EventBody::SaleRefunded(env.body.clone()),
+            };
+            Ok(self.refund_receipt(&event, &env.body, print))
+        }
+    }
+
+    pub fn pay(&mut self, a: PayArgs) -> AppResult<ReceiptView> {
+        self.user()?;
+        let free = !self.ticket.lines.is_empty() && self.priced()?.total.is_zero();
+        if a.tenders.is_empty() && !free {
+            return Err(AppError::invalid("choose how the customer pays"));
+        }
+        let member = self.member.clone();
+        let tenders = a
+            .tenders
+            .iter()
+            .filter(|_| !free)
+            .map(|t| tender_input(t, self.settings(), self.till.now(), member.as_deref()))
+            .collect::<AppResult<Vec<_>>>()?;
+        // One supervisor's PIN at payment approves what the sale needs: points above the
+        // offline caps, and discounts above the limit not covered by an earlier approval.
+        let proven = match &a.approval {
+            Some(ap) => Some(self.till.approver(ap.user_id.trim(), &ap.pin)?),
+            None => None,
+        };
+        let approver = proven.as_ref().map(|p| p.user_id().to_string());
+        let rewards: Vec<u32> = self.rewards.iter().copied().collect();
+        let given = purser_app::till::max_discount_bp(&self.ticket, &self.priced()?, &rewards);
+        let discount_approver = match &self.discount_approval {
+            Some((by, covered)) if given <= *covered => Some(by.clone()),
+            _ => proven.clone(),
+        };
+        let recorded = self.till.sell_cart(
+            &self.ticket,
+            &tenders,
+            &SaleOptions {
+                member_id: member,
+                confirm_out_of_stock: a.confirm_out_of_stock,
+                loyalty_approved_by: approver,
+                rewards,
+                discount_approver,
+            },
+        )?;
+        // Durable from here on: the next customer can be served.
+        self.ticket = Cart::new();
+        self.member = None;
+        self.rewards.clear();
+        self.discount_approval = None;
+        self.links.wake();
+        Ok(self.sale_receipt(&recorded.event, &recorded.body, true))
+    }
+
+    pub fn reprint(&mut self, a: ReceiptArgs) -> AppResult<ReceiptView> {
+        self.user()?;
+        let mut r = self.recorded_receipt(&a.receipt_no, false)?;
+        let p = self.printout_for("Copy of receipt", &r.receipt_no, r.text.clone());
+        r.printed = self.print(&p, false);
+        if r.printed.is_none() {
+            r.print_error = Some("no receipt printer is configured: save it as a PDF".into());
+        }
+        Ok(r)
+    }
+
+    pub fn receipt_pdf(&mut self, a: ReceiptArgs) -> AppResult<PdfView> {
+        self.user()?;
+        let r = self.recorded_receipt(&a.receipt_no, false)?;
+        let p = self.printout_for(
+            if r.kind == "sale" {
+                "Receipt"
+            } else {
+                "Refund"
+            },
+            &r.receipt_no,
+            r.text,
+        );
+        std::fs::create_dir_all(&self.receipts_dir).map_err(|e| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("cannot create {}: {e}", self.receipts_dir.display()),
+            )
+        })?;
+        let safe: String = r
+            .receipt_no
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = self.receipts_dir.join(format!("receipt-{safe}.pdf"));
+        std::fs::write(&path, printout::to_pdf(&p)).map_err(|e| {
+            let code = if e.raw_os_error() == Some(28) {
+                ErrorCode::DiskFull
+            } else {
+                ErrorCode::Storage
+            };
+            AppError::new(code, format!("cannot write {}: {e}", path.display()))
+        })?;
+        Ok(PdfView {
+            path: path.display().to_string(),
+        })
+    }
+}

@@ -1,0 +1,105 @@
+//! Domain values as the window shows them (the `ipc` view types).
+
+use chrono::{DateTime, Utc};
+
+use purser_core::cart::Discount;
+use purser_core::money::Money;
+use purser_core::shift::{ReportKind, ShiftReport};
+use purser_store::{ShiftRow, StockLevel};
+
+use crate::ipc::*;
+use purser_app::receipt;
+use purser_app::users::{Role, UserInfo};
+
+pub(super) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub(super) fn stock_view(s: &StockLevel) -> StockView {
+    let state = if s.on_hand <= 0 {
+        "out"
+    } else if s.on_hand <= s.low_stock_at {
+        "low"
+    } else {
+        "ok"
+    };
+    StockView {
+        on_hand: s.on_hand,
+        low_stock_at: s.low_stock_at,
+        state: state.into(),
+    }
+}
+
+pub(super) fn role_name(r: Role) -> String {
+    match r {
+        Role::Cashier => "cashier",
+        Role::Supervisor => "supervisor",
+        Role::Manager => "manager",
+    }
+    .into()
+}
+
+pub(super) fn user_view(u: &UserInfo) -> UserView {
+    UserView {
+        user_id: u.user_id.clone(),
+        name: u.name.clone(),
+        role: role_name(u.role),
+        active: u.active,
+        locked_until: u.locked_until.map(ts),
+    }
+}
+
+pub(super) fn shift_view(s: &ShiftRow) -> ShiftView {
+    ShiftView {
+        shift_id: s.shift_id.to_string(),
+        cashier_id: s.cashier_id.clone(),
+        business_date: s.business_date.to_string(),
+        opened_at: ts(s.opened_at),
+        opening_float: s.opening_float.0,
+    }
+}
+
+pub(super) fn discount_label(d: &Discount, s: &purser_app::Settings) -> String {
+    match d {
+        Discount::Percent { bp } => format!("-{}%", receipt::pct(*bp)),
+        Discount::Amount { amount } => format!("-{}", s.money(*amount)),
+    }
+}
+
+/// A discount as basis points of what it applies to.
+pub(super) fn discount_bp(d: &Discount, base: Money) -> i64 {
+    match d {
+        Discount::Percent { bp } => i64::from(*bp),
+        Discount::Amount { amount } => {
+            if base.0 <= 0 {
+                10_000
+            } else {
+                amount.0.saturating_mul(10_000) / base.0
+            }
+        }
+    }
+}
+
+/// A report's tender totals as the window shows them.
+pub(super) fn tender_mix(tenders: &[purser_core::shift::TenderTotal]) -> Vec<TenderMixView> {
+    tenders
+        .iter()
+        .map(|t| TenderMixView {
+            kind: t.kind.clone(),
+            count: t.count,
+            amount: t.amount.0,
+        })
+        .collect()
+}
+
+pub(super) fn report_view(s: &purser_app::Settings, r: &ShiftReport) -> ReportView {
+    ReportView {
+        kind: if r.kind == ReportKind::Z { "Z" } else { "X" }.into(),
+        text: receipt::report_text(s, r),
+        net_sales: r.net_sales.0,
+        sales_count: r.sales_count,
+        expected_cash: r.expected_cash.0,
+        counted_cash: r.counted_cash.map(|m| m.0),
+        over_short: r.over_short.map(|m| m.0),
+    }
+}
