@@ -44,8 +44,8 @@ pub struct SaleRequest {
     pub member_id: Option<String>,
     /// The cashier confirmed selling items the till believes are out of stock.
     pub confirm_out_of_stock: bool,
-    /// A supervisor approved redeeming points above the till's offline caps.
-    pub loyalty_approved_by: Option<String>,
+    /// A supervisor's PIN approved redeeming points above the till's offline caps.
+    pub loyalty_approver: Option<crate::users::Approver>,
     /// A supervisor's PIN approved discounts above the cashier's limit.
     pub discount_approver: Option<crate::users::Approver>,
 }
@@ -55,8 +55,8 @@ pub struct SaleRequest {
 pub struct SaleOptions {
     pub member_id: Option<String>,
     pub confirm_out_of_stock: bool,
-    /// A supervisor approved redeeming points above the till's offline caps.
-    pub loyalty_approved_by: Option<String>,
+    /// A supervisor's PIN approved redeeming points above the till's offline caps.
+    pub loyalty_approver: Option<crate::users::Approver>,
     /// Ticket lines given as rewards for points (free on the ticket; see
     /// `[loyalty] rewards`).
     pub rewards: Vec<u32>,
@@ -78,7 +78,8 @@ pub struct RefundRequest {
     /// How the money goes back; `Cash { tendered: None }` for cash.
     pub tender: TenderInput,
     pub reason: String,
-    pub approved_by: Option<String>,
+    /// The supervisor or manager whose PIN approved the refund ([`Till::approver`]).
+    pub approver: crate::users::Approver,
 }
 
 /// A recorded event with its typed body, as the CLI and the window show it.
@@ -321,7 +322,7 @@ impl Till {
             &SaleOptions {
                 member_id: req.member_id.clone(),
                 confirm_out_of_stock: req.confirm_out_of_stock,
-                loyalty_approved_by: req.loyalty_approved_by.clone(),
+                loyalty_approver: req.loyalty_approver.clone(),
                 rewards: Vec::new(),
                 discount_approver: req.discount_approver.clone(),
             },
@@ -343,7 +344,7 @@ impl Till {
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .map(str::to_string);
-        let approved_by = opts.loyalty_approved_by.as_deref();
+        let approved_by = opts.loyalty_approver.as_ref().map(|a| a.user_id());
         let shift = self.require_shift()?;
         if cart.lines.is_empty() {
             return Err(AppError::invalid("a sale needs at least one item"));
@@ -588,7 +589,7 @@ impl Till {
                     cash_rounding: settlement.cash_rounding,
                     tenders: settlement.tenders,
                     reason: req.reason.trim().to_string(),
-                    approved_by: req.approved_by.clone(),
+                    approved_by: Some(req.approver.user_id().to_string()),
                 };
                 let event = a.emit(
                     &ctx,
@@ -616,13 +617,15 @@ impl Till {
         Ok(Recorded { event, body })
     }
 
-    /// Post-voids a sale of the open shift that has no refunds.
+    /// Post-voids a sale of the open shift that has no refunds, as `approver`'s PIN
+    /// approved.
     pub fn void(
         &mut self,
         receipt_no: &str,
         reason: &str,
-        approved_by: Option<&str>,
+        approver: &crate::users::Approver,
     ) -> AppResult<Recorded<SaleVoided>> {
+        let approved_by = Some(approver.user_id());
         let shift = self.require_shift()?;
         if reason.trim().is_empty() {
             return Err(AppError::invalid("a void needs a reason"));
@@ -687,12 +690,13 @@ impl Till {
         Ok(Recorded { event, body })
     }
 
-    /// A no-sale drawer open, journaled with who approved it.
+    /// A no-sale drawer open, journaled with the supervisor whose PIN approved it.
     pub fn open_drawer(
         &mut self,
         reason: &str,
-        approved_by: Option<&str>,
+        approver: &crate::users::Approver,
     ) -> AppResult<Recorded<DrawerOpened>> {
+        let approved_by = Some(approver.user_id());
         let shift = self.require_shift()?;
         if reason.trim().is_empty() {
             return Err(AppError::invalid(

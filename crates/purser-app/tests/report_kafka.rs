@@ -143,7 +143,7 @@ impl TestTill {
                     tenders: vec![TenderInput::Cash { tendered: None }],
                     member_id: None,
                     confirm_out_of_stock: true,
-                    loyalty_approved_by: None,
+                    loyalty_approver: None,
                     discount_approver: None,
                 })
                 .unwrap();

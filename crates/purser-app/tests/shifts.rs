@@ -103,20 +103,22 @@ fn a_shift_closed_by_another_process_mid_action_takes_no_sale_refund_void_or_dra
     // Nothing else was recorded: the Z is the only event after the first sale.
     assert_eq!(till.outbox_status().unwrap().total_written, events + 1);
 
-    // The same for a refund, a void and a drawer opening.
+    // The same for a refund, a void and a drawer opening, approved by a supervisor.
+    purser_app::demo::ensure_demo_users(&mut till).unwrap();
+    let ben = till.approver("ben", "2468").unwrap();
     till.open_shift("C1", Money(10_000)).unwrap();
     let s = till.sell(&sale).unwrap();
     let receipt = s.body.receipt_no.clone();
     let events = till.outbox_status().unwrap().total_written;
     clock.armed.store(true, Ordering::SeqCst);
     assert_eq!(
-        till.void(&receipt, "wrong", Some("M1")).unwrap_err().code,
+        till.void(&receipt, "wrong", &ben).unwrap_err().code,
         ErrorCode::NoOpenShift
     );
     till.open_shift("C1", Money(10_000)).unwrap();
     clock.armed.store(true, Ordering::SeqCst);
     assert_eq!(
-        till.open_drawer("change", None).unwrap_err().code,
+        till.open_drawer("change", &ben).unwrap_err().code,
         ErrorCode::NoOpenShift
     );
     // Two Z reports and two shift openings, nothing else.

@@ -201,7 +201,7 @@ fn three_item_sale(rng: &mut Lcg, codes: &[String], n: usize) -> SaleRequest {
         }],
         member_id: None,
         confirm_out_of_stock: false,
-        loyalty_approved_by: None,
+        loyalty_approver: None,
     }
 }
 

@@ -82,6 +82,9 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
     let settings = cfg.settings()?;
     Till::init(&settings, SystemClock.now())?;
     let mut till = open_till(settings.clone())?;
+    purser_app::demo::ensure_demo_users(&mut till)?;
+    // Ben, the demo store's supervisor, approves the refund and the void with his PIN.
+    let ben = till.approver("ben", "2468")?;
     let catalog = demo_catalog();
     println!("Purser demo: store DEMO-STORE, till TILL-1");
     println!("  files:  {}", dir.display());
@@ -269,7 +272,7 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
             }]),
             tender: TenderInput::Cash { tendered: None },
             reason: "customer changed their mind".into(),
-            approved_by: Some("sam (supervisor)".into()),
+            approver: ben.clone(),
         })?;
         println!(
             "{}  refund of 1 x {} from {}: EUR -{}",
@@ -280,18 +283,14 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
         );
     }
     if let Some(sale) = receipts.last() {
-        let v = till.void(
-            &sale.receipt_no,
-            "rung up on the wrong till",
-            Some("sam (supervisor)"),
-        )?;
+        let v = till.void(&sale.receipt_no, "rung up on the wrong till", &ben)?;
         println!(
             "{}  post-voided (EUR -{})",
             v.body.receipt_no,
             settings.money(v.body.total)
         );
     }
-    till.open_drawer("change for the tips jar", Some("sam (supervisor)"))?;
+    till.open_drawer("change for the tips jar", &ben)?;
     println!("       no-sale drawer open, approved by sam");
 
     let x = till.shift_report()?;

@@ -239,11 +239,13 @@ struct SellArgs {
     /// Sell items the till's count says are out of stock (when the store only warns)
     #[arg(long)]
     confirm_out_of_stock: bool,
-    /// Supervisor who approved redeeming points above the till's offline caps
-    #[arg(long)]
+    /// Supervisor or manager approving points redeemed above the till's offline caps;
+    /// their PIN is read from the first line of standard input
+    #[arg(long, value_name = "USER")]
     approved_by: Option<String>,
     /// Supervisor or manager approving discounts above `[till] discount_approval_percent`;
-    /// their PIN is read from the first line of standard input
+    /// their PIN is read from standard input (the next line when --approved-by names
+    /// someone else)
     #[arg(long, value_name = "USER")]
     discount_approved_by: Option<String>,
 }
@@ -283,8 +285,10 @@ struct RefundArgs {
     tender: String,
     #[arg(long)]
     reason: String,
-    #[arg(long)]
-    approved_by: Option<String>,
+    /// Supervisor or manager approving the refund; their PIN is read from the first line
+    /// of standard input
+    #[arg(long, value_name = "USER")]
+    approved_by: String,
 }
 
 #[derive(Args, Debug)]
@@ -293,8 +297,10 @@ struct VoidArgs {
     receipt: String,
     #[arg(long)]
     reason: String,
-    #[arg(long)]
-    approved_by: Option<String>,
+    /// Supervisor or manager approving the void; their PIN is read from the first line of
+    /// standard input
+    #[arg(long, value_name = "USER")]
+    approved_by: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -303,8 +309,10 @@ enum DrawerCmd {
     Open {
         #[arg(long)]
         reason: String,
-        #[arg(long)]
-        approved_by: Option<String>,
+        /// Supervisor or manager approving the no-sale; their PIN is read from the first
+        /// line of standard input
+        #[arg(long, value_name = "USER")]
+        approved_by: String,
     },
 }
 
@@ -588,6 +596,13 @@ fn init(cli: &Cli, a: &InitArgs) -> AppResult<()> {
     Ok(())
 }
 
+/// The approval of `user`, proven by the PIN on the next line of standard input: the
+/// till checks the PIN (a wrong one counts towards the lockout) and the role.
+fn approver_from_stdin(t: &mut Till, user: &str) -> AppResult<purser_app::users::Approver> {
+    let pin = read_pin_line()?;
+    t.approver(user.trim(), &pin)
+}
+
 /// The first line of standard input, without its line end.
 fn read_pin_line() -> AppResult<String> {
     let mut line = String::new();
@@ -706,9 +721,11 @@ fn sell(cli: &Cli, a: &SellArgs) -> AppResult<()> {
     let mut req = SaleRequest {
         member_id: a.member.clone(),
         confirm_out_of_stock: a.confirm_out_of_stock,
-        loyalty_approved_by: a.approved_by.clone(),
         ..Default::default()
     };
+    if let Some(user) = &a.approved_by {
+        req.loyalty_approver = Some(approver_from_stdin(&mut t, user)?);
+    }
     for i in &a.items {
         let spec = parse_item(i, &s.currency)?;
         req.lines.push(LineRequest {
@@ -725,8 +742,10 @@ fn sell(cli: &Cli, a: &SellArgs) -> AppResult<()> {
         req.discount = Some(purser_app::input::parse_discount(d, &s.currency)?);
     }
     if let Some(user) = &a.discount_approved_by {
-        let pin = read_pin_line()?;
-        req.discount_approver = Some(t.approver(user, &pin)?);
+        req.discount_approver = match &req.loyalty_approver {
+            Some(by) if by.user_id() == user.trim() => Some(by.clone()),
+            _ => Some(approver_from_stdin(&mut t, user)?),
+        };
     }
     let r = t.sell(&req)?;
     let loyalty = t.receipt_loyalty(&r.body.receipt_no, false)?;
@@ -868,12 +887,13 @@ fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
         TenderInput::Cash { .. } => TenderInput::Cash { tendered: None },
         other => other,
     };
+    let approver = approver_from_stdin(&mut t, &a.approved_by)?;
     let r = t.refund(&RefundRequest {
         receipt_no: a.receipt.clone(),
         scope,
         tender,
         reason: a.reason.clone(),
-        approved_by: a.approved_by.clone(),
+        approver,
     })?;
     print_event(cli.format, &r.event, || {
         receipt::refund_text(&s, &r.event, &r.body)
@@ -1447,7 +1467,8 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
         Command::Refund(a) => refund(cli, a)?,
         Command::Void(a) => {
             let mut t = till(cli)?;
-            let r = t.void(&a.receipt, &a.reason, a.approved_by.as_deref())?;
+            let approver = approver_from_stdin(&mut t, &a.approved_by)?;
+            let r = t.void(&a.receipt, &a.reason, &approver)?;
             print_event(cli.format, &r.event, || {
                 receipt::void_text(t.settings(), &r.event, &r.body)
             })?;
@@ -1457,7 +1478,8 @@ fn run(cli: &Cli) -> AppResult<ExitCode> {
             approved_by,
         }) => {
             let mut t = till(cli)?;
-            let r = t.open_drawer(reason, approved_by.as_deref())?;
+            let approver = approver_from_stdin(&mut t, approved_by)?;
+            let r = t.open_drawer(reason, &approver)?;
             print_event(cli.format, &r.event, || {
                 format!("Drawer opened (no sale): {reason}\n")
             })?;

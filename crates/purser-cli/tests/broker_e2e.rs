@@ -75,6 +75,7 @@ fn sales_reach_a_real_broker_once_in_order_and_valid() {
         .collect();
     purser_stream::admin::ensure_topics(&kafka, &specs, Duration::from_secs(20)).unwrap();
 
+    t.add_supervisor("M1", "2468");
     t.ok(&["shift", "open", "--cashier", "C1", "--float", "150"]);
     let mut receipts = Vec::new();
     for i in 0..20 {
@@ -94,25 +95,31 @@ fn sales_reach_a_real_broker_once_in_order_and_valid() {
         ]);
         receipts.push(sale["receipt_no"].as_str().unwrap().to_string());
     }
-    t.ok(&[
-        "refund",
-        "--receipt",
-        &receipts[3],
-        "--all",
-        "--reason",
-        "faulty",
-        "--approved-by",
-        "M1",
-    ]);
-    t.ok(&[
-        "void",
-        "--receipt",
-        &receipts[19],
-        "--reason",
-        "test",
-        "--approved-by",
-        "M1",
-    ]);
+    t.ok_in(
+        &[
+            "refund",
+            "--receipt",
+            &receipts[3],
+            "--all",
+            "--reason",
+            "faulty",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
+    t.ok_in(
+        &[
+            "void",
+            "--receipt",
+            &receipts[19],
+            "--reason",
+            "test",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
     t.ok(&["shift", "close", "--counted", "300", "--end-of-day"]);
     let written = t.events_written();
     assert_eq!(written, 24);

@@ -52,58 +52,89 @@ fn a_day_at_the_till() {
         "{text}"
     );
 
-    // Refund one espresso of the first sale with a supervisor's approval.
-    let refund = t.json(&[
-        "refund",
-        "--receipt",
-        &receipt,
-        "--line",
-        "1*1",
-        "--reason",
-        "spilled",
-        "--approved-by",
-        "M1",
-    ]);
+    // Refund one espresso of the first sale with a supervisor's approval: the PIN on
+    // standard input proves it.
+    t.add_supervisor("M1", "2468");
+    let refund = t.json_in(
+        &[
+            "refund",
+            "--receipt",
+            &receipt,
+            "--line",
+            "1*1",
+            "--reason",
+            "spilled",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
     assert_eq!(money(&refund["total"]), 198);
     assert_eq!(refund["approved_by"], "M1");
     // Never more than was sold.
-    let err = t.fails(&[
-        "refund",
-        "--receipt",
-        &receipt,
-        "--line",
-        "1*2",
-        "--reason",
-        "again",
-    ]);
+    let err = t.fails_in(
+        &[
+            "refund",
+            "--receipt",
+            &receipt,
+            "--line",
+            "1*2",
+            "--reason",
+            "again",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
     assert!(err.contains("only 1 of 2 is left"), "{err}");
 
     // Void the IPA sale; it cannot be voided twice nor refunded afterwards.
-    let void = t.json(&[
-        "void",
-        "--receipt",
-        "T1-000002",
-        "--reason",
-        "wrong item",
-        "--approved-by",
-        "M1",
-    ]);
+    let void = t.json_in(
+        &[
+            "void",
+            "--receipt",
+            "T1-000002",
+            "--reason",
+            "wrong item",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
     assert_eq!(money(&void["total"]), 590);
+    let by_m1 = ["--approved-by", "M1"];
     assert!(t
-        .fails(&["void", "--receipt", "T1-000002", "--reason", "again"])
+        .fails_in(
+            &[
+                &["void", "--receipt", "T1-000002", "--reason", "again"][..],
+                &by_m1
+            ]
+            .concat(),
+            "2468\n"
+        )
         .contains("already voided"));
     assert!(t
-        .fails(&["refund", "--receipt", "T1-000002", "--all", "--reason", "x"])
+        .fails_in(
+            &[
+                &["refund", "--receipt", "T1-000002", "--all", "--reason", "x"][..],
+                &by_m1
+            ]
+            .concat(),
+            "2468\n"
+        )
         .contains("voided"));
 
-    t.json(&[
-        "drawer",
-        "open",
-        "--reason",
-        "change for a 50",
-        "--approved-by",
-        "M1",
-    ]);
+    t.json_in(
+        &[
+            "drawer",
+            "open",
+            "--reason",
+            "change for a 50",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
 
     let x = t.json(&["shift", "report"]);
     assert_eq!(x["kind"], "X");
@@ -136,7 +167,9 @@ fn a_day_at_the_till() {
 fn bad_input_is_refused_with_a_clear_message_and_nothing_is_written() {
     let t = TestTill::new(NO_BROKER);
     t.ok(&["shift", "open", "--cashier", "C1", "--float", "50"]);
+    t.add_supervisor("M1", "2468");
     let before = t.events_written();
+    // Every command reads M1's PIN from standard input when it needs an approval.
     let cases: &[(&[&str], &str)] = &[
         (
             &["sell", "--item", "4006381333932", "--tender", "cash"],
@@ -235,11 +268,28 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_is_written() {
             "more than",
         ),
         (
-            &["refund", "--receipt", "T1-999999", "--all", "--reason", "x"],
+            &[
+                "refund",
+                "--receipt",
+                "T1-999999",
+                "--all",
+                "--reason",
+                "x",
+                "--approved-by",
+                "M1",
+            ],
             "no sale with receipt number",
         ),
         (
-            &["void", "--receipt", "T1-999999", "--reason", "x"],
+            &[
+                "void",
+                "--receipt",
+                "T1-999999",
+                "--reason",
+                "x",
+                "--approved-by",
+                "M1",
+            ],
             "no sale with receipt number",
         ),
         (
@@ -249,7 +299,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_is_written() {
         (&["shift", "close", "--counted=-1"], "negative"),
     ];
     for (args, expected) in cases {
-        let err = t.fails(args);
+        let err = t.fails_in(args, "2468\n");
         assert!(
             err.to_lowercase().contains(&expected.to_lowercase()),
             "purser {args:?}: expected '{expected}' in: {err}"
@@ -612,4 +662,73 @@ fn purser_init_puts_the_database_in_purser_data_dir() {
         "no till.db in PURSER_DATA_DIR"
     );
     assert!(!home.join(".local/share/purser/till.db").exists());
+}
+
+#[test]
+fn an_approval_is_proven_by_the_approvers_pin() {
+    let t = TestTill::new(NO_BROKER);
+    t.ok(&["shift", "open", "--cashier", "C1", "--float", "50"]);
+    t.add_supervisor("ben", "2468");
+    t.ok_in(
+        &[
+            "user",
+            "add",
+            "ana",
+            "--name",
+            "Ana",
+            "--role",
+            "cashier",
+            "--pin-stdin",
+        ],
+        "1234\n",
+    );
+    t.ok(&["sell", "--item", "ESP", "--tender", "cash"]);
+    let before = t.events_written();
+    let refund = |by: &'static str| -> Vec<&'static str> {
+        vec![
+            "refund",
+            "--receipt",
+            "T1-000001",
+            "--all",
+            "--reason",
+            "spilled",
+            "--approved-by",
+            by,
+        ]
+    };
+    // A name alone approves nothing: the PIN must be the approver's.
+    for (by, pin, expected) in [
+        ("ben", "", "wrong user or pin"),
+        ("ben", "1111\n", "wrong user or pin"),
+        ("ana", "1234\n", "cannot approve"),
+        ("nobody", "2468\n", "wrong user or pin"),
+    ] {
+        let err = t.fails_in(&refund(by), pin);
+        assert!(
+            err.to_lowercase().contains(expected),
+            "approved by {by}: expected '{expected}' in: {err}"
+        );
+    }
+    for cmd in [
+        &[
+            "void",
+            "--receipt",
+            "T1-000001",
+            "--reason",
+            "x",
+            "--approved-by",
+            "ben",
+        ][..],
+        &["drawer", "open", "--reason", "x", "--approved-by", "ben"][..],
+    ] {
+        let err = t.fails_in(cmd, "0000\n");
+        assert!(err.to_lowercase().contains("wrong pin"), "{err}");
+    }
+    assert_eq!(t.events_written(), before, "no approval, no event");
+    // Without --approved-by the command is not even understood.
+    let out = t.run(&["refund", "--receipt", "T1-000001", "--all", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    // With the supervisor's PIN it is recorded, and says who approved.
+    let done = t.json_in(&refund("ben"), "2468\n");
+    assert_eq!(done["approved_by"], "ben");
 }

@@ -73,7 +73,7 @@ fn backlog(t: &TestTill, n: usize) {
             tenders: vec![purser_core::tender::TenderInput::Cash { tendered: None }],
             member_id: None,
             confirm_out_of_stock: true,
-            loyalty_approved_by: None,
+            loyalty_approver: None,
             discount_approver: None,
         })
         .unwrap();

@@ -23,6 +23,7 @@ fn cents(v: &serde_json::Value) -> i64 {
 }
 
 fn a_day(t: &TestTill, cashier: &str, n: usize) {
+    t.add_supervisor("M1", "2468");
     t.ok(&["shift", "open", "--cashier", cashier, "--float", "100"]);
     let mut receipts = Vec::new();
     for i in 0..n {
@@ -43,33 +44,42 @@ fn a_day(t: &TestTill, cashier: &str, n: usize) {
         ]);
         receipts.push(sale["receipt_no"].as_str().unwrap().to_string());
     }
-    t.ok(&[
-        "refund",
-        "--receipt",
-        &receipts[1],
-        "--all",
-        "--reason",
-        "faulty",
-        "--approved-by",
-        "M1",
-    ]);
-    t.ok(&[
-        "void",
-        "--receipt",
-        &receipts[n - 1],
-        "--reason",
-        "twice",
-        "--approved-by",
-        "M1",
-    ]);
-    t.ok(&[
-        "drawer",
-        "open",
-        "--reason",
-        "change",
-        "--approved-by",
-        "M1",
-    ]);
+    t.ok_in(
+        &[
+            "refund",
+            "--receipt",
+            &receipts[1],
+            "--all",
+            "--reason",
+            "faulty",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
+    t.ok_in(
+        &[
+            "void",
+            "--receipt",
+            &receipts[n - 1],
+            "--reason",
+            "twice",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
+    t.ok_in(
+        &[
+            "drawer",
+            "open",
+            "--reason",
+            "change",
+            "--approved-by",
+            "M1",
+        ],
+        "2468\n",
+    );
     t.ok(&["shift", "close", "--counted", "150", "--end-of-day"]);
 }
 

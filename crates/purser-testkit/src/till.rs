@@ -71,6 +71,10 @@ pub fn cash() -> TenderInput {
 pub fn sell_a_day(till: &mut Till, clock: &TestClock, seed: u64, leave_open: bool) -> Day {
     let catalog = demo_catalog();
     till.import_products(&catalog).unwrap();
+    // Ben (supervisor) and Mia (manager) approve the refunds, the void and the no-sale.
+    purser_app::demo::ensure_demo_users(till).unwrap();
+    let ben = till.approver("ben", "2468").unwrap();
+    let mia = till.approver("mia", "1357").unwrap();
     let mut rng = Lcg::new(seed);
     let mut day = Day::default();
     let mut receipts = Vec::new();
@@ -112,7 +116,7 @@ pub fn sell_a_day(till: &mut Till, clock: &TestClock, seed: u64, leave_open: boo
                 scope: RefundScope::All,
                 tender: cash(),
                 reason: "spilled".into(),
-                approved_by: Some("ben".into()),
+                approver: ben.clone(),
             })
             .unwrap();
             till.refund(&RefundRequest {
@@ -120,13 +124,11 @@ pub fn sell_a_day(till: &mut Till, clock: &TestClock, seed: u64, leave_open: boo
                 scope: RefundScope::All,
                 tender: cash(),
                 reason: "wrong order".into(),
-                approved_by: Some("mia".into()),
+                approver: mia.clone(),
             })
             .unwrap();
-            till.void(&receipts[n - 1], "rang twice", Some("ben"))
-                .unwrap();
-            till.open_drawer("change for the float", Some("ben"))
-                .unwrap();
+            till.void(&receipts[n - 1], "rang twice", &ben).unwrap();
+            till.open_drawer("change for the float", &ben).unwrap();
         }
         clock.advance(60);
         let kind = if shift_no == 0 {

@@ -78,18 +78,36 @@ impl TestTill {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        purser()
+        self.run_in(args, "")
+    }
+
+    /// Runs `purser` with `input` on its standard input (an approver's PIN, say).
+    pub fn run_in(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write as _;
+        let mut child = purser()
             .arg("--config")
             .arg(&self.config)
             .args(args)
             .env_remove("PURSER_KAFKA_BOOTSTRAP")
             .env_remove("PURSER_DB")
-            .output()
-            .unwrap()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // A command that does not read its input may have exited already.
+        let _ = stdin.write_all(input.as_bytes());
+        drop(stdin);
+        child.wait_with_output().unwrap()
     }
 
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
+        self.ok_in(args, "")
+    }
+
+    pub fn ok_in(&self, args: &[&str], input: &str) -> String {
+        let out = self.run_in(args, input);
         assert!(
             out.status.success(),
             "purser {args:?} failed: {}\n{}",
@@ -100,14 +118,22 @@ impl TestTill {
     }
 
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        self.json_in(args, "")
+    }
+
+    pub fn json_in(&self, args: &[&str], input: &str) -> serde_json::Value {
         let mut a = vec!["--format", "json"];
         a.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&a)).unwrap()
+        serde_json::from_str(&self.ok_in(&a, input)).unwrap()
     }
 
     /// Runs a command that must fail; returns its error message.
     pub fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
+        self.fails_in(args, "")
+    }
+
+    pub fn fails_in(&self, args: &[&str], input: &str) -> String {
+        let out = self.run_in(args, input);
         assert!(
             !out.status.success(),
             "purser {args:?} should have failed but printed:\n{}",
@@ -119,6 +145,23 @@ impl TestTill {
             "errors exit with 1 (2 is for usage)"
         );
         String::from_utf8(out.stderr).unwrap()
+    }
+
+    /// Adds a supervisor who approves refunds, voids and no-sales with `pin`.
+    pub fn add_supervisor(&self, id: &str, pin: &str) {
+        self.ok_in(
+            &[
+                "user",
+                "add",
+                id,
+                "--name",
+                id,
+                "--role",
+                "supervisor",
+                "--pin-stdin",
+            ],
+            &format!("{pin}\n"),
+        );
     }
 
     pub fn sql<T: rusqlite::types::FromSql>(&self, q: &str) -> T {

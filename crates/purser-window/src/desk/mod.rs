@@ -179,8 +179,9 @@ impl Desk {
         Ok(session.user.clone())
     }
 
-    fn approver(&mut self, a: &Approval) -> AppResult<UserInfo> {
-        self.till.approve(a.user_id.trim(), &a.pin)
+    /// A supervisor's or manager's PIN approving an action, proven by the till.
+    fn approver(&mut self, a: &Approval) -> AppResult<purser_app::users::Approver> {
+        self.till.approver(a.user_id.trim(), &a.pin)
     }
 }
 

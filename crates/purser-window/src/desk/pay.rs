@@ -228,7 +228,6 @@ impl Desk {
             Some(ap) => Some(self.till.approver(ap.user_id.trim(), &ap.pin)?),
             None => None,
         };
-        let approver = proven.as_ref().map(|p| p.user_id().to_string());
         let rewards: Vec<u32> = self.rewards.iter().copied().collect();
         let given = purser_app::till::max_discount_bp(&self.ticket, &self.priced()?, &rewards);
         let discount_approver = match &self.discount_approval {
@@ -241,7 +240,7 @@ impl Desk {
             &SaleOptions {
                 member_id: member,
                 confirm_out_of_stock: a.confirm_out_of_stock,
-                loyalty_approved_by: approver,
+                loyalty_approver: proven.clone(),
                 rewards,
                 discount_approver,
             },

@@ -92,7 +92,7 @@ impl Desk {
             scope,
             tender,
             reason: a.reason,
-            approved_by: Some(approver.user_id),
+            approver,
         })?;
         self.links.wake();
         Ok(self.refund_receipt(&r.event, &r.body, true))
@@ -101,9 +101,7 @@ impl Desk {
     pub fn void_sale(&mut self, a: VoidArgs) -> AppResult<ReceiptView> {
         self.user()?;
         let approver = self.approver(&a.approval)?;
-        let r = self
-            .till
-            .void(&a.receipt_no, &a.reason, Some(&approver.user_id))?;
+        let r = self.till.void(&a.receipt_no, &a.reason, &approver)?;
         self.links.wake();
         let text = receipt::void_text(self.settings(), &r.event, &r.body);
         // A void gives no change and opens no drawer: no tenders on its receipt view.
@@ -113,7 +111,7 @@ impl Desk {
     pub fn open_drawer(&mut self, a: DrawerArgs) -> AppResult<bool> {
         self.user()?;
         let approver = self.approver(&a.approval)?;
-        self.till.open_drawer(&a.reason, Some(&approver.user_id))?;
+        self.till.open_drawer(&a.reason, &approver)?;
         self.links.wake();
         if let Some(q) = &self.printer {
             q.submit(DRAWER_KICK.to_vec());
