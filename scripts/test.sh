@@ -29,7 +29,7 @@ echo "== the window: release build, then end-to-end tests under Xvfb (tauri-driv
 cargo build --release --locked -p purser-desktop -p purser-cli
 cargo build --locked -p purser-testkit --bin purser-test-kafka
 PURSER_DESKTOP="$target/release/purser-desktop" PURSER_CLI="$target/release/purser" \
-  xvfb-run -a -s "-screen 0 1366x768x24" node --test --test-concurrency=1 tests/e2e/
+  xvfb-run -a -s "-screen 0 1366x768x24" node --test --test-concurrency=1 --test-timeout=900000 tests/e2e/
 
 echo "== packages (.deb, .rpm), then the install test in a clean Debian 12 root"
 packaging/build.sh

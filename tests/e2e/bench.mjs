@@ -361,7 +361,8 @@ function mainStarted(after) {
 const CAPS = { browserName: "wry", "tauri:options": { application: app } };
 
 async function asyncScript(wd, body, args = []) {
-  const r = await wd.cmd("POST", "/execute/async", { script: body, args });
+  // The page's own script timeout (10 minutes, set at launch) ends it first.
+  const r = await wd.cmd("POST", "/execute/async", { script: body, args }, 660000);
   if (r && r.error) throw new Error(`in the page: ${r.error}`);
   return r;
 }

@@ -8,6 +8,8 @@ import { createServer, Socket } from "node:net";
 import { join } from "node:path";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+/** How long any one WebDriver request may take (`PURSER_E2E_REQUEST_TIMEOUT_MS`). */
+const REQUEST_TIMEOUT_MS = Number(process.env.PURSER_E2E_REQUEST_TIMEOUT_MS ?? 120000);
 
 export class WebDriver {
   constructor(base, id) {
@@ -15,12 +17,15 @@ export class WebDriver {
     this.id = id;
   }
 
-  static async connect(base, capabilities, timeoutMs = 30000) {
+  static async connect(base, capabilities, timeoutMs = 60000) {
     const deadline = Date.now() + timeoutMs;
     let last;
     while (Date.now() < deadline) {
       try {
-        const r = await request(base, "POST", "/session", { capabilities: { alwaysMatch: capabilities } });
+        // Each attempt has its own deadline: a driver that accepts the connection but never
+        // answers (seen when WebKitWebDriver died under tauri-driver) must not hang the run.
+        const wait = Math.max(1000, Math.min(30000, deadline - Date.now()));
+        const r = await request(base, "POST", "/session", { capabilities: { alwaysMatch: capabilities } }, wait);
         return new WebDriver(base, r.sessionId);
       } catch (e) {
         last = e;
@@ -30,8 +35,8 @@ export class WebDriver {
     throw new Error(`no WebDriver session at ${base}: ${last}`);
   }
 
-  cmd(method, path, body) {
-    return request(this.base, method, `/session/${this.id}${path}`, body);
+  cmd(method, path, body, timeoutMs) {
+    return request(this.base, method, `/session/${this.id}${path}`, body, timeoutMs);
   }
 
   async quit() {
@@ -145,12 +150,21 @@ class Element {
   }
 }
 
-async function request(base, method, path, body) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+/** One WebDriver request; fails with the command's name when no answer comes within
+ * `timeoutMs` (the default is above the longest script timeout the tests set). */
+async function request(base, method, path, body, timeoutMs = REQUEST_TIMEOUT_MS) {
+  let res;
+  try {
+    res = await fetch(base + path, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    if (e.name === "TimeoutError") throw new Error(`${method} ${path}: no answer from the WebDriver within ${timeoutMs} ms`);
+    throw new Error(`${method} ${path}: ${e.message}`);
+  }
   const json = await res.json().catch(() => ({}));
   if (!res.ok) {
     const v = json.value ?? {};
