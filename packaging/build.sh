@@ -92,13 +92,42 @@ else
 fi
 
 t_step=$SECONDS
-log "3/4 tauri build --bundles $bundles"
 bundle_dir="$target/release/bundle"
 # Old packages of this version would be listed as new ones.
 rm -f "$bundle_dir"/deb/*_"$version"_*.deb "$bundle_dir"/rpm/*-"$version"-*.rpm
-# From the repository root: the CLI finds src-tauri/tauri.conf.json below the current folder.
-ui/node_modules/.bin/tauri build --ci --bundles "$bundles" -- --locked
-lap "tauri build"
+if [ "$os" = Linux ]; then
+  # The packages carry the binaries without their debug information (the release profile
+  # keeps line tables for backtraces); it is kept apart in $bundle_dir/symbols/<name>.debug,
+  # which the stripped binary names in its .gnu_debuglink (gdb and addr2line find it there
+  # or in /usr/lib/debug). Then the bundler packages the binaries as they are: `tauri
+  # bundle` does not build again.
+  log "3/4 symbols apart, then tauri bundle --bundles $bundles"
+  symbols="$bundle_dir/symbols"
+  mkdir -p "$symbols"
+  for bin in "$target/release/purser-desktop" packaging/stage/purser; do
+    name="$(basename "$bin")"
+    if objcopy --only-keep-debug "$bin" "$symbols/$name.debug.new" 2>/dev/null \
+      && [ -n "$(readelf -S "$bin" | grep -F .debug_line || true)" ]; then
+      mv "$symbols/$name.debug.new" "$symbols/$name.debug"
+    else
+      rm -f "$symbols/$name.debug.new"
+    fi
+    # Already stripped by an earlier run: its symbols are the ones kept then.
+    [ -f "$symbols/$name.debug" ] || die "no debug information in $bin to keep apart"
+    objcopy --strip-debug --remove-section=.gnu_debuglink "$bin" "$bin.stripped"
+    objcopy --add-gnu-debuglink="$symbols/$name.debug" "$bin.stripped"
+    chmod 0755 "$bin.stripped"
+    mv "$bin.stripped" "$bin"
+    log "  $name: $(du -h "$bin" | cut -f1) shipped, $(du -h "$symbols/$name.debug" | cut -f1) of symbols apart"
+  done
+  ui/node_modules/.bin/tauri bundle --ci --bundles "$bundles"
+  lap "tauri bundle"
+else
+  log "3/4 tauri build --bundles $bundles"
+  # From the repository root: the CLI finds src-tauri/tauri.conf.json below the current folder.
+  ui/node_modules/.bin/tauri build --ci --bundles "$bundles" -- --locked
+  lap "tauri build"
+fi
 
 # The .deb's Depends is written by hand in tauri.conf.json (bundle.linux.deb.depends); the
 # bundler adds only libwebkit2gtk-4.1-0 and libgtk-3-0. Check it against what

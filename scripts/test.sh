@@ -21,9 +21,11 @@ echo "== UI: type check, unit tests, build (the window embeds ui/dist)"
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cargo test (schemas drift, domain, storage, relay, CLI, end-to-end, crash loop)"
-cargo test --workspace --locked
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+# Every tier: the plain one (what `cargo test` runs on a machine with only Rust), and with
+# --all-features the broker (Apache Kafka, kafka-python), PostgreSQL and crash tiers.
+echo "== cargo test, every tier (schemas drift, domain, storage, relay, CLI, end-to-end, crash loop)"
+cargo test --workspace --all-features --locked
 
 echo "== the window: release build, then end-to-end tests under Xvfb (tauri-driver + WebKitWebDriver)"
 cargo build --release --locked -p purser-desktop -p purser-cli

@@ -3,7 +3,8 @@
 //! The shell finds the till's configuration (or sets up the embedded demo store), lets
 //! `purser_window::station::Station` open the till with the relay and the inbound streams
 //! beside it (or wait for the first-run setup when no configuration exists), and answers
-//! the window's one IPC command, `call`, with `purser_window::ipc::dispatch`. Nothing here is
+//! the window's one IPC command, `call`, with `purser_window::shell::Shared::call` on a
+//! blocking thread. Nothing here is
 //! worth testing on its own: the window's backend is `purser-window` (`desk`, `ipc`,
 //! `station`), the use cases below it `purser-app`.
 //!
@@ -13,29 +14,25 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use purser_app::config::{default_config_path, default_data_dir};
 use purser_app::error::{AppError, ErrorCode};
+use purser_window::shell::Shared;
 use purser_window::station::{Paths, Station};
 
-struct Shell {
-    station: Mutex<Station>,
-}
-
+/// The window's one command. It runs on the blocking pool, never on the async runtime:
+/// a call may wait on the disk (a sale's commit) or, for the setup's connection tests, on
+/// the network (`Shared::call` does not hold the station's lock meanwhile).
 #[tauri::command]
 async fn call(
-    state: tauri::State<'_, Shell>,
+    state: tauri::State<'_, Shared>,
     name: String,
     args: serde_json::Value,
 ) -> Result<serde_json::Value, AppError> {
-    let mut station = state.station.lock().map_err(|_| {
-        AppError::new(
-            ErrorCode::Internal,
-            "the till's state is poisoned: restart the app",
-        )
-    })?;
-    purser_window::ipc::dispatch(&mut station, &name, args)
+    let shared = state.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || shared.call(&name, args))
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("the call failed: {e}")))?
 }
 
 fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
@@ -92,9 +89,7 @@ fn main() {
         Station::start(Paths { config, data })
     };
     let result = tauri::Builder::default()
-        .manage(Shell {
-            station: Mutex::new(station),
-        })
+        .manage(Shared::new(station))
         .invoke_handler(tauri::generate_handler![call])
         .run(tauri::generate_context!());
     if let Err(e) = result {

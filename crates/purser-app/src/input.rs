@@ -94,58 +94,147 @@ pub fn parse_item(s: &str, currency: &Currency) -> AppResult<ItemSpec> {
     })
 }
 
-/// Tenders:
+/// One tender as a cashier gave it, field by field, before it is checked: the window's
+/// payment form and `purser sell --tender` text both become one, and [`tender`] turns it
+/// into the domain's `TenderInput` with the same rules and messages for both.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TenderFields<'a> {
+    /// cash, card, cabin, room or points
+    pub kind: &'a str,
+    /// What this tender pays (cash: what the customer hands over); none = the rest.
+    pub amount: Option<&'a str>,
+    pub brand: &'a str,
+    pub last4: &'a str,
+    pub approval_code: &'a str,
+    pub terminal_ref: &'a str,
+    /// Card approved by the terminal without reaching the bank.
+    pub offline: bool,
+    /// The guest's cabin or room account.
+    pub account_id: &'a str,
+    /// The member paying with points.
+    pub member_id: Option<&'a str>,
+    pub points: &'a str,
+}
+
+/// The tender the fields describe.
+pub fn tender(
+    f: &TenderFields<'_>,
+    currency: &Currency,
+    point_value: i64,
+) -> AppResult<TenderInput> {
+    let amount = match f.amount.map(str::trim) {
+        None | Some("") => None,
+        Some(a) => Some(currency.parse_amount(a)?),
+    };
+    match f.kind.trim().to_ascii_lowercase().as_str() {
+        "cash" => Ok(TenderInput::Cash { tendered: amount }),
+        "card" => Ok(TenderInput::Card {
+            card: CardPayment {
+                brand: f.brand.trim().to_ascii_uppercase(),
+                last4: f.last4.trim().to_string(),
+                approval_code: f.approval_code.trim().to_string(),
+                terminal_ref: f.terminal_ref.trim().to_string(),
+                offline: f.offline,
+            },
+            amount,
+        }),
+        kind @ ("cabin" | "room") => {
+            let account_id = f.account_id.trim();
+            if account_id.is_empty() {
+                return Err(AppError::invalid(format!(
+                    "a {kind} charge needs the guest's account number"
+                )));
+            }
+            Ok(TenderInput::Account {
+                account_kind: if kind == "cabin" {
+                    AccountKind::Cabin
+                } else {
+                    AccountKind::Room
+                },
+                account_id: account_id.to_string(),
+                amount,
+            })
+        }
+        "points" => {
+            let Some(member_id) = f.member_id.map(str::trim).filter(|m| !m.is_empty()) else {
+                return Err(AppError::new(
+                    crate::error::ErrorCode::NotAllowed,
+                    "scan the member's card before paying with points",
+                ));
+            };
+            let points: i64 = f
+                .points
+                .trim()
+                .parse()
+                .map_err(|_| AppError::invalid("points to redeem must be a whole number"))?;
+            if points <= 0 {
+                return Err(AppError::invalid("points to redeem must be positive"));
+            }
+            Ok(TenderInput::Points {
+                member_id: member_id.to_string(),
+                points,
+                amount: Money(points.saturating_mul(point_value)),
+            })
+        }
+        other => Err(AppError::invalid(format!(
+            "'{other}' is not a tender: use cash, card, cabin, room or points"
+        ))),
+    }
+}
+
+/// Tenders as `purser sell --tender` takes them:
 /// `cash`, `cash:20.00`;
 /// `card:BRAND:LAST4:APPROVAL:TERMINAL_REF[:AMOUNT][:offline]`;
 /// `cabin:ACCOUNT[:AMOUNT]`, `room:ACCOUNT[:AMOUNT]`;
 /// `points:MEMBER:POINTS`.
 pub fn parse_tender(s: &str, currency: &Currency, point_value: i64) -> AppResult<TenderInput> {
     let parts: Vec<&str> = s.split(':').map(str::trim).collect();
-    let amount = |p: Option<&&str>| -> AppResult<Option<Money>> {
-        match p {
-            None => Ok(None),
-            Some(&"") => Ok(None),
-            Some(a) => Ok(Some(currency.parse_amount(a)?)),
+    let get = |i: usize| parts.get(i).copied().unwrap_or("");
+    let kind = parts[0].to_ascii_lowercase();
+    let fields = match kind.as_str() {
+        "cash" if parts.len() <= 2 => TenderFields {
+            kind: "cash",
+            amount: parts.get(1).copied(),
+            ..Default::default()
+        },
+        "card" if (5..=7).contains(&parts.len()) => {
+            let offline = parts.last().is_some_and(|p| p.eq_ignore_ascii_case("offline")) && parts.len() > 5;
+            if parts.len() == 7 && !offline {
+                return Err(AppError::invalid(format!(
+                    "card tender '{s}': the last field may only be 'offline'"
+                )));
+            }
+            let amount = (parts.len() >= 6 && !get(5).eq_ignore_ascii_case("offline")).then(|| get(5));
+            TenderFields {
+                kind: "card",
+                amount,
+                brand: get(1),
+                last4: get(2),
+                approval_code: get(3),
+                terminal_ref: get(4),
+                offline,
+                ..Default::default()
+            }
+        }
+        "cabin" | "room" if (2..=3).contains(&parts.len()) => TenderFields {
+            kind: &kind,
+            amount: parts.get(2).copied(),
+            account_id: get(1),
+            ..Default::default()
+        },
+        "points" if parts.len() == 3 => TenderFields {
+            kind: "points",
+            member_id: Some(get(1)),
+            points: get(2),
+            ..Default::default()
+        },
+        _ => {
+            return Err(AppError::invalid(format!(
+                "tender '{s}' not understood; use cash[:AMOUNT], card:BRAND:LAST4:APPROVAL:REF[:AMOUNT][:offline], cabin:ACCOUNT[:AMOUNT], room:ACCOUNT[:AMOUNT] or points:MEMBER:POINTS"
+            )))
         }
     };
-    match parts[0].to_ascii_lowercase().as_str() {
-        "cash" if parts.len() <= 2 => Ok(TenderInput::Cash { tendered: amount(parts.get(1))? }),
-        "card" if (5..=7).contains(&parts.len()) => {
-            let offline = parts.len() == 7 && parts[6].eq_ignore_ascii_case("offline")
-                || parts.len() == 6 && parts[5].eq_ignore_ascii_case("offline");
-            let amt = if parts.len() >= 6 && !parts[5].eq_ignore_ascii_case("offline") { amount(parts.get(5))? } else { None };
-            if parts.len() == 7 && !offline {
-                return Err(AppError::invalid(format!("card tender '{s}': the last field may only be 'offline'")));
-            }
-            Ok(TenderInput::Card {
-                card: CardPayment {
-                    brand: parts[1].to_ascii_uppercase(),
-                    last4: parts[2].to_string(),
-                    approval_code: parts[3].to_string(),
-                    terminal_ref: parts[4].to_string(),
-                    offline,
-                },
-                amount: amt,
-            })
-        }
-        kind @ ("cabin" | "room") if (2..=3).contains(&parts.len()) => Ok(TenderInput::Account {
-            account_kind: if kind == "cabin" { AccountKind::Cabin } else { AccountKind::Room },
-            account_id: parts[1].to_string(),
-            amount: amount(parts.get(2))?,
-        }),
-        "points" if parts.len() == 3 => {
-            let points: i64 = parts[2]
-                .parse()
-                .map_err(|_| AppError::invalid(format!("points tender '{s}': points must be a whole number")))?;
-            if points <= 0 {
-                return Err(AppError::invalid("points must be positive"));
-            }
-            Ok(TenderInput::Points { member_id: parts[1].to_string(), points, amount: Money(points.saturating_mul(point_value)) })
-        }
-        _ => Err(AppError::invalid(format!(
-            "tender '{s}' not understood; use cash[:AMOUNT], card:BRAND:LAST4:APPROVAL:REF[:AMOUNT][:offline], cabin:ACCOUNT[:AMOUNT], room:ACCOUNT[:AMOUNT] or points:MEMBER:POINTS"
-        ))),
-    }
+    tender(&fields, currency, point_value)
 }
 
 #[cfg(test)]

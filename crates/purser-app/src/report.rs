@@ -170,15 +170,40 @@ pub struct TillHealth {
     pub oldest_waiting_age_secs: Option<i64>,
     pub last_event_at: DateTime<Utc>,
     pub last_received_at: DateTime<Utc>,
+    /// Seconds since the manager's consumer last received one of the till's events.
+    pub received_age_secs: i64,
     pub events: u64,
     pub highest_seq: u64,
     pub gaps: Vec<(u64, u64)>,
-    /// No heartbeat for three heartbeat intervals (or never).
-    pub offline: bool,
+    /// What the heartbeats say of the till's link to the store's cluster.
+    pub link: TillLink,
     pub app_version: Option<String>,
     /// What headquarters' reconciler has said of this till's latest days
     /// (`pos.reconciliation.v1`), newest first; empty until the cloud has published.
     pub hq_days: Vec<HqDay>,
+}
+
+/// A till's link to the store's cluster, as its heartbeats tell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TillLink {
+    /// A heartbeat within three heartbeat intervals.
+    Online,
+    /// Its last heartbeat is older than three intervals.
+    Offline,
+    /// Events arrive but no heartbeat ever did: a headless till whose outbox is sent
+    /// with `purser relay --until-empty`, which writes none. Not known to be offline.
+    NoHeartbeats,
+}
+
+impl TillLink {
+    pub fn text(self) -> &'static str {
+        match self {
+            TillLink::Online => "online",
+            TillLink::Offline => "offline",
+            TillLink::NoHeartbeats => "no heartbeats",
+        }
+    }
 }
 
 /// Headquarters' word on one till's business day.
@@ -407,7 +432,11 @@ impl Reports {
                 let hb = t.heartbeat.as_ref();
                 let oldest = hb.and_then(|h| h.oldest_unsent_at);
                 TillHealth {
-                    offline: age.is_none_or(|a| a > 3 * beat),
+                    link: match age {
+                        None => TillLink::NoHeartbeats,
+                        Some(a) if a > 3 * beat => TillLink::Offline,
+                        Some(_) => TillLink::Online,
+                    },
                     last_heartbeat_at: t.heartbeat_at,
                     heartbeat_age_secs: age,
                     outbox_backlog: hb.map(|h| h.outbox_backlog),
@@ -415,6 +444,7 @@ impl Reports {
                     oldest_waiting_age_secs: oldest.map(|o| (now - o).num_seconds().max(0)),
                     last_event_at: t.last_event_at,
                     last_received_at: t.last_received_at,
+                    received_age_secs: (now - t.last_received_at).num_seconds().max(0),
                     events: t.events,
                     highest_seq: t.highest_seq,
                     gaps: t.gaps,
@@ -500,7 +530,9 @@ fn title(out: &mut String, s: &Settings, t: &str, q: &ReportQuery) {
     rule(out);
 }
 
-fn quantity(units: i64, grams: i64) -> String {
+/// How much of a product was sold, as every report and the manager's screen write it:
+/// units, kilograms, or both for a product sold both ways in the period.
+pub fn sold_quantity(units: i64, grams: i64) -> String {
     match (units, grams) {
         (u, 0) => u.to_string(),
         (0, g) => format!("{}.{:03} kg", g / 1000, (g % 1000).abs()),
@@ -578,7 +610,7 @@ pub fn summary_text(s: &Settings, r: &SummaryReport) -> String {
     for p in x.products.iter().take(10) {
         row(
             &mut out,
-            &format!("{} x{}", p.name, quantity(p.units, p.grams)),
+            &format!("{} x{}", p.name, sold_quantity(p.units, p.grams)),
             &m(p.net),
         );
     }
@@ -726,9 +758,17 @@ pub fn tills_text(r: &TillsReport) -> String {
         row(
             &mut out,
             &format!("Till {}", t.till_id),
-            if t.offline { "OFFLINE" } else { "online" },
+            &match t.link {
+                TillLink::Offline => "OFFLINE".to_string(),
+                other => other.text().to_string(),
+            },
         );
         row(&mut out, "  last heartbeat", &age(t.heartbeat_age_secs));
+        row(
+            &mut out,
+            "  last event received",
+            &age(Some(t.received_age_secs)),
+        );
         row(
             &mut out,
             "  outbox backlog",
@@ -1050,7 +1090,7 @@ pub fn tills_csv(r: &TillsReport) -> AppResult<String> {
             None,
             &format!(
                 "{} last_heartbeat {} oldest_waiting {} events {} highest_seq {} gaps {}",
-                if t.offline { "offline" } else { "online" },
+                t.link.text().replace(' ', "_"),
                 t.last_heartbeat_at
                     .map(|x| x.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                     .unwrap_or_else(|| "-".into()),

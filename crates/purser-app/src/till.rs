@@ -94,6 +94,8 @@ pub struct Till {
     store: Store,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+    /// The key of the users' PIN hashes, read from `pin.key` when first needed.
+    pin_key: std::sync::OnceLock<crate::users::PinKey>,
 }
 
 impl std::fmt::Debug for Till {
@@ -157,7 +159,18 @@ impl Till {
             store,
             clock,
             ids,
+            pin_key: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The till's PIN key (see `users`), made on first use.
+    pub(crate) fn pin_key(&self) -> AppResult<crate::users::PinKey> {
+        if let Some(k) = self.pin_key.get() {
+            return Ok(k.clone());
+        }
+        let path = crate::users::pin_key_path(&self.settings.config.database);
+        let key = crate::users::PinKey::load_or_create(&path)?;
+        Ok(self.pin_key.get_or_init(|| key).clone())
     }
 
     pub fn settings(&self) -> &Settings {
@@ -253,6 +266,8 @@ impl Till {
         if cashier.is_empty() || cashier.len() > 40 {
             return Err(AppError::invalid("cashier id must be 1-40 characters"));
         }
+        // Published with every event of the shift.
+        purser_core::tender::refuse_card_number(cashier)?;
         if float.is_negative() {
             return Err(AppError::invalid("the opening float cannot be negative"));
         }
@@ -486,6 +501,7 @@ impl Till {
         if req.reason.trim().is_empty() {
             return Err(AppError::invalid("a refund needs a reason"));
         }
+        purser_core::tender::refuse_card_number(&req.reason)?;
         let now = self.clock.now();
         let ctx = self.ctx(now, Some(&shift));
         let refund_id = self.ids.new_id();
@@ -630,6 +646,7 @@ impl Till {
         if reason.trim().is_empty() {
             return Err(AppError::invalid("a void needs a reason"));
         }
+        purser_core::tender::refuse_card_number(reason)?;
         let now = self.clock.now();
         let ctx = self.ctx(now, Some(&shift));
         let event_id = self.ids.new_id();
@@ -703,6 +720,7 @@ impl Till {
                 "opening the drawer without a sale needs a reason",
             ));
         }
+        purser_core::tender::refuse_card_number(reason)?;
         let now = self.clock.now();
         let ctx = self.ctx(now, Some(&shift));
         let event_id = self.ids.new_id();

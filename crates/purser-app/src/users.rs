@@ -1,8 +1,13 @@
 //! The till's users: who may sign in, with which PIN, and who may approve.
 //!
 //! * A PIN is 4 to 8 digits, not one digit repeated. It is stored only as an argon2id PHC
-//!   string (m = 19456 KiB, t = 2, p = 1, OWASP's minimum) with a random salt; it is never
-//!   logged, printed or kept.
+//!   string (m = 19456 KiB, t = 2, p = 1, OWASP's minimum) with a random salt and the
+//!   till's PIN key as argon2's secret input; it is never logged, printed or kept.
+//! * The PIN key ([`PinKey`]: 32 random bytes in `pin.key` beside the database, readable
+//!   by the till's user only) is not in the database: a copied `till.db` alone does not let
+//!   anyone try the 10^4–10^8 PINs offline. Hashes written before the key existed (no
+//!   `k1$` prefix) still verify and are rewritten with the key at the next right PIN. A
+//!   lost `pin.key` locks everyone out until `purser user set-pin` gives new PINs.
 //! * Lockout: after 5 wrong PINs in a row the user is locked for 30 s; each further wrong
 //!   PIN doubles the lock (60 s, 120 s, … at most 15 min). A right PIN, or a new PIN set by
 //!   a manager, clears it. While locked, the PIN is not even checked.
@@ -13,6 +18,8 @@
 //! The functions work on a `Store`; `Till` has the same operations as methods (at the
 //! end of this file) with its clock.
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use argon2::password_hash::rand_core::OsRng;
@@ -171,28 +178,104 @@ pub fn check_pin(pin: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn hasher() -> AppResult<Argon2<'static>> {
-    let params = Params::new(19_456, 2, 1, None)
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("argon2 parameters: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+/// The secret every PIN hash of a till is keyed with (see the module docs). Its `Debug`
+/// never shows it.
+#[derive(Clone)]
+pub struct PinKey([u8; 32]);
+
+impl std::fmt::Debug for PinKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinKey(***)")
+    }
 }
 
-/// The PHC string of a PIN (argon2id, random salt).
-fn hash_pin(pin: &str) -> AppResult<String> {
+/// Where a till keeps its PIN key: `pin.key` beside its database.
+pub fn pin_key_path(database: &Path) -> PathBuf {
+    database.with_file_name("pin.key")
+}
+
+impl PinKey {
+    /// The key in `path` (64 hex digits), made with the OS's random source and written
+    /// readable by the till's user only when there is none yet. Two processes starting
+    /// at once end with the same key: only one of them can create the file.
+    pub fn load_or_create(path: &Path) -> AppResult<PinKey> {
+        let unreadable = |e: String| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("the PIN key {} cannot be used: {e}", path.display()),
+            )
+        };
+        for _ in 0..50 {
+            match std::fs::read_to_string(path) {
+                Ok(text) if text.trim().len() == 64 => {
+                    let bytes = hex::decode(text.trim()).map_err(|e| unreadable(e.to_string()))?;
+                    let key: [u8; 32] = bytes
+                        .try_into()
+                        .map_err(|_| unreadable("not 32 bytes".into()))?;
+                    return Ok(PinKey(key));
+                }
+                // Another process is writing it this very moment.
+                Ok(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let mut key = [0u8; 32];
+                    argon2::password_hash::rand_core::RngCore::fill_bytes(&mut OsRng, &mut key);
+                    let mut opts = std::fs::OpenOptions::new();
+                    opts.write(true).create_new(true);
+                    #[cfg(unix)]
+                    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                    match opts.open(path) {
+                        Ok(mut f) => {
+                            f.write_all(format!("{}\n", hex::encode(key)).as_bytes())
+                                .and_then(|()| f.sync_all())
+                                .map_err(|e| unreadable(e.to_string()))?;
+                            tracing::info!(path = %path.display(), "PIN key created");
+                            return Ok(PinKey(key));
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                        Err(e) => return Err(unreadable(e.to_string())),
+                    }
+                }
+                Err(e) => return Err(unreadable(e.to_string())),
+            }
+        }
+        Err(unreadable("it stays empty or is not 64 hex digits".into()))
+    }
+}
+
+/// Marks a PHC string hashed with the till's PIN key.
+const KEYED: &str = "k1$";
+
+fn hasher(key: Option<&PinKey>) -> AppResult<Argon2<'_>> {
+    let params = Params::new(19_456, 2, 1, None)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("argon2 parameters: {e}")))?;
+    match key {
+        Some(k) => Argon2::new_with_secret(&k.0, Algorithm::Argon2id, Version::V0x13, params)
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("argon2 secret: {e}"))),
+        None => Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params)),
+    }
+}
+
+/// The stored form of a PIN: `k1$` and the PHC string (argon2id, random salt, keyed).
+fn hash_pin(pin: &str, key: &PinKey) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()?
+    hasher(Some(key))?
         .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
+        .map(|h| format!("{KEYED}{h}"))
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("cannot hash the PIN: {e}")))
 }
 
-/// Whether `pin` matches the stored PHC string (its own parameters and salt).
-fn pin_matches(pin: &str, phc: &str) -> bool {
+/// Whether `pin` matches the stored hash (its own parameters and salt; keyed unless it
+/// predates the PIN key).
+fn pin_matches(pin: &str, stored: &str, key: &PinKey) -> bool {
+    let (phc, key) = match stored.strip_prefix(KEYED) {
+        Some(phc) => (phc, Some(key)),
+        None => (stored, None),
+    };
     let Ok(parsed) = PasswordHash::new(phc) else {
         tracing::error!("a stored PIN hash is not a PHC string");
         return false;
     };
-    match hasher() {
+    match hasher(key) {
         Ok(h) => h.verify_password(pin.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
@@ -200,9 +283,13 @@ fn pin_matches(pin: &str, phc: &str) -> bool {
 
 /// Spends the same hashing work as a real check, for unknown or disabled users.
 fn waste_a_check(pin: &str) {
-    static DUMMY: OnceLock<Option<String>> = OnceLock::new();
-    if let Some(phc) = DUMMY.get_or_init(|| hash_pin("402915").ok()) {
-        let _ = pin_matches(pin, phc);
+    static DUMMY: OnceLock<Option<(PinKey, String)>> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| {
+        let key = PinKey([7; 32]);
+        hash_pin("402915", &key).ok().map(|h| (key, h))
+    });
+    if let Some((key, phc)) = dummy {
+        let _ = pin_matches(pin, phc, key);
     }
 }
 
@@ -238,6 +325,7 @@ pub fn add_user(
     name: &str,
     role: Role,
     pin: &str,
+    key: &PinKey,
 ) -> AppResult<UserInfo> {
     let user_id = user_id.trim();
     check_user_id(user_id)?;
@@ -249,7 +337,7 @@ pub fn add_user(
             format!("a user with id '{user_id}' already exists on this till"),
         ));
     }
-    let pin_hash = hash_pin(pin)?;
+    let pin_hash = hash_pin(pin, key)?;
     store.insert_user(
         &NewUser {
             user_id,
@@ -270,13 +358,19 @@ pub fn add_user(
 }
 
 /// Gives a user a new PIN; also lifts a lockout.
-pub fn set_pin(store: &mut Store, now: DateTime<Utc>, user_id: &str, pin: &str) -> AppResult<()> {
+pub fn set_pin(
+    store: &mut Store,
+    now: DateTime<Utc>,
+    user_id: &str,
+    pin: &str,
+    key: &PinKey,
+) -> AppResult<()> {
     let user_id = user_id.trim();
     check_pin(pin)?;
     if store.user_by_id(user_id)?.is_none() {
         return Err(no_such_user(user_id));
     }
-    let pin_hash = hash_pin(pin)?;
+    let pin_hash = hash_pin(pin, key)?;
     if !store.set_pin_hash(user_id, &pin_hash, now)? {
         return Err(no_such_user(user_id));
     }
@@ -314,6 +408,7 @@ pub fn verify_pin(
     now: DateTime<Utc>,
     user_id: &str,
     pin: &str,
+    key: &PinKey,
 ) -> AppResult<UserInfo> {
     let user_id = user_id.trim();
     let row = match store.user_by_id(user_id)? {
@@ -333,8 +428,13 @@ pub fn verify_pin(
         }
         return Err(locked(&row.user_id, until, now));
     }
-    if pin_matches(pin, &row.pin_hash) {
+    if pin_matches(pin, &row.pin_hash, key) {
         store.record_success(&row.user_id)?;
+        if !row.pin_hash.starts_with(KEYED) {
+            // Hashed before the till had a PIN key: keyed from now on.
+            store.set_pin_hash(&row.user_id, &hash_pin(pin, key)?, now)?;
+            tracing::info!(user_id = %row.user_id, "PIN hash rewritten with the PIN key");
+        }
         let mut info = row_info(&row)?;
         info.locked_until = None;
         return Ok(info);
@@ -360,13 +460,15 @@ impl Till {
         pin: &str,
     ) -> AppResult<UserInfo> {
         let now = self.now();
-        add_user(self.store_mut(), now, user_id, name, role, pin)
+        let key = self.pin_key()?;
+        add_user(self.store_mut(), now, user_id, name, role, pin, &key)
     }
 
     /// Gives a user a new PIN (and lifts a lockout).
     pub fn set_user_pin(&mut self, user_id: &str, pin: &str) -> AppResult<()> {
         let now = self.now();
-        set_pin(self.store_mut(), now, user_id, pin)
+        let key = self.pin_key()?;
+        set_pin(self.store_mut(), now, user_id, pin, &key)
     }
 
     /// Enables or disables a user.
@@ -383,7 +485,8 @@ impl Till {
     /// Signs a user in with their PIN (wrong PINs count towards the lockout).
     pub fn sign_in(&mut self, user_id: &str, pin: &str) -> AppResult<UserInfo> {
         let now = self.now();
-        verify_pin(self.store_mut(), now, user_id, pin)
+        let key = self.pin_key()?;
+        verify_pin(self.store_mut(), now, user_id, pin, &key)
     }
 
     /// The proof that a supervisor or manager approved with their PIN, for the use cases

@@ -203,6 +203,22 @@ fn store_figures_equal_both_tills_journals_and_printed_reports() {
     let tills = reports.tills(now).unwrap();
     assert_eq!(tills.tills.len(), 2);
     assert!(tills.tills.iter().all(|t| t.gaps.is_empty()));
+    // These tills sent events but never a heartbeat (as a headless till relayed with
+    // `purser relay --until-empty` does): not "offline, last heartbeat never".
+    assert!(
+        tills
+            .tills
+            .iter()
+            .all(|t| t.link == report::TillLink::NoHeartbeats && t.heartbeat_age_secs.is_none()),
+        "{:?}",
+        tills.tills.iter().map(|t| t.link).collect::<Vec<_>>()
+    );
+    let text = report::tills_text(&tills);
+    assert!(
+        text.contains("no heartbeats") && !text.contains("OFFLINE"),
+        "{text}"
+    );
+    assert!(text.contains("last event received"), "{text}");
     assert_eq!(tills.consumer.duplicates as usize, r2.len());
     let csv = report::summary_csv(&settings, &summary).unwrap();
     assert!(csv.starts_with("section,name,count,amount,detail\n"));

@@ -55,7 +55,8 @@ fn a_user_signs_in_with_the_right_pin_only() {
         ErrorCode::WrongPin
     );
 
-    // The PIN is stored as an argon2id PHC string with OWASP's parameters, salted.
+    // The PIN is stored as an argon2id PHC string with OWASP's parameters, salted and
+    // keyed with the till's PIN key (`k1$`).
     f.till.add_user("bo", "Bo", Role::Cashier, "4821").unwrap();
     let store = purser_store::Store::open(f.till.database_path()).unwrap();
     let hashes: Vec<String> = store
@@ -67,7 +68,7 @@ fn a_user_signs_in_with_the_right_pin_only() {
     assert!(
         hashes
             .iter()
-            .all(|h| h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$") && !h.contains("4821")),
+            .all(|h| h.starts_with("k1$$argon2id$v=19$m=19456,t=2,p=1$") && !h.contains("4821")),
         "{hashes:?}"
     );
     assert_ne!(hashes[0], hashes[1], "same PIN, different salt");
@@ -288,4 +289,88 @@ fn a_user_id_is_taken_once() {
         json,
         serde_json::json!({"user_id": "ana", "name": "Ana", "role": "cashier", "active": true, "locked_until": null})
     );
+}
+
+#[test]
+fn a_copied_database_alone_does_not_verify_pins() {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    let mut f = fixture();
+    f.till
+        .add_user("ana", "Ana", Role::Cashier, "4821")
+        .unwrap();
+    let db = f.till.database_path().to_path_buf();
+    let key_file = purser_app::users::pin_key_path(&db);
+    let stored: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT pin_hash FROM users WHERE user_id = 'ana'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    // The hash is argon2id keyed with a secret that is not in the database: the right PIN
+    // does not verify against it without the key.
+    let phc = stored.strip_prefix("k1$").expect("a keyed hash");
+    let parsed = PasswordHash::new(phc).unwrap();
+    assert!(argon2::Argon2::default()
+        .verify_password(b"4821", &parsed)
+        .is_err());
+    // The key is a file of its own, readable by the till's user only.
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(key.trim().len(), 64);
+    assert!(!std::fs::read(&db)
+        .unwrap()
+        .windows(64)
+        .any(|w| w == key.trim().as_bytes()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "pin.key is {mode:o}");
+    }
+    f.till.sign_in("ana", "4821").unwrap();
+
+    // A hash written before the till had a key still verifies, and is keyed afterwards.
+    let salt = argon2::password_hash::SaltString::encode_b64(b"0123456789abcdef").unwrap();
+    let legacy = argon2::password_hash::PasswordHasher::hash_password(
+        &argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(19_456, 2, 1, None).unwrap(),
+        ),
+        b"7391",
+        &salt,
+    )
+    .unwrap()
+    .to_string();
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE users SET pin_hash = ?1 WHERE user_id = 'ana'",
+            [&legacy],
+        )
+        .unwrap();
+    f.till.sign_in("ana", "7391").unwrap();
+    let rewritten: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT pin_hash FROM users WHERE user_id = 'ana'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(rewritten.starts_with("k1$"), "{rewritten}");
+    f.till.sign_in("ana", "7391").unwrap();
+
+    // Another till's key (a database copied without its key file) verifies nothing.
+    let settings = f.till.settings().clone();
+    drop(f.till);
+    std::fs::remove_file(&key_file).unwrap();
+    let mut reopened = Till::open(
+        settings,
+        f.clock.clone(),
+        Arc::new(purser_app::runtime::UuidV7),
+    )
+    .unwrap();
+    assert_eq!(code(reopened.sign_in("ana", "7391")).0, ErrorCode::WrongPin);
 }

@@ -19,13 +19,14 @@ use purser_app::input::{parse_item, parse_quantity, parse_tender};
 use purser_app::receipt;
 use purser_app::runtime::{open_till, SystemClock};
 use purser_app::till::{LineRequest, RefundRequest, RefundScope, SaleRequest};
-use purser_app::users::{Role, UserInfo};
+use purser_app::users::Role;
 use purser_app::{Settings, Till};
 use purser_core::clock::Clock;
 use purser_core::sale::RefundRequestLine;
 use purser_core::shift::ReportKind;
 use purser_core::tender::TenderInput;
 use purser_stream::{Relay, RelayOptions, RunMode};
+use purser_window::views::{MemberView, ProductView, UserView};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -612,13 +613,6 @@ fn read_pin_line() -> AppResult<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-fn product_json(t: &Till, p: &purser_core::catalog::Product) -> serde_json::Value {
-    serde_json::json!({
-        "sku": p.sku, "name": p.name, "barcodes": p.barcodes, "price": t.settings().money(p.price),
-        "price_minor": p.price.0, "tax_class": p.tax_class, "sold_by": p.sold_by, "category": p.category, "active": p.active,
-    })
-}
-
 fn catalog(cli: &Cli, cmd: &CatalogCmd) -> AppResult<()> {
     let mut t = till(cli)?;
     match cmd {
@@ -644,8 +638,8 @@ fn catalog(cli: &Cli, cmd: &CatalogCmd) -> AppResult<()> {
                 Format::Json => print_json(
                     &found
                         .iter()
-                        .map(|p| product_json(&t, p))
-                        .collect::<Vec<_>>(),
+                        .map(|p| Ok(ProductView::of(p, t.stock(&p.sku)?.as_ref())))
+                        .collect::<AppResult<Vec<_>>>()?,
                 )?,
                 Format::Text | Format::Csv | Format::Pdf => {
                     for p in &found {
@@ -758,26 +752,6 @@ fn sell(cli: &Cli, a: &SellArgs) -> AppResult<()> {
     })
 }
 
-fn member_json(t: &Till, m: &purser_app::loyalty::MemberInfo) -> serde_json::Value {
-    let r = &m.member;
-    serde_json::json!({
-        "member_id": r.member_id,
-        "name": r.name,
-        "tier": r.tier,
-        "phone": r.phone,
-        "email": r.email,
-        "card_ids": r.card_ids,
-        "status": if r.active { "active" } else { "closed" },
-        "local_only": r.local_only,
-        "points": {"published": m.published, "available": m.available, "estimated": m.estimated},
-        "account": r.account.as_ref().map(|(kind, id, limit)| serde_json::json!({
-            "kind": kind, "account_id": id,
-            "offline_limit": t.settings().money(*limit),
-            "unconfirmed": t.settings().money(m.unconfirmed_charges),
-        })),
-    })
-}
-
 fn member_line(t: &Till, m: &purser_app::loyalty::MemberInfo) -> String {
     let r = &m.member;
     let mut line = format!(
@@ -814,9 +788,12 @@ fn member(cli: &Cli, c: &MemberCmd) -> AppResult<()> {
         MemberCmd::Find { text } => {
             let found = t.find_members(text, 50)?;
             match cli.format {
-                Format::Json => {
-                    print_json(&found.iter().map(|m| member_json(&t, m)).collect::<Vec<_>>())?
-                }
+                Format::Json => print_json(
+                    &found
+                        .iter()
+                        .map(|m| MemberView::of(m, t.settings()))
+                        .collect::<Vec<_>>(),
+                )?,
                 _ if found.is_empty() => println!("no member matches '{}'", text.trim()),
                 Format::Text | Format::Csv | Format::Pdf => {
                     for m in &found {
@@ -828,7 +805,7 @@ fn member(cli: &Cli, c: &MemberCmd) -> AppResult<()> {
         MemberCmd::Show { key } => {
             let m = t.member(key)?;
             match cli.format {
-                Format::Json => print_json(&member_json(&t, &m))?,
+                Format::Json => print_json(&MemberView::of(&m, t.settings()))?,
                 Format::Text | Format::Csv | Format::Pdf => println!("{}", member_line(&t, &m)),
             }
         }
@@ -900,13 +877,6 @@ fn refund(cli: &Cli, a: &RefundArgs) -> AppResult<()> {
     })
 }
 
-fn user_json(u: &UserInfo, now: chrono::DateTime<chrono::Utc>) -> serde_json::Value {
-    serde_json::json!({
-        "user_id": u.user_id, "name": u.name, "role": u.role, "active": u.active,
-        "locked": u.is_locked(now), "locked_until": u.locked_until.filter(|t| *t > now),
-    })
-}
-
 fn user(cli: &Cli, cmd: &UserCmd) -> AppResult<()> {
     let mut t = till(cli)?;
     let (done, text) = match cmd {
@@ -939,9 +909,12 @@ fn user(cli: &Cli, cmd: &UserCmd) -> AppResult<()> {
             let now = t.now();
             let users = t.users()?;
             match cli.format {
-                Format::Json => {
-                    print_json(&users.iter().map(|u| user_json(u, now)).collect::<Vec<_>>())?
-                }
+                Format::Json => print_json(
+                    &users
+                        .iter()
+                        .map(|u| UserView::of(u, now))
+                        .collect::<Vec<_>>(),
+                )?,
                 Format::Text | Format::Csv | Format::Pdf => {
                     if users.is_empty() {
                         println!("No users yet: add one with `purser user add`.");
@@ -970,7 +943,7 @@ fn user(cli: &Cli, cmd: &UserCmd) -> AppResult<()> {
         }
     };
     match cli.format {
-        Format::Json => print_json(&done.map(|u| user_json(&u, t.now())))?,
+        Format::Json => print_json(&done.map(|u| UserView::of(&u, t.now())))?,
         Format::Text | Format::Csv | Format::Pdf => println!("{text}"),
     }
     Ok(())
@@ -1173,12 +1146,7 @@ fn stock(cli: &Cli, code: &str) -> AppResult<()> {
     };
     match cli.format {
         Format::Json => {
-            let mut v = product_json(&t, &p);
-            v["stock"] = serde_json::json!(level.as_ref().map(|l| serde_json::json!({
-                "on_hand": l.on_hand, "low_stock_at": l.low_stock_at, "updated_at": l.updated_at,
-            })));
-            v["stock_state"] = serde_json::json!(state);
-            print_json(&v)?;
+            print_json(&ProductView::of(&p, level.as_ref()))?;
         }
         Format::Text | Format::Csv | Format::Pdf => {
             let unit = if p.sold_by == purser_core::catalog::SoldBy::Weight {

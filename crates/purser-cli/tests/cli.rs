@@ -297,6 +297,41 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_is_written() {
             "already open",
         ),
         (&["shift", "close", "--counted=-1"], "negative"),
+        // Free text that is published never carries a card number, however it is typed.
+        (
+            &[
+                "void",
+                "--receipt",
+                "T1-999999",
+                "--reason",
+                "card 4111.1111.1111.1111",
+                "--approved-by",
+                "M1",
+            ],
+            "card number",
+        ),
+        (
+            &[
+                "drawer",
+                "open",
+                "--reason",
+                "change for 5500 0000 0000 0004",
+                "--approved-by",
+                "M1",
+            ],
+            "card number",
+        ),
+        (
+            &[
+                "shift",
+                "open",
+                "--cashier",
+                "4111_1111_1111_1111",
+                "--float",
+                "1",
+            ],
+            "card number",
+        ),
     ];
     for (args, expected) in cases {
         let err = t.fails_in(args, "2468\n");
@@ -483,7 +518,10 @@ fn catalog_import_is_all_or_nothing() {
     t.ok(&["catalog", "import", json.to_str().unwrap()]);
     let found = t.json(&["catalog", "search", "tonic"]);
     assert_eq!(found[0]["sku"], "NEW9");
-    assert_eq!(found[0]["price"], "2.40");
+    assert_eq!(
+        found[0]["price"], 240,
+        "minor units, as the window shows it"
+    );
     let by_code = t.json(&["catalog", "search", "5000112637922"]);
     assert_eq!(by_code[0]["sku"], "NEW9");
 }
@@ -565,8 +603,8 @@ fn users_are_added_listed_and_disabled() {
     assert_eq!(
         list,
         serde_json::json!([
-            {"user_id": "ana", "name": "Ana Lopes", "role": "cashier", "active": true, "locked": false, "locked_until": null},
-            {"user_id": "mia", "name": "Mia", "role": "manager", "active": true, "locked": false, "locked_until": null},
+            {"user_id": "ana", "name": "Ana Lopes", "role": "cashier", "active": true, "locked_until": null},
+            {"user_id": "mia", "name": "Mia", "role": "manager", "active": true, "locked_until": null},
         ])
     );
     assert!(t.ok(&["user", "disable", "ana"]).contains("disabled"));

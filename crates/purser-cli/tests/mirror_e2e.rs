@@ -478,7 +478,7 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
         let out = t.run(&["--format", "json", "member", "show", "G-1"]);
         serde_json::from_slice::<serde_json::Value>(&out.stdout)
             .ok()
-            .and_then(|m| m["points"]["published"].as_i64())
+            .and_then(|m| m["published"].as_i64())
     };
     for ship in &ships {
         wait_for(
@@ -494,7 +494,7 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
         "sell", "--member", "G-1", "--item", "RUM*2", "--tender", "cash:20",
     ]);
     a.ok(&["relay", "--until-empty", "--timeout", "60"]);
-    let after_a = a.json(&["member", "show", "G-1"])["points"]["estimated"]
+    let after_a = a.json(&["member", "show", "G-1"])["balance"]
         .as_i64()
         .unwrap();
     assert!(after_a > 1_000, "points earned on {}", ships[0].alias);
@@ -520,7 +520,7 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
         "cash:20",
     ]);
     b.ok(&["relay", "--until-empty", "--timeout", "60"]);
-    let after_b = b.json(&["member", "show", "G-1"])["points"]["estimated"]
+    let after_b = b.json(&["member", "show", "G-1"])["balance"]
         .as_i64()
         .unwrap();
     assert!(
@@ -551,8 +551,8 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
             || published(&ship.till) == Some(after_b),
         );
         let m = ship.till.json(&["member", "show", "G-1"]);
-        assert_eq!(m["points"]["estimated"], after_b, "{}: {m}", ship.alias);
-        assert_eq!(m["points"]["available"], after_b, "{}: {m}", ship.alias);
+        assert_eq!(m["balance"], after_b, "{}: {m}", ship.alias);
+        assert_eq!(m["available"], after_b, "{}: {m}", ship.alias);
     }
 
     // Faults injected into the cloud's topics under a new alias (picked up by the running

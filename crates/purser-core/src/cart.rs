@@ -10,6 +10,11 @@ use crate::tax::{tax_on, TaxMode, TaxTable};
 /// Most units on one line, and most grams on one weighed line (1 tonne).
 pub const MAX_UNITS: i64 = 100_000;
 pub const MAX_GRAMS: i64 = 1_000_000;
+/// The most one ticket may come to before discounts, in minor units (a trillion in a
+/// two-decimal currency). Every line and the ticket's sum are checked against it, so the
+/// tax arithmetic and the sums of a shift's tickets stay far inside `i64` instead of
+/// wrapping.
+pub const MAX_TICKET_MINOR: i64 = 100_000_000_000_000;
 
 /// A line quantity: whole units, or grams for weighed products.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -114,6 +119,8 @@ pub enum CartError {
     UnknownTaxClass(String),
     #[error("the cart is empty")]
     Empty,
+    #[error("the ticket would come to more than a till can record in one sale")]
+    AmountTooLarge,
 }
 
 /// A line as rung up: the product's price and tax class are captured when scanned, so a
@@ -241,7 +248,7 @@ impl Cart {
         let mut line_disc = Vec::with_capacity(self.lines.len());
         for line in &self.lines {
             line.quantity.validate()?;
-            let g = extended_price(line.unit_price, line.quantity);
+            let g = extended_price(line.unit_price, line.quantity)?;
             let d = match line.discount {
                 Some(d) => {
                     d.validate()?;
@@ -252,6 +259,7 @@ impl Cart {
             gross.push(g);
             line_disc.push(d);
         }
+        within_ticket_limit(gross.iter().map(|g| i128::from(g.0)).sum())?;
         let after_line: Vec<i64> = gross
             .iter()
             .zip(&line_disc)
@@ -342,12 +350,23 @@ impl Cart {
 }
 
 /// Unit price × quantity; weighed lines are price-per-kg × grams / 1000, rounded.
-pub fn extended_price(unit_price: Money, q: Quantity) -> Money {
+/// Refused above [`MAX_TICKET_MINOR`].
+pub fn extended_price(unit_price: Money, q: Quantity) -> Result<Money, CartError> {
     let v = match q {
         Quantity::Units(n) => i128::from(unit_price.0) * i128::from(n),
         Quantity::Grams(g) => div_round(i128::from(unit_price.0) * i128::from(g), 1000),
     };
-    Money(i64::try_from(v).unwrap_or(i64::MAX))
+    within_ticket_limit(v)
+}
+
+/// `v` as an amount, when it is within [`MAX_TICKET_MINOR`] either way.
+fn within_ticket_limit(v: i128) -> Result<Money, CartError> {
+    if v.abs() > i128::from(MAX_TICKET_MINOR) {
+        return Err(CartError::AmountTooLarge);
+    }
+    i64::try_from(v)
+        .map(Money)
+        .map_err(|_| CartError::AmountTooLarge)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -392,6 +411,7 @@ pub struct PricedCart {
 
 #[cfg(test)]
 pub(crate) mod tests {
+
     use super::*;
     use crate::tax::TaxClass;
     use proptest::prelude::*;
@@ -417,6 +437,28 @@ pub(crate) mod tests {
 
     pub(crate) fn product(sku: &str, price: i64, class: &str, sold_by: SoldBy) -> Product {
         Product::new(sku, sku, &[], Money(price), class, sold_by, None, true).unwrap()
+    }
+
+    #[test]
+    fn a_ticket_too_large_to_record_is_refused_not_wrapped() {
+        let mut cart = Cart::new();
+        let p = product("GOLD", 1_000_000_000_000, "standard", SoldBy::Unit);
+        // 100 lines of 10^17 minor units each would overflow i64 when summed.
+        for _ in 0..100 {
+            cart.add(&p, Quantity::Units(MAX_UNITS)).unwrap();
+        }
+        let taxes = table();
+        assert!(matches!(
+            cart.price(&taxes, TaxMode::Inclusive),
+            Err(CartError::AmountTooLarge)
+        ));
+        // Within the limit, the same product prices as before.
+        let mut small = Cart::new();
+        small.add(&p, Quantity::Units(2)).unwrap();
+        assert_eq!(
+            small.price(&taxes, TaxMode::Inclusive).unwrap().total,
+            Money(2_000_000_000_000)
+        );
     }
 
     #[test]
@@ -601,7 +643,7 @@ pub(crate) mod tests {
                     let p = product(&format!("P{i}"), price, class, sold_by);
                     let l = cart.add(&p, q).unwrap();
                     // Amount discounts larger than the line are refused; keep only valid ones.
-                    let g = extended_price(p.price, q);
+                    let g = extended_price(p.price, q).unwrap();
                     let d = disc.filter(|d| d.off(g).is_ok());
                     cart.set_line_discount(l, d).unwrap();
                 }

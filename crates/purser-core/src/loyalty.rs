@@ -394,6 +394,14 @@ impl Enrolment {
         if name.is_empty() || name.chars().count() > 80 {
             return Err(bad("the member's name must be 1-80 characters"));
         }
+        // The name and the e-mail address are published (`loyalty.member_enrolled`).
+        if crate::tender::looks_like_card_number(&name)
+            || email.is_some_and(crate::tender::looks_like_card_number)
+        {
+            return Err(bad(
+                "that looks like a payment card number; it cannot be part of a member's name or e-mail",
+            ));
+        }
         fn nonempty(s: Option<&str>) -> Option<&str> {
             s.map(str::trim).filter(|s| !s.is_empty())
         }
@@ -479,37 +487,9 @@ pub fn normalise_email(input: &str) -> Result<String, LoyaltyError> {
     }
 }
 
-/// 15-19 digits passing the Luhn check: a payment card's number, which must never be
-/// stored as a loyalty card (EAN-13 loyalty barcodes stay allowed).
-fn looks_like_payment_card(card: &str) -> bool {
-    let digits: Vec<u32> = card.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != card.chars().filter(|c| *c != ' ' && *c != '-').count()
-        || !(15..=19).contains(&digits.len())
-    {
-        return false;
-    }
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| {
-            if i % 2 == 1 {
-                if d * 2 > 9 {
-                    d * 2 - 9
-                } else {
-                    d * 2
-                }
-            } else {
-                *d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
 /// A loyalty card or QR code id: 4-40 letters, digits or `-`, and never a payment card.
 pub fn validate_member_card(card: &str) -> Result<(), LoyaltyError> {
-    if looks_like_payment_card(card) {
+    if crate::tender::looks_like_card_number(card) {
         return Err(LoyaltyError::BadEnrolment(
             "that looks like a payment card number; scan the loyalty card instead".into(),
         ));

@@ -133,21 +133,99 @@ pub enum TenderError {
     OfflineCardShiftLimit { total: Money, limit: Money },
 }
 
-/// True when the text contains a run of 12 or more digits (spaces and dashes ignored):
-/// a primary account number, whatever the field it was typed into.
+/// Lengths of a payment card's number (ISO/IEC 7812 primary account numbers in use).
+const PAN_DIGITS: std::ops::RangeInclusive<usize> = 13..=19;
+/// Separators between digit groups that still join them into one number: up to this many
+/// characters that are neither letters nor digits (spaces, `-`, `.`, `/`, `_`, ...).
+const MAX_GAP: usize = 3;
+
+/// The Luhn check of a number's digits (its last digit the check digit).
+pub fn luhn_valid(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = u32::from(*d);
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Whether a run of digit groups (the digits between separators) holds a card number:
+/// consecutive whole groups, 13-19 digits together, that pass the Luhn check. A number
+/// typed with separators fills whole groups, so digits around it in the same run (an
+/// amount after it) do not hide it, and no part of a longer group is taken for one. A
+/// valid GTIN (a product or loyalty barcode) is not a card number.
+fn run_holds_card_number(groups: &[Vec<u8>]) -> bool {
+    (0..groups.len()).any(|first| {
+        let mut digits: Vec<u8> = Vec::new();
+        groups[first..].iter().any(|g| {
+            digits.extend_from_slice(g);
+            PAN_DIGITS.contains(&digits.len()) && luhn_valid(&digits) && !is_gtin(&digits)
+        })
+    })
+}
+
+fn is_gtin(digits: &[u8]) -> bool {
+    matches!(digits.len(), 13 | 14) && {
+        let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+        crate::barcode::Gtin::parse(&text).is_ok()
+    }
+}
+
+/// True when the text holds what looks like a payment card's number, whatever the field
+/// it was typed into: 13-19 digits passing the Luhn check, the groups joined by
+/// separators of any kind (`4111 1111-1111.1111`). Letters end a number.
 pub fn looks_like_card_number(s: &str) -> bool {
-    let mut run = 0;
+    let mut groups: Vec<Vec<u8>> = Vec::new();
+    let mut group: Vec<u8> = Vec::new();
+    let mut gap = 0;
     for c in s.chars() {
         if c.is_ascii_digit() {
-            run += 1;
-            if run >= 12 {
+            group.push(c as u8 - b'0');
+            gap = 0;
+            continue;
+        }
+        if !group.is_empty() {
+            groups.push(std::mem::take(&mut group));
+        }
+        if groups.is_empty() {
+            continue;
+        }
+        gap += 1;
+        if c.is_alphanumeric() || gap > MAX_GAP {
+            if run_holds_card_number(&groups) {
                 return true;
             }
-        } else if c != ' ' && c != '-' {
-            run = 0;
+            groups.clear();
+            gap = 0;
         }
     }
-    false
+    if !group.is_empty() {
+        groups.push(group);
+    }
+    run_holds_card_number(&groups)
+}
+
+/// Refuses free text that will be published (a reason, a name, a note) when it holds a
+/// card number: it would reach the store's cluster and the cloud.
+pub fn refuse_card_number(text: &str) -> Result<(), TenderError> {
+    if looks_like_card_number(text) {
+        Err(TenderError::LooksLikeCardNumber)
+    } else {
+        Ok(())
+    }
 }
 
 impl CardPayment {
@@ -487,6 +565,44 @@ mod tests {
             validate_account_id("CABIN 7"),
             Err(TenderError::BadAccountId)
         );
+    }
+
+    #[test]
+    fn card_numbers_are_found_by_luhn_with_any_separators() {
+        for text in [
+            "4111111111111111",
+            "spilled on 4111 1111 1111 1111",
+            "4111-1111-1111-1111",
+            "4111.1111.1111.1111",
+            "4111/1111/1111/1111",
+            "4111_1111_1111_1111",
+            "4111\u{a0}1111\u{a0}1111\u{a0}1111",
+            "card 5500 0000 0000 0004 refunded",
+            "amex 3782 822463 10005",
+            "4111 1111 1111 1111 12",
+        ] {
+            assert!(looks_like_card_number(text), "{text:?}");
+            assert_eq!(
+                refuse_card_number(text),
+                Err(TenderError::LooksLikeCardNumber)
+            );
+        }
+        for text in [
+            // Luhn fails: not a card number.
+            "4111 1111 1111 1112",
+            // Too short, or digits kept apart by letters or long gaps.
+            "call 0151 2345 678",
+            "4111 1111 x 1111 1111",
+            "4111      1111      1111      1111",
+            // A product barcode (EAN-13) in a reason.
+            "returned 4006381333931",
+            "table 12, 3 guests",
+            "",
+        ] {
+            assert!(!looks_like_card_number(text), "{text:?}");
+        }
+        assert!(luhn_valid(&[7, 9, 9, 2, 7, 3, 9, 8, 7, 1, 3]));
+        assert!(!luhn_valid(&[7, 9, 9, 2, 7, 3, 9, 8, 7, 1, 4]));
     }
 
     #[test]

@@ -18,6 +18,11 @@ use purser_app::setup::{FieldIssue, KafkaTestView, PrinterTestView, SetupForm};
 
 // ----- results ------------------------------------------------------------------------
 
+// The views of products, members and users are the CLI's `--format json` too.
+pub use crate::views::{
+    AccountView, MemberView, ProductView, RoleView, StockState, StockView, UserView,
+};
+
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct AppInfo {
     pub store_id: String,
@@ -36,16 +41,6 @@ pub struct AppInfo {
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
-pub struct UserView {
-    pub user_id: String,
-    pub name: String,
-    /// cashier, supervisor or manager
-    pub role: String,
-    pub active: bool,
-    pub locked_until: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, TS)]
 pub struct ShiftView {
     pub shift_id: String,
     pub cashier_id: String,
@@ -58,27 +53,6 @@ pub struct ShiftView {
 pub struct SessionView {
     pub user: UserView,
     pub shift: Option<ShiftView>,
-}
-
-#[derive(Clone, Debug, Serialize, TS)]
-pub struct StockView {
-    pub on_hand: i64,
-    pub low_stock_at: i64,
-    /// ok, low or out
-    pub state: String,
-}
-
-#[derive(Clone, Debug, Serialize, TS)]
-pub struct ProductView {
-    pub sku: String,
-    pub name: String,
-    /// Per unit, or per kilogram for weighed products.
-    pub price: i64,
-    pub weighed: bool,
-    pub category: Option<String>,
-    pub tax_class: String,
-    pub barcode: Option<String>,
-    pub stock: Option<StockView>,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -136,42 +110,6 @@ pub struct TicketView {
     pub member: Option<MemberView>,
     /// Points the lines given as rewards cost.
     pub reward_points: i64,
-}
-
-/// A cabin or room account that sales can be charged to.
-#[derive(Clone, Debug, Serialize, TS)]
-pub struct AccountView {
-    /// cabin or room
-    pub kind: String,
-    pub account_id: String,
-    pub offline_limit: i64,
-    /// Charged here and not yet confirmed by the accounts stream.
-    pub unconfirmed: i64,
-    /// What may still be charged here before the cloud confirms.
-    pub chargeable: i64,
-}
-
-/// A loyalty member as the till knows them.
-#[derive(Clone, Debug, Serialize, TS)]
-pub struct MemberView {
-    pub member_id: String,
-    pub name: String,
-    pub tier: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub card_ids: Vec<String>,
-    pub active: bool,
-    /// Enrolled at this till; the cloud has not published the member yet.
-    pub local_only: bool,
-    /// Points the member may redeem here now.
-    pub available: i64,
-    /// Best estimate of the balance (published + this till's unsynced points).
-    pub balance: i64,
-    /// The balance last published by the cloud.
-    pub published: i64,
-    /// What one point is worth, in minor units.
-    pub point_value: i64,
-    pub account: Option<AccountView>,
 }
 
 /// The loyalty part of a receipt.
@@ -478,14 +416,15 @@ pub struct ShiftsView {
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct TillHealthView {
     pub till_id: String,
-    /// A heartbeat within three heartbeat intervals.
-    pub online: bool,
+    pub link: TillLinkView,
     pub last_heartbeat_at: Option<String>,
     pub heartbeat_age_secs: Option<i64>,
     /// Events the till held at its last heartbeat.
     pub outbox_backlog: Option<u64>,
     pub oldest_waiting_secs: Option<i64>,
     pub last_event_at: String,
+    /// Seconds since the store last received one of the till's events.
+    pub received_age_secs: i64,
     pub events: u64,
     pub highest_seq: u64,
     pub gaps: Vec<GapView>,
@@ -493,6 +432,28 @@ pub struct TillHealthView {
     /// Headquarters' word on the till's latest days, newest first (empty until the
     /// cloud's reconciler has published and MirrorMaker brought it here).
     pub hq_days: Vec<HqDayView>,
+}
+
+/// A till's link to the store's cluster, as its heartbeats tell it: `online` (a
+/// heartbeat within three intervals), `offline`, or `no_heartbeats` (its events arrive
+/// but it writes no heartbeats: a headless till sent with `purser relay --until-empty`).
+#[derive(Clone, Copy, Debug, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TillLinkView {
+    Online,
+    Offline,
+    NoHeartbeats,
+}
+
+impl From<purser_app::report::TillLink> for TillLinkView {
+    fn from(l: purser_app::report::TillLink) -> Self {
+        use purser_app::report::TillLink;
+        match l {
+            TillLink::Online => TillLinkView::Online,
+            TillLink::Offline => TillLinkView::Offline,
+            TillLink::NoHeartbeats => TillLinkView::NoHeartbeats,
+        }
+    }
 }
 
 /// Headquarters' verdict on one till's day (`pos.reconciliation.v1`).
@@ -866,7 +827,10 @@ commands! {
     @station setup_demo(Empty) -> bool;
 }
 
-fn parse_args<T: serde::de::DeserializeOwned>(name: &str, args: serde_json::Value) -> AppResult<T> {
+pub(crate) fn parse_args<T: serde::de::DeserializeOwned>(
+    name: &str,
+    args: serde_json::Value,
+) -> AppResult<T> {
     let args = if args.is_null() {
         serde_json::Value::Object(Default::default())
     } else {

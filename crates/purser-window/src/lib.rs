@@ -12,9 +12,15 @@
 //! * `background` — the threads beside the till: the relay, the inbound streams and the
 //!   manager's consumer (`Links` is what the desk sees of them).
 //! * `demo` — the embedded demo store the window opens with `--demo`.
+//! * `views` — products, members and users as the window and `purser --format json`
+//!   show them.
+//! * `shell` — how the Tauri shell answers calls: the station behind its lock, the
+//!   connection tests run without it.
 
 pub mod background;
 pub mod demo;
 pub mod desk;
 pub mod ipc;
+pub mod shell;
 pub mod station;
+pub mod views;

@@ -34,6 +34,32 @@ pub struct Paths {
     pub data: PathBuf,
 }
 
+/// A connection test to the store's cluster, ready to run (it waits on the network, up to
+/// its timeout).
+#[derive(Debug)]
+pub struct KafkaTest {
+    kafka: KafkaConfig,
+    timeout: Duration,
+}
+
+impl KafkaTest {
+    /// Runs the test: the settings tested and what the window shows.
+    pub fn run(self) -> (KafkaConfig, KafkaTestView) {
+        let view = setup::test_kafka(&self.kafka, &Topics::default(), self.timeout);
+        (self.kafka, view)
+    }
+}
+
+/// A connection test to a receipt printer (`host:port`), ready to run.
+#[derive(Debug)]
+pub struct PrinterTest(pub String);
+
+impl PrinterTest {
+    pub fn run(self) -> PrinterTestView {
+        setup::test_printer(&self.0, Duration::from_secs(3))
+    }
+}
+
 /// The first-run setup in progress.
 #[derive(Debug)]
 pub struct Setup {
@@ -148,7 +174,7 @@ impl Station {
         }
     }
 
-    fn setup_mut(&mut self) -> AppResult<&mut Setup> {
+    pub(crate) fn setup_mut(&mut self) -> AppResult<&mut Setup> {
         match self {
             Station::Setup(s) => Ok(s.as_mut()),
             Station::Ready(_) => Err(AppError::new(
@@ -197,38 +223,62 @@ impl Station {
         })
     }
 
-    /// Connects to the store's cluster with the form's Kafka settings.
+    /// Connects to the store's cluster with the form's Kafka settings. (The shell runs
+    /// the test in three steps instead, `kafka_test_plan`, `KafkaTest::run` and
+    /// `kafka_tested`, so that the station is not locked while it waits on the network.)
     pub fn setup_test_kafka(&mut self, form: SetupForm) -> AppResult<KafkaTestView> {
-        let s = self.setup_mut()?;
-        let k = match setup::kafka_config(&form, true) {
-            Ok(k) => k,
-            Err(issues) => {
-                return Ok(KafkaTestView {
-                    ok: false,
-                    failure: Some("invalid".into()),
-                    message: issues
-                        .iter()
-                        .map(|i| i.message.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    brokers: Vec::new(),
-                    topics_found: Vec::new(),
-                    topics_missing: Vec::new(),
-                    topics_refused: Vec::new(),
-                    write_refused: None,
-                    issues,
-                })
+        match self.kafka_test_plan(&form)? {
+            Err(invalid) => Ok(invalid),
+            Ok(test) => {
+                let (k, view) = test.run();
+                self.kafka_tested(k, &view);
+                Ok(view)
             }
-        };
-        let view = setup::test_kafka(&k, &Topics::default(), s.kafka_timeout);
+        }
+    }
+
+    /// What a connection test with the form's Kafka settings needs, or the test's answer
+    /// when the settings are not even valid. Quick: no network.
+    pub fn kafka_test_plan(
+        &mut self,
+        form: &SetupForm,
+    ) -> AppResult<Result<KafkaTest, KafkaTestView>> {
+        let s = self.setup_mut()?;
+        match setup::kafka_config(form, true) {
+            Ok(kafka) => Ok(Ok(KafkaTest {
+                kafka,
+                timeout: s.kafka_timeout,
+            })),
+            Err(issues) => Ok(Err(KafkaTestView {
+                ok: false,
+                failure: Some("invalid".into()),
+                message: issues
+                    .iter()
+                    .map(|i| i.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                brokers: Vec::new(),
+                topics_found: Vec::new(),
+                topics_missing: Vec::new(),
+                topics_refused: Vec::new(),
+                write_refused: None,
+                issues,
+            })),
+        }
+    }
+
+    /// Remembers a connection test's outcome: saving needs a successful test of the same
+    /// settings. Nothing to remember once the till is set up (another call saved it).
+    pub fn kafka_tested(&mut self, kafka: KafkaConfig, view: &KafkaTestView) {
         tracing::info!(ok = view.ok, failure = ?view.failure, "setup: Kafka connection test");
-        s.tested = view.ok.then_some(k);
-        Ok(view)
+        if let Station::Setup(s) = self {
+            s.tested = view.ok.then_some(kafka);
+        }
     }
 
     pub fn setup_test_printer(&mut self, a: PrinterArgs) -> AppResult<PrinterTestView> {
         self.setup_mut()?;
-        Ok(setup::test_printer(&a.printer, Duration::from_secs(3)))
+        Ok(PrinterTest(a.printer).run())
     }
 
     /// Checks the form, requires a successful connection test of the same Kafka settings,

@@ -274,6 +274,8 @@ export type ReportView = {
  */
 kind: string, text: string, net_sales: number, sales_count: number, expected_cash: number, counted_cash: number | null, over_short: number | null, };
 
+export type RoleView = "cashier" | "supervisor" | "manager";
+
 export type SaleLookup = { receipt_no: string, total: number, voided: boolean, 
 /**
  * A post-void is possible (same shift, not voided, nothing refunded).
@@ -439,11 +441,9 @@ relay_problem: RelayProblemView | null,
  */
 blocked: BlockedView | null, };
 
-export type StockView = { on_hand: number, low_stock_at: number, 
-/**
- * ok, low or out
- */
-state: string, };
+export type StockState = "ok" | "low" | "out";
+
+export type StockView = { on_hand: number, low_stock_at: number, state: StockState, };
 
 export type StoreTotalsView = { shifts: number, sales_count: number, sales_total: number, voids_count: number, voids_total: number, refunds_count: number, refunds_total: number, net_sales: number, tax_total: number, discount_total: number, drawer_opens: number, tenders: Array<TenderMixView>, opening_float: number, expected_cash: number, counted_cash: number, over_short: number, };
 
@@ -542,20 +542,22 @@ member: MemberView | null,
  */
 reward_points: number, };
 
-export type TillHealthView = { till_id: string, 
-/**
- * A heartbeat within three heartbeat intervals.
- */
-online: boolean, last_heartbeat_at: string | null, heartbeat_age_secs: number | null, 
+export type TillHealthView = { till_id: string, link: TillLinkView, last_heartbeat_at: string | null, heartbeat_age_secs: number | null, 
 /**
  * Events the till held at its last heartbeat.
  */
-outbox_backlog: number | null, oldest_waiting_secs: number | null, last_event_at: string, events: number, highest_seq: number, gaps: Array<GapView>, app_version: string | null, 
+outbox_backlog: number | null, oldest_waiting_secs: number | null, last_event_at: string, 
+/**
+ * Seconds since the store last received one of the till's events.
+ */
+received_age_secs: number, events: number, highest_seq: number, gaps: Array<GapView>, app_version: string | null, 
 /**
  * Headquarters' word on the till's latest days, newest first (empty until the
  * cloud's reconciler has published and MirrorMaker brought it here).
  */
 hq_days: Array<HqDayView>, };
+
+export type TillLinkView = "online" | "offline" | "no_heartbeats";
 
 export type TillsView = { tills: Array<TillHealthView>, 
 /**
@@ -567,11 +569,7 @@ connected: boolean,
  */
 lag: number | null, events: number, duplicates: number, low_stock: Array<LowStockView>, quarantined: Array<QuarantineView>, };
 
-export type UserView = { user_id: string, name: string, 
-/**
- * cashier, supervisor or manager
- */
-role: string, active: boolean, locked_until: string | null, };
+export type UserView = { user_id: string, name: string, role: RoleView, active: boolean, locked_until: string | null, };
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 

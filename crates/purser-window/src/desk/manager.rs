@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use purser_core::cart::Quantity;
 use purser_core::shift::ReportKind;
 
 use super::views::*;
@@ -126,7 +125,13 @@ impl Desk {
                 "only a manager can see the till's users",
             ));
         }
-        Ok(self.till.users()?.iter().map(user_view).collect())
+        let now = self.till.now();
+        Ok(self
+            .till
+            .users()?
+            .iter()
+            .map(|u| user_view(u, now))
+            .collect())
     }
 
     pub(super) fn manager_reports(&mut self) -> AppResult<&Reports> {
@@ -221,11 +226,7 @@ impl Desk {
                 .map(|p| ProductSalesView {
                     sku: p.sku.clone(),
                     name: p.name.clone(),
-                    quantity: if p.grams != 0 && p.units == 0 {
-                        Quantity::Grams(p.grams).to_string()
-                    } else {
-                        p.units.to_string()
-                    },
+                    quantity: purser_app::report::sold_quantity(p.units, p.grams),
                     net: p.net.0,
                 })
                 .collect(),
@@ -336,7 +337,8 @@ impl Desk {
                 .iter()
                 .map(|t| TillHealthView {
                     till_id: t.till_id.clone(),
-                    online: !t.offline,
+                    link: t.link.into(),
+                    received_age_secs: t.received_age_secs,
                     last_heartbeat_at: t.last_heartbeat_at.map(ts),
                     heartbeat_age_secs: t.heartbeat_age_secs,
                     outbox_backlog: t.outbox_backlog,

@@ -7,28 +7,7 @@ use purser_app::loyalty::MemberInfo;
 
 impl Desk {
     pub(super) fn member_view(&self, m: &MemberInfo) -> MemberView {
-        let r = &m.member;
-        MemberView {
-            member_id: r.member_id.clone(),
-            name: r.name.clone(),
-            tier: r.tier.clone(),
-            phone: r.phone.clone(),
-            email: r.email.clone(),
-            card_ids: r.card_ids.clone(),
-            active: r.active,
-            local_only: r.local_only,
-            available: m.available,
-            balance: m.estimated,
-            published: m.published,
-            point_value: self.settings().config.store.point_value,
-            account: r.account.as_ref().map(|(kind, id, limit)| AccountView {
-                kind: kind.clone(),
-                account_id: id.clone(),
-                offline_limit: limit.0,
-                unconfirmed: m.unconfirmed_charges.0,
-                chargeable: (*limit - m.unconfirmed_charges).0.max(0),
-            }),
-        }
+        MemberView::of(m, self.settings())
     }
 
     pub fn find_members(&mut self, a: FindMembersArgs) -> AppResult<Vec<MemberView>> {

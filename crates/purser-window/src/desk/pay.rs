@@ -5,85 +5,59 @@ use chrono::{DateTime, Utc};
 use purser_core::cart::Cart;
 use purser_core::events::{Envelope, Event, EventBody, SaleCompleted, SaleRefunded};
 use purser_core::money::Money;
-use purser_core::tender::{AccountKind, CardPayment, Tender, TenderInput};
+use purser_core::tender::{Tender, TenderInput};
 
 use super::Desk;
 use crate::ipc::*;
 use purser_app::error::{AppError, AppResult, ErrorCode};
+use purser_app::input::TenderFields;
 use purser_app::printout::{self};
 use purser_app::receipt;
 use purser_app::till::SaleOptions;
 
-/// The tender a cashier entered, as the domain takes it.
+/// The tender a cashier entered, as the domain takes it (`purser_app::input::tender`,
+/// the same rules as `purser sell --tender`). A card's terminal reference is the till
+/// and the time; points are the attached member's.
 pub fn tender_input(
     t: &TenderArg,
     s: &purser_app::Settings,
     now: DateTime<Utc>,
     member: Option<&str>,
 ) -> AppResult<TenderInput> {
-    let money = |v: &Option<String>| -> AppResult<Option<Money>> {
-        match v.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(a) => Ok(Some(s.currency.parse_amount(a)?)),
-        }
-    };
     let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
-    match t.kind.as_str() {
-        "cash" => {
-            // A cash part of a split is what the customer hands over for it.
-            let tendered = money(&t.tendered)?.or(money(&t.amount)?);
-            Ok(TenderInput::Cash { tendered })
-        }
-        "card" => Ok(TenderInput::Card {
-            card: CardPayment {
-                brand: text(&t.brand).to_ascii_uppercase(),
-                last4: text(&t.last4),
-                approval_code: text(&t.approval_code),
-                terminal_ref: format!("{}-{}", s.config.store.till_id, now.timestamp()),
-                offline: t.offline,
-            },
-            amount: money(&t.amount)?,
-        }),
-        kind @ ("cabin" | "room") => {
-            let account_id = text(&t.account_id);
-            if account_id.is_empty() {
-                return Err(AppError::invalid(format!(
-                    "a {kind} charge needs the guest's account number"
-                )));
-            }
-            Ok(TenderInput::Account {
-                account_kind: if kind == "cabin" {
-                    AccountKind::Cabin
-                } else {
-                    AccountKind::Room
-                },
-                account_id,
-                amount: money(&t.amount)?,
-            })
-        }
-        "points" => {
-            let Some(member_id) = member else {
-                return Err(AppError::new(
-                    ErrorCode::NotAllowed,
-                    "scan the member's card before paying with points",
-                ));
-            };
-            let points: i64 = text(&t.points)
-                .parse()
-                .map_err(|_| AppError::invalid("points to redeem must be a whole number"))?;
-            if points <= 0 {
-                return Err(AppError::invalid("points to redeem must be positive"));
-            }
-            Ok(TenderInput::Points {
-                member_id: member_id.to_string(),
-                points,
-                amount: Money(points.saturating_mul(s.config.store.point_value)),
-            })
-        }
-        other => Err(AppError::invalid(format!(
-            "'{other}' is not a tender: use cash, card, cabin, room or points"
-        ))),
-    }
+    let (brand, last4, approval, account, points) = (
+        text(&t.brand),
+        text(&t.last4),
+        text(&t.approval_code),
+        text(&t.account_id),
+        text(&t.points),
+    );
+    let terminal_ref = format!("{}-{}", s.config.store.till_id, now.timestamp());
+    // A cash part of a split is what the customer hands over for it.
+    let amount = if t.kind.trim().eq_ignore_ascii_case("cash") {
+        t.tendered
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .or(t.amount.as_deref())
+    } else {
+        t.amount.as_deref()
+    };
+    purser_app::input::tender(
+        &TenderFields {
+            kind: &t.kind,
+            amount,
+            brand: &brand,
+            last4: &last4,
+            approval_code: &approval,
+            terminal_ref: &terminal_ref,
+            offline: t.offline,
+            account_id: &account,
+            member_id: member,
+            points: &points,
+        },
+        &s.currency,
+        s.config.store.point_value,
+    )
 }
 
 impl Desk {

@@ -97,19 +97,7 @@ impl Desk {
     }
 
     pub(super) fn product_view(&self, p: &Product) -> AppResult<ProductView> {
-        Ok(ProductView {
-            sku: p.sku.clone(),
-            name: p.name.clone(),
-            price: p.price.0,
-            weighed: p.sold_by == SoldBy::Weight,
-            category: p.category.clone(),
-            tax_class: p.tax_class.clone(),
-            barcode: p.barcodes.first().map(|b| {
-                // Stored as GTIN-14; show the EAN-13 or UPC the package carries.
-                b.strip_prefix('0').unwrap_or(b).to_string()
-            }),
-            stock: self.till.stock(&p.sku)?.as_ref().map(stock_view),
-        })
+        Ok(ProductView::of(p, self.till.stock(&p.sku)?.as_ref()))
     }
 
     pub fn ticket(&mut self, _: Empty) -> AppResult<TicketView> {

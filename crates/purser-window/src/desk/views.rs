@@ -9,44 +9,18 @@ use purser_store::{ShiftRow, StockLevel};
 
 use crate::ipc::*;
 use purser_app::receipt;
-use purser_app::users::{Role, UserInfo};
+use purser_app::users::UserInfo;
 
 pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub(super) fn stock_view(s: &StockLevel) -> StockView {
-    let state = if s.on_hand <= 0 {
-        "out"
-    } else if s.on_hand <= s.low_stock_at {
-        "low"
-    } else {
-        "ok"
-    };
-    StockView {
-        on_hand: s.on_hand,
-        low_stock_at: s.low_stock_at,
-        state: state.into(),
-    }
+    StockView::of(s)
 }
 
-pub(super) fn role_name(r: Role) -> String {
-    match r {
-        Role::Cashier => "cashier",
-        Role::Supervisor => "supervisor",
-        Role::Manager => "manager",
-    }
-    .into()
-}
-
-pub(super) fn user_view(u: &UserInfo) -> UserView {
-    UserView {
-        user_id: u.user_id.clone(),
-        name: u.name.clone(),
-        role: role_name(u.role),
-        active: u.active,
-        locked_until: u.locked_until.map(ts),
-    }
+pub(super) fn user_view(u: &UserInfo, now: DateTime<Utc>) -> UserView {
+    UserView::of(u, now)
 }
 
 pub(super) fn shift_view(s: &ShiftRow) -> ShiftView {
