@@ -36,11 +36,13 @@ const cliEnv = { ...process.env };
 delete cliEnv.PURSER_KAFKA_BOOTSTRAP;
 delete cliEnv.PURSER_DB;
 
-/** The second till: `purser` with its own configuration, on the demo store's cluster. */
-function purser(args, json = true) {
+/** The second till: `purser` with its own configuration, on the demo store's cluster.
+ * `input` goes to its standard input (an approver's PIN). */
+function purser(args, json = true, input = "") {
   const out = execFileSync(cli, ["--config", join(till2, "purser.toml"), ...(json ? ["--format", "json"] : []), ...args], {
     encoding: "utf8",
     env: cliEnv,
+    input,
   });
   return json ? JSON.parse(out) : out;
 }
@@ -86,6 +88,9 @@ before(async () => {
     "sku,name,barcodes,price,tax_class,sold_by,category,active\nTEA,Harbour tea,4006381333931,3.40,standard,unit,Bar,true\nGIN,Gin and tonic,5000267024004,8.50,standard,unit,Bar,true\n",
   );
   purser(["catalog", "import", join(till2, "catalog.csv")]);
+  // Its supervisor and manager, who approve the refund, the void and the no-sale below.
+  purser(["user", "add", "ben", "--name", "Ben Supervisor", "--role", "supervisor", "--pin-stdin"], true, "2468\n");
+  purser(["user", "add", "mia", "--name", "Mia Manager", "--role", "manager", "--pin-stdin"], true, "1357\n");
   purser(["topics", "ensure"]);
 
   ({ wd, driver: driverProc } = await openApp(
@@ -115,9 +120,10 @@ test("the manager sees both tills live: summary, X and Z reports, sync health, e
   const r1 = purser(["sell", "--item", "TEA*2", "--tender", "cash"]);
   purser(["sell", "--item", "GIN", "--item", "TEA@10%", "--tender", "card:visa:4242:A1:T2-1"]);
   const r3 = purser(["sell", "--item", "GIN*3", "--tender", "cash:30"]);
-  purser(["refund", "--receipt", r1.receipt_no, "--all", "--reason", "cold", "--approved-by", "ben"]);
-  purser(["void", "--receipt", r3.receipt_no, "--reason", "rang twice", "--approved-by", "mia"]);
-  purser(["drawer", "open", "--reason", "change", "--approved-by", "ben"]);
+  // Each approval proven by the approver's PIN on standard input (the demo users' PINs).
+  purser(["refund", "--receipt", r1.receipt_no, "--all", "--reason", "cold", "--approved-by", "ben"], true, "2468\n");
+  purser(["void", "--receipt", r3.receipt_no, "--reason", "rang twice", "--approved-by", "mia"], true, "1357\n");
+  purser(["drawer", "open", "--reason", "change", "--approved-by", "ben"], true, "2468\n");
   purser(["relay", "--until-empty", "--timeout", "60"]);
 
   // The manager signs in at TILL-1 and opens the store view without opening a shift.
