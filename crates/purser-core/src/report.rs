@@ -174,7 +174,8 @@ pub struct Exception {
     pub receipt_no: Option<String>,
     pub amount: Money,
     pub reason: Option<String>,
-    /// `None` for a discount: the tills do not record a discount's approver in the event.
+    /// For a discount: the approver of one above the cashier's limit (`discount_approved_by`),
+    /// `None` within it.
     pub approved_by: Option<String>,
 }
 
@@ -350,7 +351,8 @@ impl Summary {
                             Some(&sale.receipt_no),
                             sale.discount_total,
                             None,
-                            None,
+                            // Set when a discount above the cashier's limit was approved.
+                            sale.discount_approved_by.as_deref(),
                         ));
                     }
                 }
@@ -823,6 +825,37 @@ mod tests {
                 last_published_at: None,
             }),
         )
+    }
+
+    #[test]
+    fn a_discount_shows_who_approved_it_above_the_limit() {
+        let mut events: Vec<Event> = crate::contract::examples()
+            .into_iter()
+            .filter(|(stem, _, _)| stem == "sale.completed.v1")
+            .map(|(_, _, v)| parse_event(&v.to_string()).unwrap())
+            .collect();
+        // One discounted sale approved by a supervisor's PIN, as the till records it.
+        let approved = events
+            .iter_mut()
+            .find_map(|e| match &mut e.body {
+                EventBody::SaleCompleted(s) if !s.discount_total.is_zero() => {
+                    s.discount_approved_by = Some("ben".into());
+                    Some(s.receipt_no.clone())
+                }
+                _ => None,
+            })
+            .expect("an example sale with a discount");
+        let summary = Summary::fold(&events, &|_| 0);
+        let shown: Vec<(Option<String>, Option<String>)> = summary
+            .exceptions
+            .iter()
+            .filter(|x| x.kind == "discount")
+            .map(|x| (x.receipt_no.clone(), x.approved_by.clone()))
+            .collect();
+        assert!(
+            shown.contains(&(Some(approved), Some("ben".into()))),
+            "{shown:?}"
+        );
     }
 
     #[test]
