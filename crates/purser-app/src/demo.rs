@@ -460,6 +460,20 @@ pub fn demo_config(dir: &std::path::Path, till_id: &str, bootstrap: &str) -> cra
 }
 
 /// Creates the demo users on a till that has none yet.
+/// The approval of a demo supervisor or manager (`DEMO_USERS`), proven with their PIN
+/// like any other: for the demo day and the tests that sell one.
+pub fn demo_approver(
+    till: &mut crate::Till,
+    user_id: &str,
+) -> crate::AppResult<crate::users::Approver> {
+    let pin = DEMO_USERS
+        .iter()
+        .find(|(id, ..)| *id == user_id)
+        .map(|(.., pin)| *pin)
+        .ok_or_else(|| crate::AppError::not_found(format!("{user_id} is not a demo user")))?;
+    till.approver(user_id, pin)
+}
+
 pub fn ensure_demo_users(till: &mut crate::Till) -> crate::AppResult<()> {
     if !till.users()?.is_empty() {
         return Ok(());

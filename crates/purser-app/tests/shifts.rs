@@ -105,7 +105,7 @@ fn a_shift_closed_by_another_process_mid_action_takes_no_sale_refund_void_or_dra
 
     // The same for a refund, a void and a drawer opening, approved by a supervisor.
     purser_app::demo::ensure_demo_users(&mut till).unwrap();
-    let ben = till.approver("ben", "2468").unwrap();
+    let ben = purser_app::demo::demo_approver(&mut till, "ben").unwrap();
     till.open_shift("C1", Money(10_000)).unwrap();
     let s = till.sell(&sale).unwrap();
     let receipt = s.body.receipt_no.clone();

@@ -84,7 +84,7 @@ pub fn run(a: &DemoArgs) -> AppResult<()> {
     let mut till = open_till(settings.clone())?;
     purser_app::demo::ensure_demo_users(&mut till)?;
     // Ben, the demo store's supervisor, approves the refund and the void with his PIN.
-    let ben = till.approver("ben", "2468")?;
+    let ben = purser_app::demo::demo_approver(&mut till, "ben")?;
     let catalog = demo_catalog();
     println!("Purser demo: store DEMO-STORE, till TILL-1");
     println!("  files:  {}", dir.display());

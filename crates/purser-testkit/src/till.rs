@@ -73,8 +73,8 @@ pub fn sell_a_day(till: &mut Till, clock: &TestClock, seed: u64, leave_open: boo
     till.import_products(&catalog).unwrap();
     // Ben (supervisor) and Mia (manager) approve the refunds, the void and the no-sale.
     purser_app::demo::ensure_demo_users(till).unwrap();
-    let ben = till.approver("ben", "2468").unwrap();
-    let mia = till.approver("mia", "1357").unwrap();
+    let ben = purser_app::demo::demo_approver(till, "ben").unwrap();
+    let mia = purser_app::demo::demo_approver(till, "mia").unwrap();
     let mut rng = Lcg::new(seed);
     let mut day = Day::default();
     let mut receipts = Vec::new();
@@ -244,4 +244,19 @@ pub fn journal_net(db: &std::path::Path) -> (i64, Money) {
     let s = Store::open(db).unwrap();
     let (sales, sales_total, _, refunds_total) = s.lifetime_totals().unwrap();
     (sales, sales_total - refunds_total)
+}
+
+/// The setup screen's form for a new till (store S042, till T3, manager mia with PIN
+/// 2580) on `bootstrap`'s cluster, as the window sends it.
+pub fn setup_form(bootstrap: &str) -> serde_json::Value {
+    serde_json::json!({
+        "store_id": "S042", "till_id": "T3", "currency": "EUR", "tax_mode": "inclusive",
+        "timezone": "Europe/Berlin", "language": "en",
+        "bootstrap_servers": bootstrap, "security_protocol": "plaintext",
+        "sasl_mechanism": "", "sasl_username": "", "sasl_password": "",
+        "ssl_ca": "", "ssl_cert": "", "ssl_key": "", "ssl_key_password": "",
+        "printer": "",
+        "manager_id": "mia", "manager_name": "Mia Meyer",
+        "manager_pin": "2580", "manager_pin_repeat": "2580"
+    })
 }

@@ -11,7 +11,8 @@ use purser_app::Settings;
 use purser_core::catalog::{Product, SoldBy};
 use purser_store::StockLevel;
 
-fn ts(t: DateTime<Utc>) -> String {
+/// A time as every view writes it: RFC 3339, whole seconds, UTC.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 

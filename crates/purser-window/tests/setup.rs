@@ -14,6 +14,7 @@ use purser_app::users::Role;
 use purser_app::AppError;
 use purser_stream::embedded::EmbeddedBroker;
 use purser_stream::{SecurityProtocol, Topics};
+use purser_testkit::till::setup_form as form;
 use purser_window::ipc::dispatch;
 use purser_window::station::{Paths, Station};
 
@@ -28,19 +29,6 @@ fn code(e: &AppError) -> String {
         .as_str()
         .unwrap()
         .to_string()
-}
-
-fn form(bootstrap: &str) -> Value {
-    json!({
-        "store_id": "S042", "till_id": "T3", "currency": "EUR", "tax_mode": "inclusive",
-        "timezone": "Europe/Berlin", "language": "en",
-        "bootstrap_servers": bootstrap, "security_protocol": "plaintext",
-        "sasl_mechanism": "", "sasl_username": "", "sasl_password": "",
-        "ssl_ca": "", "ssl_cert": "", "ssl_key": "", "ssl_key_password": "",
-        "printer": "",
-        "manager_id": "mia", "manager_name": "Mia Meyer",
-        "manager_pin": "2580", "manager_pin_repeat": "2580"
-    })
 }
 
 fn issues(v: &Value) -> Vec<(String, String)> {

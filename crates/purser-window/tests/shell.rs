@@ -11,10 +11,10 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use purser_app::demo::{demo_catalog, ensure_demo_users};
-use purser_testkit::till::new_till;
+use purser_testkit::till::{new_till, setup_form as form};
 use purser_window::background::Background;
 use purser_window::desk::Desk;
 use purser_window::shell::Shared;
@@ -31,19 +31,6 @@ fn silent_broker() -> String {
         }
     });
     addr
-}
-
-fn form(bootstrap: &str) -> Value {
-    json!({
-        "store_id": "S042", "till_id": "T3", "currency": "EUR", "tax_mode": "inclusive",
-        "timezone": "Europe/Berlin", "language": "en",
-        "bootstrap_servers": bootstrap, "security_protocol": "plaintext",
-        "sasl_mechanism": "", "sasl_username": "", "sasl_password": "",
-        "ssl_ca": "", "ssl_cert": "", "ssl_key": "", "ssl_key_password": "",
-        "printer": "",
-        "manager_id": "mia", "manager_name": "Mia Meyer",
-        "manager_pin": "2580", "manager_pin_repeat": "2580"
-    })
 }
 
 #[test]

@@ -130,7 +130,7 @@ impl Desk {
             .till
             .users()?
             .iter()
-            .map(|u| user_view(u, now))
+            .map(|u| UserView::of(u, now))
             .collect())
     }
 

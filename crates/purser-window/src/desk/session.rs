@@ -12,7 +12,7 @@ use purser_app::users::UserInfo;
 impl Desk {
     pub(super) fn session_view(&self, user: &UserInfo) -> AppResult<SessionView> {
         Ok(SessionView {
-            user: user_view(user, self.till.now()),
+            user: UserView::of(user, self.till.now()),
             shift: self.till.current_shift()?.as_ref().map(shift_view),
         })
     }

@@ -43,7 +43,7 @@ impl Desk {
         let mut price_changed = Vec::new();
         let mut items: i64 = 0;
         for (pl, cl) in priced.lines.iter().zip(&self.ticket.lines) {
-            let stock = self.till.stock(&pl.sku)?.as_ref().map(stock_view);
+            let stock = self.till.stock(&pl.sku)?.as_ref().map(StockView::of);
             if let Ok(now_p) = self.till.lookup(&pl.sku) {
                 if now_p.price != pl.unit_price && !price_changed.contains(&pl.name) {
                     price_changed.push(pl.name.clone());

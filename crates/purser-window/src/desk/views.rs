@@ -1,27 +1,14 @@
 //! Domain values as the window shows them (the `ipc` view types).
 
-use chrono::{DateTime, Utc};
-
 use purser_core::cart::Discount;
 use purser_core::money::Money;
 use purser_core::shift::{ReportKind, ShiftReport};
-use purser_store::{ShiftRow, StockLevel};
+use purser_store::ShiftRow;
 
 use crate::ipc::*;
 use purser_app::receipt;
-use purser_app::users::UserInfo;
 
-pub(super) fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-pub(super) fn stock_view(s: &StockLevel) -> StockView {
-    StockView::of(s)
-}
-
-pub(super) fn user_view(u: &UserInfo, now: DateTime<Utc>) -> UserView {
-    UserView::of(u, now)
-}
+pub(super) use crate::views::ts;
 
 pub(super) fn shift_view(s: &ShiftRow) -> ShiftView {
     ShiftView {
