@@ -18,11 +18,9 @@ use purser_core::events::{
 };
 use purser_core::money::Money;
 use purser_core::sale::{check_void, plan_refund, refundable, RefundError, RefundRequestLine};
-use purser_core::shift::{ReportKind, ShiftReport, TenderTotal};
+use purser_core::shift::{ReportKind, ShiftHead, ShiftReport, Tally};
 use purser_core::tender::{settle, Tender, TenderInput};
-use purser_store::{
-    Action, JournalReport, OutboxStatus, ShiftFigures, ShiftRow, Store, TillIdentity,
-};
+use purser_store::{Action, JournalReport, OutboxStatus, ShiftRow, Store, TillIdentity};
 
 use crate::config::Settings;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -443,7 +441,7 @@ impl Till {
                 }
             }
             if !offline_cards.is_zero() {
-                    let mut so_far = a.shift_figures(shift.shift_id)?.offline_card_total;
+                    let mut so_far = a.offline_card_total(shift.shift_id)?;
                     for t in settlement
                         .tenders
                         .iter()
@@ -748,7 +746,7 @@ impl Till {
     /// The X report of the open shift, without closing it.
     pub fn shift_report(&self) -> AppResult<ShiftReport> {
         let shift = self.require_shift()?;
-        let f = self.store.shift_figures(shift.shift_id)?;
+        let f = self.store.shift_tally(shift.shift_id)?;
         Ok(build_report(
             &self.settings.currency.code,
             &shift,
@@ -777,7 +775,7 @@ impl Till {
         let (event, report) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, ShiftReport)> {
-                let f = a.shift_figures(shift.shift_id)?;
+                let f = a.shift_tally(shift.shift_id)?;
                 let report =
                     build_report(&currency, &shift, &f, kind, Some(now)).with_count(counted);
                 let kind_code = if kind == ReportKind::Z { "Z" } else { "X" };
@@ -889,53 +887,23 @@ impl Till {
     }
 }
 
-/// A shift's report from the till's own figures.
+/// A shift's report from the till's own rows, added up by `purser_core::shift::Tally`.
 pub fn build_report(
     currency: &str,
     shift: &ShiftRow,
-    f: &ShiftFigures,
+    tally: &Tally,
     kind: ReportKind,
     closed_at: Option<DateTime<Utc>>,
 ) -> ShiftReport {
-    let cash_net = f
-        .tenders
-        .iter()
-        .filter(|(k, _, _)| k == "cash")
-        .map(|(_, _, m)| *m)
-        .sum::<Money>();
-    ShiftReport {
-        kind,
+    let head = ShiftHead {
         shift_id: shift.shift_id,
         currency: currency.to_string(),
         cashier_id: shift.cashier_id.clone(),
         business_date: shift.business_date,
         opened_at: shift.opened_at,
-        closed_at,
         opening_float: shift.opening_float,
-        sales_count: f.sales_count,
-        sales_total: f.sales_total,
-        refunds_count: f.refunds_count,
-        refunds_total: f.refunds_total,
-        voids_count: f.voids_count,
-        voids_total: f.voids_total,
-        net_sales: f.sales_total - f.voids_total - f.refunds_total,
-        tax_total: f.sales_tax - f.voids_tax - f.refunds_tax,
-        discount_total: f.discount_total,
-        cash_rounding: f.cash_rounding,
-        drawer_opens: f.drawer_opens,
-        tenders: f
-            .tenders
-            .iter()
-            .map(|(k, c, m)| TenderTotal {
-                kind: k.clone(),
-                count: *c,
-                amount: *m,
-            })
-            .collect(),
-        expected_cash: shift.opening_float + cash_net,
-        counted_cash: None,
-        over_short: None,
-    }
+    };
+    tally.report(&head, kind, closed_at)
 }
 
 /// The largest discount on a cart, in basis points of what it applies to, as the cashier

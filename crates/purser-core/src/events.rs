@@ -104,6 +104,16 @@ impl SaleCompleted {
             discount_approved_by: None,
         }
     }
+
+    /// Its figures as a shift report counts them.
+    pub fn document(&self) -> crate::shift::Document {
+        crate::shift::Document {
+            total: self.total,
+            tax_total: self.tax_total,
+            discount_total: self.discount_total,
+            cash_rounding: self.cash_rounding,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -122,6 +132,18 @@ pub struct SaleRefunded {
     pub tenders: Vec<Tender>,
     pub reason: String,
     pub approved_by: Option<String>,
+}
+
+impl SaleRefunded {
+    /// Its figures as a shift report counts them.
+    pub fn document(&self) -> crate::shift::Document {
+        crate::shift::Document {
+            total: self.total,
+            tax_total: self.tax_total,
+            discount_total: Money::ZERO,
+            cash_rounding: self.cash_rounding,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -7,10 +7,9 @@
 //!   store — or a reason to quarantine it.
 //! * `Summary::fold` gives "today at a glance" for any set of events (a date range, a till,
 //!   a cashier).
-//! * `derive_shift` rebuilds a shift's X/Z report from its events with exactly the
-//!   formulas the till prints with (`purser_store::queries::shift_figures` and
-//!   `purser_app::till::build_report`), and `compare_reports` lists where the report a
-//!   till printed disagrees with them.
+//! * `derive_shift` rebuilds a shift's X/Z report from its events with the formulas the
+//!   till prints with (`shift::Tally`, which the till feeds from its own rows), and
+//!   `compare_reports` lists where the report a till printed disagrees with them.
 //! * `seq_gaps` finds the `till_seq` numbers not (yet) received.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -26,7 +25,7 @@ use crate::events::{
     ShiftOpened, TillHeartbeat, EVENT_TYPES,
 };
 use crate::money::{div_round, Money};
-use crate::shift::{ReportKind, ShiftReport, TenderTotal};
+use crate::shift::{ReportKind, ShiftHead, ShiftReport, Tally, TenderTotal};
 
 /// Largest event value the reporting consumer accepts.
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
@@ -262,7 +261,8 @@ impl Summary {
                 .collect(),
             ..Summary::default()
         };
-        let mut tenders: BTreeMap<String, TenderFigure> = BTreeMap::new();
+        // The figures a shift report has too, counted by its formulas.
+        let mut tally = Tally::default();
         let mut products: BTreeMap<String, ProductFigure> = BTreeMap::new();
         let mut tills: BTreeMap<String, GroupFigure> = BTreeMap::new();
         let mut cashiers: BTreeMap<String, GroupFigure> = BTreeMap::new();
@@ -295,11 +295,13 @@ impl Summary {
             };
             match &e.body {
                 EventBody::SaleCompleted(sale) => {
-                    s.sales_count += 1;
-                    s.sales_total += sale.total;
-                    if voided.contains(&sale.sale_id) {
-                        s.voids_count += 1;
-                        s.voids_total += sale.total;
+                    let is_voided = voided.contains(&sale.sale_id);
+                    tally.sale(
+                        &sale.document(),
+                        is_voided,
+                        sale.tenders.iter().map(|t| (t.kind(), t.amount())),
+                    );
+                    if is_voided {
                         for g in [
                             group(&mut tills, &h.till_id),
                             group(&mut cashiers, &cashier),
@@ -311,8 +313,6 @@ impl Summary {
                     }
                     s.transactions += 1;
                     kept_total += sale.total;
-                    s.tax_total += sale.tax_total;
-                    s.discount_total += sale.discount_total;
                     if sale.member_id.is_some() {
                         s.member_sales += 1;
                     }
@@ -324,11 +324,6 @@ impl Summary {
                     ] {
                         g.transactions += 1;
                         g.net += sale.total;
-                    }
-                    for t in &sale.tenders {
-                        let f = tenders.entry(t.kind().to_string()).or_default();
-                        f.count += 1;
-                        f.amount += t.amount();
                     }
                     for l in &sale.lines {
                         let p = products.entry(l.sku.clone()).or_default();
@@ -357,9 +352,10 @@ impl Summary {
                     }
                 }
                 EventBody::SaleRefunded(r) => {
-                    s.refunds_count += 1;
-                    s.refunds_total += r.total;
-                    s.tax_total -= r.tax_total;
+                    tally.refund(
+                        &r.document(),
+                        r.tenders.iter().map(|t| (t.kind(), t.amount())),
+                    );
                     s.by_hour[hour].net -= r.total;
                     for g in [
                         group(&mut tills, &h.till_id),
@@ -368,9 +364,6 @@ impl Summary {
                         g.refunds_count += 1;
                         g.refunds_total += r.total;
                         g.net -= r.total;
-                    }
-                    for t in &r.tenders {
-                        tenders.entry(t.kind().to_string()).or_default().amount -= t.amount();
                     }
                     for l in &r.lines {
                         let p = products.entry(l.sku.clone()).or_default();
@@ -395,10 +388,7 @@ impl Summary {
                     // Counted with its sale; a void whose sale is not in this set (not
                     // arrived yet, or outside the filter) still counts as a void.
                     if !sales.contains(&v.sale_id) {
-                        s.voids_count += 1;
-                        s.voids_total += v.total;
-                        s.sales_count += 1;
-                        s.sales_total += v.total;
+                        tally.void_of_unseen_sale(v.total, v.tax_total);
                         for g in [
                             group(&mut tills, &h.till_id),
                             group(&mut cashiers, &cashier),
@@ -416,7 +406,7 @@ impl Summary {
                     ));
                 }
                 EventBody::DrawerOpened(d) => {
-                    s.drawer_opens += 1;
+                    tally.drawer_open();
                     s.exceptions.push(exception(
                         "drawer",
                         None,
@@ -437,7 +427,16 @@ impl Summary {
                 | EventBody::TillHeartbeat(_) => {}
             }
         }
-        s.net_sales = s.sales_total - s.voids_total - s.refunds_total;
+        s.sales_count = tally.sales_count;
+        s.sales_total = tally.sales_total;
+        s.voids_count = tally.voids_count;
+        s.voids_total = tally.voids_total;
+        s.refunds_count = tally.refunds_count;
+        s.refunds_total = tally.refunds_total;
+        s.net_sales = tally.net_sales();
+        s.tax_total = tally.tax_total();
+        s.discount_total = tally.kept_discount;
+        s.drawer_opens = tally.drawer_opens;
         if s.transactions > 0 {
             s.average_basket = Money(
                 i64::try_from(div_round(
@@ -447,9 +446,14 @@ impl Summary {
                 .unwrap_or(0),
             );
         }
-        s.tenders = tenders
+        s.tenders = tally
+            .tender_totals()
             .into_iter()
-            .map(|(kind, f)| TenderFigure { kind, ..f })
+            .map(|t| TenderFigure {
+                kind: t.kind,
+                count: t.count,
+                amount: t.amount,
+            })
             .collect();
         let mut products: Vec<ProductFigure> = products
             .into_iter()
@@ -496,72 +500,22 @@ pub fn derive_shift(shift_id: Uuid, events: &[&Event], currency: &str) -> Option
     let (sale_ids, voided) = sale_ids(mine.iter().copied());
     let mut opened: Option<(&EventHeader, &ShiftOpened)> = None;
     let mut printed: Option<ShiftReport> = None;
-    let mut r = ShiftReport {
-        kind: ReportKind::X,
-        shift_id,
-        currency: currency.to_string(),
-        cashier_id: first.header.cashier_id.clone().unwrap_or_default(),
-        business_date: first.header.business_date,
-        opened_at: first.header.occurred_at,
-        closed_at: None,
-        opening_float: Money::ZERO,
-        sales_count: 0,
-        sales_total: Money::ZERO,
-        refunds_count: 0,
-        refunds_total: Money::ZERO,
-        voids_count: 0,
-        voids_total: Money::ZERO,
-        net_sales: Money::ZERO,
-        tax_total: Money::ZERO,
-        discount_total: Money::ZERO,
-        cash_rounding: Money::ZERO,
-        drawer_opens: 0,
-        tenders: Vec::new(),
-        expected_cash: Money::ZERO,
-        counted_cash: None,
-        over_short: None,
-    };
-    let (mut sales_tax, mut voids_tax, mut refunds_tax) = (Money::ZERO, Money::ZERO, Money::ZERO);
-    let mut tenders: BTreeMap<String, (i64, Money)> = BTreeMap::new();
+    let mut tally = Tally::default();
     for e in &mine {
         match &e.body {
-            EventBody::SaleCompleted(s) => {
-                r.sales_count += 1;
-                r.sales_total += s.total;
-                sales_tax += s.tax_total;
-                r.discount_total += s.discount_total;
-                if voided.contains(&s.sale_id) {
-                    r.voids_count += 1;
-                    r.voids_total += s.total;
-                    voids_tax += s.tax_total;
-                } else {
-                    r.cash_rounding += s.cash_rounding;
-                    for t in &s.tenders {
-                        let x = tenders.entry(t.kind().to_string()).or_default();
-                        x.0 += 1;
-                        x.1 += t.amount();
-                    }
-                }
-            }
+            EventBody::SaleCompleted(s) => tally.sale(
+                &s.document(),
+                voided.contains(&s.sale_id),
+                s.tenders.iter().map(|t| (t.kind(), t.amount())),
+            ),
             EventBody::SaleVoided(v) if !sale_ids.contains(&v.sale_id) => {
-                // The sale has not arrived: its void still says what it took back.
-                r.sales_count += 1;
-                r.sales_total += v.total;
-                sales_tax += v.tax_total;
-                r.voids_count += 1;
-                r.voids_total += v.total;
-                voids_tax += v.tax_total;
+                tally.void_of_unseen_sale(v.total, v.tax_total);
             }
-            EventBody::SaleRefunded(f) => {
-                r.refunds_count += 1;
-                r.refunds_total += f.total;
-                refunds_tax += f.tax_total;
-                r.cash_rounding -= f.cash_rounding;
-                for t in &f.tenders {
-                    tenders.entry(t.kind().to_string()).or_default().1 -= t.amount();
-                }
-            }
-            EventBody::DrawerOpened(_) => r.drawer_opens += 1,
+            EventBody::SaleRefunded(f) => tally.refund(
+                &f.document(),
+                f.tenders.iter().map(|t| (t.kind(), t.amount())),
+            ),
+            EventBody::DrawerOpened(_) => tally.drawer_open(),
             EventBody::ShiftOpened(o) => opened = Some((&e.header, o)),
             EventBody::ShiftClosed(c) => printed = Some(c.report.clone()),
             EventBody::SaleVoided(_)
@@ -572,37 +526,29 @@ pub fn derive_shift(shift_id: Uuid, events: &[&Event], currency: &str) -> Option
             | EventBody::PointsReversed(_) => {}
         }
     }
-    r.net_sales = r.sales_total - r.voids_total - r.refunds_total;
-    r.tax_total = sales_tax - voids_tax - refunds_tax;
-    r.tenders = tenders
-        .into_iter()
-        .map(|(kind, (count, amount))| TenderTotal {
-            kind,
-            count,
-            amount,
-        })
-        .collect();
+    let mut head = ShiftHead {
+        shift_id,
+        currency: currency.to_string(),
+        cashier_id: first.header.cashier_id.clone().unwrap_or_default(),
+        business_date: first.header.business_date,
+        opened_at: first.header.occurred_at,
+        opening_float: Money::ZERO,
+    };
     if let Some(p) = &printed {
         // The till's own record of the shift (its opening time as stored, to the
         // microsecond) is what it printed.
-        r.cashier_id.clone_from(&p.cashier_id);
-        r.business_date = p.business_date;
-        r.opened_at = p.opened_at;
-        r.opening_float = opened.map_or(p.opening_float, |(_, o)| o.opening_float);
+        head.cashier_id.clone_from(&p.cashier_id);
+        head.business_date = p.business_date;
+        head.opened_at = p.opened_at;
+        head.opening_float = opened.map_or(p.opening_float, |(_, o)| o.opening_float);
     } else if let Some((h, o)) = opened {
-        r.cashier_id = h.cashier_id.clone().unwrap_or_default();
-        r.business_date = h.business_date;
+        head.cashier_id = h.cashier_id.clone().unwrap_or_default();
+        head.business_date = h.business_date;
         // The till keeps timestamps to the microsecond (and shows its X report so).
-        r.opened_at = h.occurred_at.trunc_subsecs(6);
-        r.opening_float = o.opening_float;
+        head.opened_at = h.occurred_at.trunc_subsecs(6);
+        head.opening_float = o.opening_float;
     }
-    let cash_net: Money = r
-        .tenders
-        .iter()
-        .filter(|t| t.kind == "cash")
-        .map(|t| t.amount)
-        .sum();
-    r.expected_cash = r.opening_float + cash_net;
+    let mut r = tally.report(&head, ReportKind::X, None);
     if let Some(p) = &printed {
         r.kind = p.kind;
         r.closed_at = p.closed_at;

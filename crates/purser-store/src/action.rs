@@ -82,8 +82,13 @@ impl Action<'_> {
     pub fn refunded_quantities(&self, sale_id: Uuid) -> Result<Vec<(u32, i64)>> {
         crate::queries::refunded_quantities(&self.tx, sale_id)
     }
-    pub fn shift_figures(&self, shift_id: Uuid) -> Result<crate::ShiftFigures> {
-        crate::queries::shift_figures(&self.tx, shift_id)
+    /// The shift's documents added up, inside the action (a Z closes on what it counted).
+    pub fn shift_tally(&self, shift_id: Uuid) -> Result<purser_core::shift::Tally> {
+        crate::queries::shift_tally(&self.tx, shift_id)
+    }
+    /// Offline card payments taken in the shift on sales not voided.
+    pub fn offline_card_total(&self, shift_id: Uuid) -> Result<purser_core::Money> {
+        crate::queries::offline_card_total(&self.tx, shift_id)
     }
 
     /// Fails with [`StoreError::ShiftClosed`] unless `shift_id` is still open as this

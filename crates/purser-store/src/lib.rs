@@ -35,7 +35,7 @@ pub use inbound::{Applied, Consumed, Quarantined, StockLevel, StreamState};
 pub use journal::{JournalProblem, JournalReport};
 pub use loyalty::{LedgerEntry, LedgerKind, MemberRow, SaleLoyalty};
 pub use outbox::{Ack, BlockedEvent, OutboxRow, OutboxStatus, BLOCKED_AFTER_ATTEMPTS};
-pub use queries::{ShiftFigures, ShiftRow, StoredSale};
+pub use queries::{ShiftRow, StoredSale};
 pub use report::{
     EventFilter, ReportApplied, ReportItem, ReportRecord, ReportState, ReportStore, TillSeen,
 };

@@ -4,8 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
+use std::collections::HashMap;
+
 use purser_core::events::{Envelope, SaleCompleted};
 use purser_core::sale::SoldLine;
+use purser_core::shift::{Document, Tally};
 use purser_core::tender::Tender;
 use purser_core::Money;
 
@@ -35,26 +38,6 @@ pub struct StoredSale {
     pub tenders: Vec<Tender>,
 }
 
-/// Aggregates of one shift, from the till's own rows.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ShiftFigures {
-    pub sales_count: i64,
-    pub sales_total: Money,
-    pub sales_tax: Money,
-    pub discount_total: Money,
-    pub cash_rounding: Money,
-    pub voids_count: i64,
-    pub voids_total: Money,
-    pub voids_tax: Money,
-    pub refunds_count: i64,
-    pub refunds_total: Money,
-    pub refunds_tax: Money,
-    pub drawer_opens: i64,
-    /// (kind, count, net amount): sale tenders of non-voided sales minus refund tenders.
-    pub tenders: Vec<(String, i64, Money)>,
-    pub offline_card_total: Money,
-}
-
 fn uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("bad id '{s}': {e}")))
 }
@@ -79,8 +62,9 @@ impl Store {
     pub fn refunded_quantities(&self, sale_id: Uuid) -> Result<Vec<(u32, i64)>> {
         refunded_quantities(&self.conn, sale_id)
     }
-    pub fn shift_figures(&self, shift_id: Uuid) -> Result<ShiftFigures> {
-        shift_figures(&self.conn, shift_id)
+    /// The shift's sales, voids, refunds and drawer opens, added up by the X/Z formulas.
+    pub fn shift_tally(&self, shift_id: Uuid) -> Result<Tally> {
+        shift_tally(&self.conn, shift_id)
     }
 
     pub fn open_shift(&self) -> Result<Option<ShiftRow>> {
@@ -143,65 +127,94 @@ pub(crate) fn refunded_quantities(conn: &Connection, sale_id: Uuid) -> Result<Ve
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub(crate) fn shift_figures(c: &Connection, shift_id: Uuid) -> Result<ShiftFigures> {
+/// Reads the shift's documents from the till's rows and counts them with `Tally` (the
+/// formulas live there, not in SQL).
+pub(crate) fn shift_tally(c: &Connection, shift_id: Uuid) -> Result<Tally> {
     let id = shift_id.to_string();
-    let mut f = ShiftFigures::default();
-    c.query_row(
-            "SELECT count(*), coalesce(sum(total),0), coalesce(sum(tax_total),0), coalesce(sum(discount_total),0),
-                    coalesce(sum(CASE WHEN voided_at IS NULL THEN cash_rounding ELSE 0 END),0),
-                    coalesce(sum(voided_at IS NOT NULL),0),
-                    coalesce(sum(CASE WHEN voided_at IS NOT NULL THEN total ELSE 0 END),0),
-                    coalesce(sum(CASE WHEN voided_at IS NOT NULL THEN tax_total ELSE 0 END),0)
-             FROM sales WHERE shift_id = ?1",
-            params![id],
-            |r| {
-                f.sales_count = r.get(0)?;
-                f.sales_total = Money(r.get(1)?);
-                f.sales_tax = Money(r.get(2)?);
-                f.discount_total = Money(r.get(3)?);
-                f.cash_rounding = Money(r.get(4)?);
-                f.voids_count = r.get(5)?;
-                f.voids_total = Money(r.get(6)?);
-                f.voids_tax = Money(r.get(7)?);
-                Ok(())
+    // (owner kind, owner id) → tenders (kind, amount), in the order they were taken.
+    let mut tenders: HashMap<(String, String), Vec<(String, Money)>> = HashMap::new();
+    let mut stmt = c.prepare_cached(
+        "SELECT owner_kind, owner_id, kind, amount FROM tenders WHERE shift_id = ?1 ORDER BY owner_id, idx",
+    )?;
+    let rows = stmt.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            Money(r.get(3)?),
+        ))
+    })?;
+    for row in rows {
+        let (owner_kind, owner_id, kind, amount) = row?;
+        tenders
+            .entry((owner_kind, owner_id))
+            .or_default()
+            .push((kind, amount));
+    }
+    let mut t = Tally::default();
+    let mut stmt = c.prepare_cached(
+        "SELECT sale_id, total, tax_total, discount_total, cash_rounding, voided_at IS NOT NULL
+         FROM sales WHERE shift_id = ?1 ORDER BY till_seq",
+    )?;
+    let rows = stmt.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Document {
+                total: Money(r.get(1)?),
+                tax_total: Money(r.get(2)?),
+                discount_total: Money(r.get(3)?),
+                cash_rounding: Money(r.get(4)?),
             },
-        )?;
-    c.query_row(
-            "SELECT count(*), coalesce(sum(total),0), coalesce(sum(tax_total),0), coalesce(sum(cash_rounding),0) FROM refunds WHERE shift_id = ?1",
-            params![id],
-            |r| {
-                f.refunds_count = r.get(0)?;
-                f.refunds_total = Money(r.get(1)?);
-                f.refunds_tax = Money(r.get(2)?);
-                f.cash_rounding -= Money(r.get(3)?);
-                Ok(())
+            r.get::<_, bool>(5)?,
+        ))
+    })?;
+    for row in rows {
+        let (sale_id, d, voided) = row?;
+        let paid = tenders
+            .remove(&("sale".to_string(), sale_id))
+            .unwrap_or_default();
+        t.sale(&d, voided, paid.iter().map(|(k, m)| (k.as_str(), *m)));
+    }
+    let mut stmt = c.prepare_cached(
+        "SELECT refund_id, total, tax_total, cash_rounding FROM refunds WHERE shift_id = ?1 ORDER BY till_seq",
+    )?;
+    let rows = stmt.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Document {
+                total: Money(r.get(1)?),
+                tax_total: Money(r.get(2)?),
+                discount_total: Money::ZERO,
+                cash_rounding: Money(r.get(3)?),
             },
-        )?;
-    f.drawer_opens = c.query_row(
+        ))
+    })?;
+    for row in rows {
+        let (refund_id, d) = row?;
+        let paid = tenders
+            .remove(&("refund".to_string(), refund_id))
+            .unwrap_or_default();
+        t.refund(&d, paid.iter().map(|(k, m)| (k.as_str(), *m)));
+    }
+    let opens: i64 = c.query_row(
         "SELECT count(*) FROM drawer_opens WHERE shift_id = ?1",
         params![id],
         |r| r.get(0),
     )?;
-    let mut stmt = c.prepare_cached(
-        "SELECT t.kind,
-                    sum(CASE WHEN t.owner_kind = 'sale' THEN 1 ELSE 0 END),
-                    sum(CASE WHEN t.owner_kind = 'sale' THEN t.amount ELSE -t.amount END)
-             FROM tenders t LEFT JOIN sales s ON t.owner_kind = 'sale' AND s.sale_id = t.owner_id
-             WHERE t.shift_id = ?1 AND (t.owner_kind = 'refund' OR s.voided_at IS NULL)
-             GROUP BY t.kind ORDER BY t.kind",
-    )?;
-    f.tenders = stmt
-        .query_map(params![id], |r| {
-            Ok((r.get(0)?, r.get(1)?, Money(r.get(2)?)))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    f.offline_card_total = Money(c.query_row(
-            "SELECT coalesce(sum(t.amount),0) FROM tenders t JOIN sales s ON s.sale_id = t.owner_id
-             WHERE t.shift_id = ?1 AND t.owner_kind = 'sale' AND t.offline_card = 1 AND s.voided_at IS NULL",
-            params![id],
-            |r| r.get(0),
-        )?);
-    Ok(f)
+    for _ in 0..opens {
+        t.drawer_open();
+    }
+    Ok(t)
+}
+
+/// Offline card payments taken in the shift on sales not voided (the offline card limit).
+pub(crate) fn offline_card_total(c: &Connection, shift_id: Uuid) -> Result<Money> {
+    Ok(Money(c.query_row(
+        "SELECT coalesce(sum(t.amount),0) FROM tenders t JOIN sales s ON s.sale_id = t.owner_id
+         WHERE t.shift_id = ?1 AND t.owner_kind = 'sale' AND t.offline_card = 1 AND s.voided_at IS NULL",
+        params![shift_id.to_string()],
+        |r| r.get(0),
+    )?))
 }
 
 impl Store {
