@@ -35,6 +35,27 @@ async fn call(
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("the call failed: {e}")))?
 }
 
+/// The window's idle memory (the target: ≤ 220 MB PSS with WebKit's processes; see
+/// docs/benchmarks.md, "The till window"). Set before any thread exists, so that WebKit's
+/// processes inherit them. `PURSER_MEMORY_TUNING=0` leaves them out, to measure against.
+fn lean_webkit() {
+    if std::env::var("PURSER_MEMORY_TUNING").is_ok_and(|v| v == "0") {
+        return;
+    }
+    let settings = [
+        // The DMA-BUF renderer hands the web process's frames to the window through GL
+        // buffers; with compositing off the window draws them in software anyway, and the
+        // older path needs ~5 MB less. (JavaScriptCore without its JIT, JSC_useJIT=false,
+        // saves ~8 MB more but doubles a search's p99 past its 50 ms target: left out.)
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ];
+    for (k, v) in settings {
+        if std::env::var_os(k).is_none() {
+            std::env::set_var(k, v);
+        }
+    }
+}
+
 fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PURSER_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -62,6 +83,7 @@ fn main() {
     {
         std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
+    lean_webkit();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let demo =
         args.iter().any(|a| a == "--demo") || std::env::var("PURSER_DEMO").is_ok_and(|v| v == "1");

@@ -848,11 +848,12 @@ try {
   await quit(wd, kept.pid);
   await stopDriver(driver);
 
-  driver = await startDriver({ WEBKIT_DISABLE_COMPOSITING_MODE: "1" });
+  // The baseline: the same app without its memory settings (src-tauri/src/main.rs, `lean_webkit`).
+  driver = await startDriver({ PURSER_MEMORY_TUNING: "0" });
   const nc = await launch(driver);
   await sleep(5000);
   const memNoComp = memory(driver.proc.pid);
-  showMemory(`4c. Idle memory, sell screen idle 5 s, WEBKIT_DISABLE_COMPOSITING_MODE=1 (WebDriver session; this launch: sign-in form at ${ms(nc.toForm)}, usable at ${ms(nc.usable)})`, memNoComp);
+  showMemory(`4c. Idle memory, sell screen idle 5 s, PURSER_MEMORY_TUNING=0: without the window's memory settings (WebDriver session; this launch: sign-in form at ${ms(nc.toForm)}, usable at ${ms(nc.usable)})`, memNoComp);
   await quit(nc.wd, nc.pid);
   await stopDriver(driver);
   driver = null;
@@ -860,8 +861,8 @@ try {
   // Without WebDriver: the app as a till starts it, sign-in screen only (nothing drives it).
   const d1 = await direct({}, 6000);
   showMemory(`4d. Idle memory, launched directly (no WebDriver), sign-in screen idle ~5 s; web process started ${ms(d1.toWeb)} after exec, main() at ${ms(d1.toMain)}`, d1.m);
-  const d2 = await direct({ WEBKIT_DISABLE_COMPOSITING_MODE: "1" }, 6000);
-  showMemory(`4e. Same, WEBKIT_DISABLE_COMPOSITING_MODE=1; web process started ${ms(d2.toWeb)} after exec`, d2.m);
+  const d2 = await direct({ PURSER_MEMORY_TUNING: "0" }, 6000);
+  showMemory(`4e. Same, PURSER_MEMORY_TUNING=0; web process started ${ms(d2.toWeb)} after exec`, d2.m);
   results.mem = { pss: memDefault?.pss, rss: memDefault?.rss, signIn: kept.memSignIn?.pss, after: memAfter?.pss, noComp: memNoComp?.pss, direct: d1.m?.pss, directNoComp: d2.m?.pss };
 
   // Summary.
@@ -875,8 +876,8 @@ try {
     ["scan → cart line p50 / p99", `${ms(sc.p50)} / ${ms(sc.p99)}`, "≤ 50 ms", `IPC floor ${ms(s.floor50)} / ${ms(s.floor99)}; add_item in the UI ${ms(sc.add50)} / ${ms(sc.add99)}`],
     ["idle: IPC calls / CPU in 5 s, one ticket line", `${sc.idleCalls} / ${ms(+sc.ticketCpu)}`, "", `empty ticket: CPU ${ms(+sc.idleCpu)}`],
     ["idle PSS, app + WebKit, sell screen", mb(m.pss), "≤ 220 MB", `hello-world Tauri window ~270 MB (not re-measured); RSS ${mb(m.rss)}`],
-    ["  same, compositing off", mb(m.noComp), "", `after the searches and scans: ${mb(m.after)}`],
-    ["  sign-in screen: WebDriver / direct", `${mb(m.signIn)} / ${mb(m.direct)}`, "", `direct, compositing off: ${mb(m.directNoComp)}`],
+    ["  same, without the memory settings (baseline)", mb(m.noComp), "", `ratio ${m.pss && m.noComp ? (m.pss / m.noComp).toFixed(2) : "-"}; after the searches and scans: ${mb(m.after)}`],
+    ["  sign-in screen: WebDriver / direct", `${mb(m.signIn)} / ${mb(m.direct)}`, "", `direct, without the memory settings: ${mb(m.directNoComp)}`],
   ]);
 } finally {
   if (driver) await stopDriver(driver).catch(() => {});
