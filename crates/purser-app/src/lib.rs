@@ -8,6 +8,7 @@
 //! * `loyalty` — members, enrolment, and the loyalty side of sales, refunds and voids.
 //! * `users` — the till's users, their PINs (argon2id) and the sign-in lockout.
 //! * `setup` — first-run setup (the window's setup screen and `purser init`).
+//! * `tabs` — tabs and parked tickets, durable from their first line.
 //! * `report` — the manager's figures (the reporting store the manager's consumer fills).
 //!
 //! Nothing here knows the window: its backend (the desk, its IPC contract, the station,
@@ -26,6 +27,7 @@ pub mod reference;
 pub mod report;
 pub mod runtime;
 pub mod setup;
+pub mod tabs;
 pub mod till;
 pub mod users;
 

@@ -60,6 +60,11 @@ pub struct SaleOptions {
     pub rewards: Vec<u32>,
     /// A supervisor's PIN approved discounts above `[till] discount_approval_percent`.
     pub discount_approver: Option<crate::users::Approver>,
+    /// The tab this sale pays, at the version the cart was read from: it is closed in the
+    /// sale's own transaction (`crate::tabs`).
+    pub tab: Option<crate::tabs::TabRef>,
+    /// The user signed in at the till, when it is not the shift's cashier.
+    pub served_by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,7 +215,7 @@ impl Till {
             .to_string()
     }
 
-    fn require_shift(&self) -> AppResult<ShiftRow> {
+    pub(crate) fn require_shift(&self) -> AppResult<ShiftRow> {
         self.store.open_shift()?.ok_or_else(|| {
             AppError::new(
                 ErrorCode::NoOpenShift,
@@ -338,6 +343,8 @@ impl Till {
                 loyalty_approver: req.loyalty_approver.clone(),
                 rewards: Vec::new(),
                 discount_approver: req.discount_approver.clone(),
+                tab: None,
+                served_by: None,
             },
         )
     }
@@ -414,6 +421,12 @@ impl Till {
         let loyalty = LoyaltyCtx::new(&self.settings);
         let ids = self.ids.clone();
         let new_id = move || ids.new_id();
+        let tab = opts.tab;
+        let tab_event_id = self.ids.new_id();
+        let served_by = opts
+            .served_by
+            .clone()
+            .unwrap_or_else(|| shift.cashier_id.clone());
         let (event, body) = self.store.act(
             now,
             |a: &mut Action<'_>| -> AppResult<(Event, SaleCompleted)> {
@@ -487,6 +500,9 @@ impl Till {
                     approved_by,
                     &new_id,
                 )?;
+                if let Some(r) = tab {
+                    crate::tabs::close_paid(a, &ctx, &topic, tab_event_id, r, cart, &body, &served_by)?;
+                }
                 Ok((event, body))
             },
         )?;

@@ -197,6 +197,27 @@ fn event_schemas() -> Vec<(String, Value)> {
             "A refund or void taking back earned points and giving back redeemed ones.",
             schema_of::<PointsReversed>,
         ),
+        doc(
+            "tab.opened",
+            Stream::Payments,
+            1,
+            "A guest's tab or a parked ticket opened at a till, with the ticket it holds so far.",
+            schema_of::<TabOpened>,
+        ),
+        doc(
+            "tab.updated",
+            Stream::Payments,
+            1,
+            "A change to an open tab (a line added, removed or changed, a discount, the member): the whole ticket as it now stands, so the latest event of a tab shows it.",
+            schema_of::<TabUpdated>,
+        ),
+        doc(
+            "tab.closed",
+            Stream::Payments,
+            1,
+            "A tab ended: paid by the named sale (recorded in the same transaction), or cancelled with nothing on it.",
+            schema_of::<TabClosed>,
+        ),
     ]
 }
 
@@ -563,10 +584,89 @@ pub fn examples() -> Vec<(String, String, Value)> {
         ),
     ];
     out.extend(loyalty_examples(&s2, &mut ev));
+    out.extend(tab_examples(&mut ev));
     out.extend(record_examples());
     out.drain(..)
         .map(|(t, n, v)| (t.to_string(), n.to_string(), v))
         .collect()
+}
+
+/// A cabin guest's tab at the pool bar: opened with a first drink, a second one added,
+/// paid by the sale `T3-000107`.
+fn tab_examples(
+    ev: &mut impl FnMut(u32, u32, EventBody) -> Value,
+) -> Vec<(&'static str, &'static str, Value)> {
+    use crate::tab::{TabChange, TabKind, TabOutcome, TabTicket};
+    let spritz = product(
+        "B0310",
+        "Aperol Spritz",
+        "4000177010013",
+        950,
+        "standard",
+        SoldBy::Unit,
+    );
+    let water = product(
+        "B0020",
+        "Still water 0.5 l",
+        "4005906003014",
+        350,
+        "reduced",
+        SoldBy::Unit,
+    );
+    let mut cart = Cart::new();
+    cart.add(&spritz, Quantity::Units(1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let total = |c: &Cart| {
+        c.price(&taxes(), TaxMode::Inclusive)
+            .map(|p| p.total)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let tab_id = id(700);
+    let member = Some("M-000417".to_string());
+    let opened = EventBody::TabOpened(TabOpened {
+        tab_id,
+        kind: TabKind::Tab,
+        label: "Grace Hopper".into(),
+        member_id: member.clone(),
+        version: 1,
+        ticket: TabTicket::of(&cart, &[]),
+        total: total(&cart),
+        served_by: "C017".into(),
+    });
+    let before = cart.clone();
+    cart.add(&water, Quantity::Units(2))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let updated = EventBody::TabUpdated(TabUpdated {
+        tab_id,
+        kind: TabKind::Tab,
+        label: "Grace Hopper".into(),
+        member_id: member,
+        version: 2,
+        change: TabChange::between(&before, &cart),
+        ticket: TabTicket::of(&cart, &[]),
+        total: total(&cart),
+        served_by: "C021".into(),
+    });
+    let closed = EventBody::TabClosed(TabClosed {
+        tab_id,
+        kind: TabKind::Tab,
+        label: "Grace Hopper".into(),
+        version: 3,
+        outcome: TabOutcome::Paid {
+            sale_id: id(701),
+            receipt_no: "T3-000107".into(),
+        },
+        served_by: "C017".into(),
+    });
+    vec![
+        (
+            "tab.opened.v1",
+            "cabin-guest-at-the-pool-bar",
+            ev(14, 5, opened),
+        ),
+        ("tab.updated.v1", "two-waters-added", ev(15, 40, updated)),
+        ("tab.closed.v1", "paid", ev(17, 55, closed)),
+    ]
 }
 
 /// Loyalty events of a gold member: enrolment, points earned on a sale, points redeemed

@@ -256,6 +256,52 @@ pub struct PointsReversed {
     pub redeemed_returned: i64,
 }
 
+/// A tab or parked ticket opened at a till (`crate::tab`), with what it holds already.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TabOpened {
+    pub tab_id: Uuid,
+    pub kind: crate::tab::TabKind,
+    /// A name or table, or the member's name.
+    pub label: String,
+    pub member_id: Option<String>,
+    /// Starts at 1; every later change of the tab adds one.
+    pub version: u32,
+    #[serde(flatten)]
+    pub ticket: crate::tab::TabTicket,
+    /// What the ticket comes to now, in minor units.
+    pub total: Money,
+    /// The user signed in at the till when it was opened.
+    pub served_by: String,
+}
+
+/// A change to an open tab: the whole ticket as it now stands, and what changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TabUpdated {
+    pub tab_id: Uuid,
+    pub kind: crate::tab::TabKind,
+    pub label: String,
+    pub member_id: Option<String>,
+    pub version: u32,
+    pub change: crate::tab::TabChange,
+    #[serde(flatten)]
+    pub ticket: crate::tab::TabTicket,
+    pub total: Money,
+    /// The user signed in at the till when it changed.
+    pub served_by: String,
+}
+
+/// A tab ended: paid (with the sale recorded in the same transaction) or cancelled empty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TabClosed {
+    pub tab_id: Uuid,
+    pub kind: crate::tab::TabKind,
+    pub label: String,
+    /// The version it was closed at (one more than its last update).
+    pub version: u32,
+    pub outcome: crate::tab::TabOutcome,
+    pub served_by: String,
+}
+
 /// The body of an event, one variant per event type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventBody {
@@ -270,6 +316,9 @@ pub enum EventBody {
     PointsEarned(PointsEarned),
     PointsRedeemed(PointsRedeemed),
     PointsReversed(PointsReversed),
+    TabOpened(TabOpened),
+    TabUpdated(TabUpdated),
+    TabClosed(TabClosed),
 }
 
 /// (event_type, stream, schema version) of every event type, in the order of `EventBody`.
@@ -285,6 +334,9 @@ pub const EVENT_TYPES: &[(&str, Stream, u32)] = &[
     ("loyalty.points_earned", Stream::Loyalty, 1),
     ("loyalty.points_redeemed", Stream::Loyalty, 1),
     ("loyalty.points_reversed", Stream::Loyalty, 1),
+    ("tab.opened", Stream::Payments, 1),
+    ("tab.updated", Stream::Payments, 1),
+    ("tab.closed", Stream::Payments, 1),
 ];
 
 impl EventBody {
@@ -301,6 +353,9 @@ impl EventBody {
             EventBody::PointsEarned(_) => 8,
             EventBody::PointsRedeemed(_) => 9,
             EventBody::PointsReversed(_) => 10,
+            EventBody::TabOpened(_) => 11,
+            EventBody::TabUpdated(_) => 12,
+            EventBody::TabClosed(_) => 13,
         }
     }
     /// The member a loyalty event is about (its Kafka key).
@@ -335,6 +390,9 @@ impl EventBody {
             EventBody::PointsEarned(b) => serde_json::to_value(b),
             EventBody::PointsRedeemed(b) => serde_json::to_value(b),
             EventBody::PointsReversed(b) => serde_json::to_value(b),
+            EventBody::TabOpened(b) => serde_json::to_value(b),
+            EventBody::TabUpdated(b) => serde_json::to_value(b),
+            EventBody::TabClosed(b) => serde_json::to_value(b),
         }
     }
 }

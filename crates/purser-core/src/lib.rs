@@ -15,6 +15,7 @@ pub mod reconciliation;
 pub mod report;
 pub mod sale;
 pub mod shift;
+pub mod tab;
 pub mod tax;
 pub mod tender;
 

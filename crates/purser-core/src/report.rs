@@ -22,7 +22,7 @@ use crate::cart::Quantity;
 use crate::events::{
     DrawerOpened, Envelope, Event, EventBody, EventHeader, MemberEnrolled, PointsEarned,
     PointsRedeemed, PointsReversed, SaleCompleted, SaleRefunded, SaleVoided, ShiftClosed,
-    ShiftOpened, TillHeartbeat, EVENT_TYPES,
+    ShiftOpened, TabClosed, TabOpened, TabUpdated, TillHeartbeat, EVENT_TYPES,
 };
 use crate::money::{div_round, Money};
 use crate::shift::{ReportKind, ShiftHead, ShiftReport, Tally, TenderTotal};
@@ -68,6 +68,9 @@ pub fn parse_event(raw: &str) -> Result<Event, String> {
         "loyalty.points_earned" => EventBody::PointsEarned(body::<PointsEarned>(raw)?),
         "loyalty.points_redeemed" => EventBody::PointsRedeemed(body::<PointsRedeemed>(raw)?),
         "loyalty.points_reversed" => EventBody::PointsReversed(body::<PointsReversed>(raw)?),
+        "tab.opened" => EventBody::TabOpened(body::<TabOpened>(raw)?),
+        "tab.updated" => EventBody::TabUpdated(body::<TabUpdated>(raw)?),
+        "tab.closed" => EventBody::TabClosed(body::<TabClosed>(raw)?),
         other => return Err(format!("unknown event type '{other}'")),
     };
     if header.till_seq == 0 {
@@ -422,9 +425,14 @@ impl Summary {
                     s.points_issued -= p.earned_reversed;
                     s.points_redeemed -= p.redeemed_returned;
                 }
+                // Open tabs are listed from their latest events (`ReportStore::open_tabs`);
+                // a paid tab counts through its sale.
                 EventBody::ShiftOpened(_)
                 | EventBody::ShiftClosed(_)
-                | EventBody::TillHeartbeat(_) => {}
+                | EventBody::TillHeartbeat(_)
+                | EventBody::TabOpened(_)
+                | EventBody::TabUpdated(_)
+                | EventBody::TabClosed(_) => {}
             }
         }
         s.sales_count = tally.sales_count;
@@ -523,7 +531,10 @@ pub fn derive_shift(shift_id: Uuid, events: &[&Event], currency: &str) -> Option
             | EventBody::MemberEnrolled(_)
             | EventBody::PointsEarned(_)
             | EventBody::PointsRedeemed(_)
-            | EventBody::PointsReversed(_) => {}
+            | EventBody::PointsReversed(_)
+            | EventBody::TabOpened(_)
+            | EventBody::TabUpdated(_)
+            | EventBody::TabClosed(_) => {}
         }
     }
     let mut head = ShiftHead {

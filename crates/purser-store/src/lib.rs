@@ -21,6 +21,7 @@ pub mod migrations;
 mod outbox;
 mod queries;
 pub mod report;
+mod tabs;
 mod time;
 mod users;
 
@@ -39,6 +40,7 @@ pub use queries::{ShiftRow, StoredSale};
 pub use report::{
     EventFilter, ReportApplied, ReportItem, ReportRecord, ReportState, ReportStore, TillSeen,
 };
+pub use tabs::TabRow;
 pub use time::{format_ts, parse_ts};
 pub use users::{NewUser, UserRow};
 

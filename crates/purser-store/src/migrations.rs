@@ -303,6 +303,30 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX enrolled_members_phone ON enrolled_members(phone) WHERE phone IS NOT NULL;
     CREATE INDEX enrolled_members_email ON enrolled_members(email) WHERE email IS NOT NULL;
     "#,
+    // v7: tabs and parked tickets (`tabs.rs`). One row per tab, its ticket as it now
+    // stands (the `Cart` as JSON, line numbers included) and its version; every change is
+    // also a `tab.*` event in the journal and the outbox, written in the same transaction.
+    // A closed tab keeps its row (how it ended, and the sale that paid it).
+    r#"
+    CREATE TABLE tabs (
+        tab_id     TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL CHECK (kind IN ('tab', 'parked')),
+        label      TEXT NOT NULL,
+        member_id  TEXT,
+        version    INTEGER NOT NULL CHECK (version >= 1),
+        cart       TEXT NOT NULL,
+        rewards    TEXT NOT NULL DEFAULT '[]',
+        total      INTEGER NOT NULL,
+        opened_at  TEXT NOT NULL,
+        opened_by  TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        served_by  TEXT NOT NULL,
+        closed_at  TEXT,
+        outcome    TEXT,
+        sale_id    TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX tabs_open ON tabs(opened_at) WHERE closed_at IS NULL;
+    "#,
 ];
 
 pub fn latest_version() -> i64 {

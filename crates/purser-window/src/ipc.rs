@@ -110,6 +110,53 @@ pub struct TicketView {
     pub member: Option<MemberView>,
     /// Points the lines given as rewards cost.
     pub reward_points: i64,
+    /// The tab or parked ticket on the screen: every change to it is saved at once.
+    pub tab: Option<TabTagView>,
+}
+
+/// A tab, or a ticket parked to serve someone else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TabKindView {
+    Tab,
+    Parked,
+}
+
+impl From<purser_core::tab::TabKind> for TabKindView {
+    fn from(k: purser_core::tab::TabKind) -> Self {
+        match k {
+            purser_core::tab::TabKind::Tab => TabKindView::Tab,
+            purser_core::tab::TabKind::Parked => TabKindView::Parked,
+        }
+    }
+}
+
+/// The tab a ticket belongs to.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TabTagView {
+    pub tab_id: String,
+    pub kind: TabKindView,
+    pub label: String,
+    pub opened_at: String,
+}
+
+/// An open tab or parked ticket in the till's list.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TabView {
+    pub tab_id: String,
+    pub kind: TabKindView,
+    pub label: String,
+    pub member_name: Option<String>,
+    /// Items on it (a weighed line counts once).
+    pub items: u32,
+    pub total: i64,
+    pub opened_at: String,
+    pub updated_at: String,
+    /// Who opened it, and who changed it last.
+    pub opened_by: String,
+    pub served_by: String,
+    /// On this window's screen now.
+    pub on_screen: bool,
 }
 
 /// The loyalty part of a receipt.
@@ -630,6 +677,23 @@ pub struct PayArgs {
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]
+pub struct OpenTabArgs {
+    /// A name or table; empty to name it after the member on the ticket.
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ParkArgs {
+    /// Optional: a parked ticket without one is named after its member or its time.
+    pub label: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct TabArgs {
+    pub tab_id: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
 pub struct MemberArgs {
     /// Card or QR code, member id, or cabin/room account.
     pub key: String,
@@ -792,6 +856,16 @@ commands! {
     enrol_member(EnrolArgs) -> TicketView;
     /// Gives a line to the member as a reward for points, or takes the reward back.
     redeem_reward(LineArgs) -> TicketView;
+    /// The tabs and parked tickets open on this till, oldest first.
+    tabs(Empty) -> Vec<TabView>;
+    /// Makes the ticket on the screen a guest's tab (saved with every change from now on).
+    open_tab(OpenTabArgs) -> TicketView;
+    /// Puts the ticket on the screen aside (a tab stays open) and starts a new one.
+    park_ticket(ParkArgs) -> TicketView;
+    /// Brings a tab or parked ticket onto the screen.
+    recall_tab(TabArgs) -> TicketView;
+    /// Closes the tab on the screen when nothing is on it.
+    cancel_tab(Empty) -> TicketView;
     /// Records the sale durably, then prints the receipt if a printer is configured.
     pay(PayArgs) -> ReceiptView;
     reprint(ReceiptArgs) -> ReceiptView;

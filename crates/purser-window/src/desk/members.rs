@@ -28,17 +28,21 @@ impl Desk {
                 ),
             ));
         }
+        let before = self.before();
         self.member = Some(m.member.member_id);
+        self.save_tab(before)?;
         self.ticket_view()
     }
 
     pub fn detach_member(&mut self, _: Empty) -> AppResult<TicketView> {
         self.user()?;
+        let before = self.before();
         self.member = None;
         // Rewards were the member's: their lines go back to full price.
         for line_no in std::mem::take(&mut self.rewards) {
             self.ticket.set_line_discount(line_no, None)?;
         }
+        self.save_tab(before)?;
         self.ticket_view()
     }
 
@@ -51,7 +55,9 @@ impl Desk {
             a.card_id.as_deref(),
         )?;
         self.links.wake();
+        let before = self.before();
         self.member = Some(r.body.member_id);
+        self.save_tab(before)?;
         self.ticket_view()
     }
 }

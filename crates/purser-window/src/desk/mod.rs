@@ -4,7 +4,7 @@
 //! outbox), exactly as the `purser` command does; the rules live there, not here.
 //!
 //! By screen: `session` (sign-in, shift), `ticket` (items, quantities, discounts,
-//! rewards, search), `members`, `pay` (payment, receipts, PDFs), `refunds` (refund, void,
+//! rewards, search), `tabs` (tabs and parked tickets), `members`, `pay` (payment, receipts, PDFs), `refunds` (refund, void,
 //! drawer), `manager` (status, users, the store's figures); `printer` is the receipt
 //! printer's queue, `views` turns domain values into the `ipc` view types.
 
@@ -29,6 +29,7 @@ mod pay;
 mod printer;
 mod refunds;
 mod session;
+mod tabs;
 mod ticket;
 mod views;
 
@@ -97,6 +98,8 @@ pub struct Desk {
     discount_approval: Option<(purser_app::users::Approver, i64)>,
     /// The manager's figures (the reporting store), when the shell opened one.
     reports: Option<Reports>,
+    /// The tab or parked ticket whose ticket is on the screen (`tabs`).
+    tab: Option<tabs::OnScreen>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -129,6 +132,7 @@ impl Desk {
             rewards: Default::default(),
             discount_approval: None,
             reports: None,
+            tab: None,
         }
     }
 

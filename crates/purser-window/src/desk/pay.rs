@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use purser_core::cart::Cart;
 use purser_core::events::{Envelope, Event, EventBody, SaleCompleted, SaleRefunded};
 use purser_core::money::Money;
 use purser_core::tender::{Tender, TenderInput};
@@ -217,13 +216,12 @@ impl Desk {
                 loyalty_approver: proven.clone(),
                 rewards,
                 discount_approver,
+                tab: self.tab.as_ref().map(|t| t.r),
+                served_by: self.session.as_ref().map(|s| s.user.user_id.clone()),
             },
         )?;
-        // Durable from here on: the next customer can be served.
-        self.ticket = Cart::new();
-        self.member = None;
-        self.rewards.clear();
-        self.discount_approval = None;
+        // Durable from here on (a tab closed with it): the next customer can be served.
+        self.fresh_ticket();
         self.links.wake();
         Ok(self.sale_receipt(&recorded.event, &recorded.body, true))
     }

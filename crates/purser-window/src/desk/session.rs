@@ -87,10 +87,11 @@ impl Desk {
 
     pub fn close_shift(&mut self, a: CloseShiftArgs) -> AppResult<ReportView> {
         self.user()?;
-        if !self.ticket.lines.is_empty() {
+        // A tab's ticket is saved and stays open across shifts; any other is not.
+        if self.tab.is_none() && !self.ticket.lines.is_empty() {
             return Err(AppError::new(
                 ErrorCode::NotAllowed,
-                "finish or clear the open ticket before closing the shift",
+                "finish, park or clear the open ticket before closing the shift",
             ));
         }
         let kind = match a.kind.to_ascii_lowercase().as_str() {

@@ -1,6 +1,6 @@
 //! The ticket being rung up: items by barcode or search, quantities, discounts, rewards.
 
-use purser_core::cart::{Cart, Discount, PricedCart, Quantity};
+use purser_core::cart::{Discount, PricedCart, Quantity};
 use purser_core::catalog::{Product, SoldBy};
 
 use super::views::*;
@@ -36,6 +36,7 @@ impl Desk {
                 price_changed: Vec::new(),
                 member,
                 reward_points: 0,
+                tab: self.tab_tag(),
             });
         }
         let priced = self.priced()?;
@@ -93,6 +94,7 @@ impl Desk {
             price_changed,
             member,
             reward_points: self.reward_points()?,
+            tab: self.tab_tag(),
         })
     }
 
@@ -152,6 +154,7 @@ impl Desk {
                 ))
             .then_some((l.line_no, l.quantity.amount()))
         });
+        let before = self.before();
         match same {
             Some((line_no, had)) => self
                 .ticket
@@ -160,20 +163,25 @@ impl Desk {
                 self.ticket.add(&product, quantity)?;
             }
         }
+        self.save_tab(before)?;
         self.ticket_view()
     }
 
     pub fn set_quantity(&mut self, a: SetQuantityArgs) -> AppResult<TicketView> {
         self.user()?;
         let q = parse_quantity(&a.quantity)?;
+        let before = self.before();
         self.ticket.set_quantity(a.line_no, q)?;
+        self.save_tab(before)?;
         self.ticket_view()
     }
 
     pub fn void_line(&mut self, a: LineArgs) -> AppResult<TicketView> {
         self.user()?;
+        let before = self.before();
         self.ticket.void_line(a.line_no)?;
         self.rewards.remove(&a.line_no);
+        self.save_tab(before)?;
         self.ticket_view()
     }
 
@@ -209,6 +217,7 @@ impl Desk {
                 self.discount_approval = Some((by, bp));
             }
         }
+        let before = self.before();
         match a.line_no {
             Some(n) => {
                 self.ticket.set_line_discount(n, discount)?;
@@ -225,15 +234,14 @@ impl Desk {
             }
             return Err(e);
         }
+        self.save_tab(before)?;
         self.ticket_view()
     }
 
+    /// A new ticket. A tab on the screen is not emptied: it stays open, as it was saved.
     pub fn clear_ticket(&mut self, _: Empty) -> AppResult<TicketView> {
         self.user()?;
-        self.ticket = Cart::new();
-        self.member = None;
-        self.rewards.clear();
-        self.discount_approval = None;
+        self.fresh_ticket();
         self.ticket_view()
     }
 
@@ -241,8 +249,10 @@ impl Desk {
     /// takes the reward back.
     pub fn redeem_reward(&mut self, a: LineArgs) -> AppResult<TicketView> {
         self.user()?;
+        let before = self.before();
         if self.rewards.remove(&a.line_no) {
             self.ticket.set_line_discount(a.line_no, None)?;
+            self.save_tab(before)?;
             return self.ticket_view();
         }
         let Some(member) = self.member.clone() else {
@@ -287,6 +297,7 @@ impl Desk {
         self.ticket
             .set_line_discount(a.line_no, Some(Discount::Percent { bp: 10_000 }))?;
         self.rewards.insert(a.line_no);
+        self.save_tab(before)?;
         self.ticket_view()
     }
 
