@@ -193,6 +193,18 @@ point_value: number, account: AccountView | null, };
 
 export type OpenShiftArgs = { float: string, };
 
+export type OpenTabArgs = { 
+/**
+ * A name or table; empty to name it after the member on the ticket.
+ */
+label: string, };
+
+export type ParkArgs = { 
+/**
+ * Optional: a parked ticket without one is named after its member or its time.
+ */
+label: string | null, };
+
 export type PayArgs = { tenders: Array<TenderArg>, confirm_out_of_stock: boolean, 
 /**
  * A supervisor's approval for what the sale needs: redeeming points above the till's
@@ -479,6 +491,26 @@ by_hour: Array<HourView>, tenders: Array<TenderMixView>,
  */
 top_products: Array<ProductSalesView>, tills: Array<GroupView>, cashiers: Array<GroupView>, exceptions: Array<ExceptionView>, gaps: Array<GapView>, };
 
+export type TabArgs = { tab_id: string, };
+
+export type TabKindView = "tab" | "parked";
+
+export type TabTagView = { tab_id: string, kind: TabKindView, label: string, opened_at: string, };
+
+export type TabView = { tab_id: string, kind: TabKindView, label: string, member_name: string | null, 
+/**
+ * Items on it (a weighed line counts once).
+ */
+items: number, total: number, opened_at: string, updated_at: string, 
+/**
+ * Who opened it, and who changed it last.
+ */
+opened_by: string, served_by: string, 
+/**
+ * On this window's screen now.
+ */
+on_screen: boolean, };
+
 export type TaxView = { tax_class: string, rate: string, base: number, tax: number, };
 
 export type TenderArg = { 
@@ -540,7 +572,11 @@ member: MemberView | null,
 /**
  * Points the lines given as rewards cost.
  */
-reward_points: number, };
+reward_points: number, 
+/**
+ * The tab or parked ticket on the screen: every change to it is saved at once.
+ */
+tab: TabTagView | null, };
 
 export type TillHealthView = { till_id: string, link: TillLinkView, last_heartbeat_at: string | null, heartbeat_age_secs: number | null, 
 /**
@@ -573,7 +609,7 @@ export type UserView = { user_id: string, name: string, role: RoleView, active: 
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 
-export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "tabs", "open_tab", "park_ticket", "recall_tab", "cancel_tab", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
 
 /** The till's identity and settings the window needs before anyone signs in. */
 export const app_info = (): Promise<AppInfo> => call("app_info", {});
@@ -605,6 +641,16 @@ export const detach_member = (): Promise<TicketView> => call("detach_member", {}
 export const enrol_member = (args: EnrolArgs): Promise<TicketView> => call("enrol_member", args);
 /** Gives a line to the member as a reward for points, or takes the reward back. */
 export const redeem_reward = (args: LineArgs): Promise<TicketView> => call("redeem_reward", args);
+/** The tabs and parked tickets open on this till, oldest first. */
+export const tabs = (): Promise<Array<TabView>> => call("tabs", {});
+/** Makes the ticket on the screen a guest's tab (saved with every change from now on). */
+export const open_tab = (args: OpenTabArgs): Promise<TicketView> => call("open_tab", args);
+/** Puts the ticket on the screen aside (a tab stays open) and starts a new one. */
+export const park_ticket = (args: ParkArgs): Promise<TicketView> => call("park_ticket", args);
+/** Brings a tab or parked ticket onto the screen. */
+export const recall_tab = (args: TabArgs): Promise<TicketView> => call("recall_tab", args);
+/** Closes the tab on the screen when nothing is on it. */
+export const cancel_tab = (): Promise<TicketView> => call("cancel_tab", {});
 /** Records the sale durably, then prints the receipt if a printer is configured. */
 export const pay = (args: PayArgs): Promise<ReceiptView> => call("pay", args);
 export const reprint = (args: ReceiptArgs): Promise<ReceiptView> => call("reprint", args);
