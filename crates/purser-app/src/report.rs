@@ -281,6 +281,10 @@ pub struct TillsReport {
     pub low_stock: Vec<LowStock>,
     /// Records nobody could read: the manager's consumer's, then the till's inbound ones.
     pub quarantined: Vec<Quarantined>,
+    /// Tabs and parked tickets open at the store's tills, oldest first.
+    pub open_tabs: Vec<purser_core::report::OpenTabSeen>,
+    /// The store's currency, for the amounts above.
+    pub currency: purser_core::Currency,
 }
 
 /// Reads the store's cluster into the reporting store until it has what the cluster had
@@ -483,12 +487,16 @@ impl Reports {
                 Err(e) => tracing::warn!("low stock not read from {}: {e}", db.display()),
             }
         }
+        let open_tabs =
+            purser_core::report::open_tabs(&self.store.open_tab_events().map_err(store_err)?);
         Ok(TillsReport {
             now,
             tills,
             consumer: self.store.state().map_err(store_err)?,
             low_stock,
             quarantined,
+            open_tabs,
+            currency: self.settings.currency.clone(),
         })
     }
 
@@ -814,6 +822,23 @@ pub fn tills_text(r: &TillsReport) -> String {
         &r.consumer.duplicates.to_string(),
     );
     row(&mut out, "Quarantined", &r.quarantined.len().to_string());
+    if !r.open_tabs.is_empty() {
+        rule(&mut out);
+        out.push_str("OPEN TABS\n");
+        for t in &r.open_tabs {
+            row(
+                &mut out,
+                &format!("{} {} ({})", t.till_id, t.label, t.kind.as_str()),
+                &r.currency.format(t.total),
+            );
+            out.push_str(&format!(
+                "    {} items, opened {}, last served by {}\n",
+                t.items,
+                age(Some((r.now - t.opened_at).num_seconds().max(0))),
+                t.served_by
+            ));
+        }
+    }
     if !r.low_stock.is_empty() {
         rule(&mut out);
         out.push_str("LOW STOCK\n");
@@ -1148,6 +1173,19 @@ pub fn tills_csv(r: &TillsReport) -> AppResult<String> {
             None,
             None,
             &q.reason,
+        );
+    }
+    for t in &r.open_tabs {
+        c.row(
+            &format!("open_{}", t.kind.as_str()),
+            &format!("{} {}", t.till_id, t.label),
+            Some(t.items),
+            Some(r.currency.format(t.total)),
+            &format!(
+                "opened {} last served by {}",
+                t.opened_at.to_rfc3339(),
+                t.served_by
+            ),
         );
     }
     c.finish()

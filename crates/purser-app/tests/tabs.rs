@@ -250,3 +250,102 @@ fn bad_labels_are_refused_with_nothing_written() {
     );
     assert!(tab_events(&dir.path().join("till.db")).is_empty());
 }
+
+#[test]
+fn the_manager_sees_the_open_tabs_of_every_till_with_age_and_amount() {
+    use purser_app::report::{tills_csv, tills_text, Reports};
+    use purser_core::clock::Clock;
+    use purser_testkit::till::{records_of, till_at};
+    let (d1, d2, dm) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let catalog = purser_app::demo::demo_catalog();
+    let tabs_at = |dir: &tempfile::TempDir, till_id: &str, label: &str, paid: bool| {
+        let (clock, mut till) = till_at(dir, till_id, "");
+        till.import_products(&catalog).unwrap();
+        till.open_shift("ana", Money(10_000)).unwrap();
+        let mut cart = Cart::new();
+        cart.add(&one(&catalog, 0), Quantity::Units(2)).unwrap();
+        let tab = till
+            .open_tab(&OpenTab {
+                kind: TabKind::Tab,
+                label: label.into(),
+                content: TabContent {
+                    cart: cart.clone(),
+                    ..Default::default()
+                },
+                served_by: "ana".into(),
+            })
+            .unwrap();
+        clock.advance(1800);
+        cart.add(&one(&catalog, 1), Quantity::Units(1)).unwrap();
+        let tab = till
+            .update_tab(
+                TabRef::of(&tab),
+                &TabContent {
+                    cart: cart.clone(),
+                    ..Default::default()
+                },
+                "ben",
+            )
+            .unwrap();
+        if paid {
+            till.sell_cart(
+                &cart,
+                &[TenderInput::Cash { tendered: None }],
+                &SaleOptions {
+                    tab: Some(TabRef::of(&tab)),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        (clock, tab)
+    };
+    let (clock, open) = tabs_at(&d1, "T1", "Cabin 7012", false);
+    tabs_at(&d2, "T2", "Table 3", true);
+
+    let mut cfg = purser_app::Config::new_till(
+        "S1",
+        "M1",
+        "EUR",
+        "inclusive",
+        "UTC",
+        dm.path().join("mgr.db"),
+    );
+    cfg.kafka.bootstrap_servers = String::new();
+    let settings = cfg.settings().unwrap();
+    let mut reports = Reports::open(&settings).unwrap();
+    let mut records = records_of(&d2.path().join("till.db"), "S1");
+    // T1's events arrive out of order and twice.
+    let mut r1 = records_of(&d1.path().join("till.db"), "S1");
+    r1.reverse();
+    records.extend(r1.clone());
+    records.extend(r1);
+    for (i, r) in records.iter_mut().enumerate() {
+        r.offset = i64::try_from(i).unwrap();
+    }
+    reports.store().apply(&records, clock.now()).unwrap();
+
+    clock.advance(600);
+    let tills = reports.tills(clock.now()).unwrap();
+    assert_eq!(tills.open_tabs.len(), 1, "T2's tab was paid");
+    let t = &tills.open_tabs[0];
+    assert_eq!((t.till_id.as_str(), t.label.as_str()), ("T1", "Cabin 7012"));
+    assert_eq!((t.total, t.items, t.version), (open.total, 3, 2));
+    assert_eq!((clock.now() - t.opened_at).num_seconds(), 2400);
+    assert_eq!(t.served_by, "ben");
+    let text = tills_text(&tills);
+    assert!(
+        text.contains("OPEN TABS") && text.contains("T1 Cabin 7012 (tab)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("opened 40m 0s ago, last served by ben"),
+        "{text}"
+    );
+    let csv = tills_csv(&tills).unwrap();
+    assert!(csv.contains("open_tab,T1 Cabin 7012,3,"), "{csv}");
+}

@@ -757,10 +757,130 @@ impl DateRange {
     }
 }
 
+/// A tab still open at one of the store's tills, as its latest event shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OpenTabSeen {
+    pub tab_id: Uuid,
+    pub till_id: String,
+    pub kind: crate::tab::TabKind,
+    pub label: String,
+    pub member_id: Option<String>,
+    pub version: u32,
+    pub total: Money,
+    /// Items on it (a weighed line counts once).
+    pub items: i64,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub served_by: String,
+}
+
+/// The tabs open across the store, oldest first: per tab its highest version wins, and a
+/// tab whose `tab.closed` has arrived is gone. Events may come in any order and twice.
+pub fn open_tabs<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<OpenTabSeen> {
+    let mut tabs: HashMap<Uuid, OpenTabSeen> = HashMap::new();
+    let mut closed: HashSet<Uuid> = HashSet::new();
+    let mut first_seen: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+    for e in events {
+        let at = e.header.occurred_at;
+        let (tab_id, version, kind, label, member_id, lines, total, served_by) = match &e.body {
+            EventBody::TabOpened(o) => (
+                o.tab_id,
+                o.version,
+                o.kind,
+                &o.label,
+                &o.member_id,
+                &o.ticket.lines,
+                o.total,
+                &o.served_by,
+            ),
+            EventBody::TabUpdated(u) => (
+                u.tab_id,
+                u.version,
+                u.kind,
+                &u.label,
+                &u.member_id,
+                &u.ticket.lines,
+                u.total,
+                &u.served_by,
+            ),
+            EventBody::TabClosed(c) => {
+                closed.insert(c.tab_id);
+                continue;
+            }
+            _ => continue,
+        };
+        let first = first_seen.entry(tab_id).or_insert(at);
+        if matches!(e.body, EventBody::TabOpened(_)) || at < *first {
+            *first = at;
+        }
+        if tabs.get(&tab_id).is_some_and(|t| t.version >= version) {
+            continue;
+        }
+        tabs.insert(
+            tab_id,
+            OpenTabSeen {
+                tab_id,
+                till_id: e.header.till_id.clone(),
+                kind,
+                label: label.clone(),
+                member_id: member_id.clone(),
+                version,
+                total,
+                items: lines
+                    .iter()
+                    .map(|l| match l.quantity {
+                        Quantity::Units(n) => n,
+                        Quantity::Grams(_) => 1,
+                    })
+                    .sum(),
+                opened_at: at,
+                updated_at: at,
+                served_by: served_by.clone(),
+            },
+        );
+    }
+    let mut out: Vec<OpenTabSeen> = tabs
+        .into_values()
+        .filter(|t| !closed.contains(&t.tab_id))
+        .map(|mut t| {
+            t.opened_at = first_seen.get(&t.tab_id).copied().unwrap_or(t.opened_at);
+            t
+        })
+        .collect();
+    out.sort_by(|a, b| (a.opened_at, a.tab_id).cmp(&(b.opened_at, b.tab_id)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::events::{EventContext, TillHeartbeat};
+
+    #[test]
+    fn open_tabs_follow_the_latest_version_and_leave_when_closed() {
+        let tab_events: Vec<Event> = crate::contract::example_day()
+            .into_iter()
+            .map(|(_, raw)| parse_event(&raw).unwrap())
+            .filter(|e| e.header.event_type.starts_with("tab."))
+            .collect();
+        assert_eq!(tab_events.len(), 3);
+        // All three, in any order and with a copy: closed, so nothing is open.
+        let mut shuffled = tab_events.clone();
+        shuffled.reverse();
+        shuffled.push(tab_events[0].clone());
+        assert!(open_tabs(&shuffled).is_empty());
+        // Before its closing arrived: the updated ticket, opened when it was opened.
+        let open = open_tabs([&tab_events[1], &tab_events[0], &tab_events[1]]);
+        assert_eq!(open.len(), 1);
+        let EventBody::TabUpdated(u) = &tab_events[1].body else {
+            panic!("the second example is tab.updated")
+        };
+        assert_eq!((open[0].version, open[0].total), (2, u.total));
+        assert_eq!(open[0].items, 3);
+        assert_eq!(open[0].opened_at, tab_events[0].header.occurred_at);
+        assert_eq!(open[0].updated_at, tab_events[1].header.occurred_at);
+        assert_eq!(open[0].till_id, "T3");
+    }
 
     fn heartbeat(store: &str, till: &str, seq: u64) -> Event {
         let ctx = EventContext {

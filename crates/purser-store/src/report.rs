@@ -82,6 +82,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (till_id, business_date)
     );
 "#,
+    r#"
+    -- Open tabs: a tab's events found by its id (`open_tab_events`).
+    CREATE INDEX events_tab ON events(json_extract(payload, '$.tab_id'), event_type)
+        WHERE event_type IN ('tab.opened', 'tab.updated', 'tab.closed');
+"#,
 ];
 
 /// One record of a till topic and what the decoder made of it.
@@ -406,6 +411,20 @@ impl ReportStore {
             out.push(parse_event(&raw?).map_err(corrupt)?);
         }
         Ok(out)
+    }
+
+    /// The `tab.*` events of the tabs whose closing has not arrived (any date): what
+    /// `purser_core::report::open_tabs` folds into the store's open tabs.
+    pub fn open_tab_events(&self) -> Result<Vec<Event>> {
+        self.parse_rows(
+            "SELECT payload FROM events e
+             WHERE event_type IN ('tab.opened', 'tab.updated')
+               AND NOT EXISTS (SELECT 1 FROM events c
+                   WHERE c.event_type = 'tab.closed'
+                     AND json_extract(c.payload, '$.tab_id') = json_extract(e.payload, '$.tab_id'))
+             ORDER BY till_id, till_seq",
+            &[],
+        )
     }
 
     /// The events of a date range, for a till and a cashier if given (heartbeats left out).

@@ -565,6 +565,23 @@ pub struct TillsView {
     pub duplicates: u64,
     pub low_stock: Vec<LowStockView>,
     pub quarantined: Vec<QuarantineView>,
+    /// Tabs and parked tickets open at the store's tills, oldest first.
+    pub open_tabs: Vec<StoreTabView>,
+}
+
+/// A tab open at one of the store's tills, as its latest event shows it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct StoreTabView {
+    pub tab_id: String,
+    pub till_id: String,
+    pub kind: TabKindView,
+    pub label: String,
+    pub items: i64,
+    pub total: i64,
+    pub opened_at: String,
+    /// How long it has been open.
+    pub age_secs: i64,
+    pub served_by: String,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]

@@ -457,6 +457,12 @@ export type StockState = "ok" | "low" | "out";
 
 export type StockView = { on_hand: number, low_stock_at: number, state: StockState, };
 
+export type StoreTabView = { tab_id: string, till_id: string, kind: TabKindView, label: string, items: number, total: number, opened_at: string, 
+/**
+ * How long it has been open.
+ */
+age_secs: number, served_by: string, };
+
 export type StoreTotalsView = { shifts: number, sales_count: number, sales_total: number, voids_count: number, voids_total: number, refunds_count: number, refunds_total: number, net_sales: number, tax_total: number, discount_total: number, drawer_opens: number, tenders: Array<TenderMixView>, opening_float: number, expected_cash: number, counted_cash: number, over_short: number, };
 
 export type StreamView = { topic: string, 
@@ -603,7 +609,11 @@ connected: boolean,
 /**
  * Records on the cluster not yet in the figures.
  */
-lag: number | null, events: number, duplicates: number, low_stock: Array<LowStockView>, quarantined: Array<QuarantineView>, };
+lag: number | null, events: number, duplicates: number, low_stock: Array<LowStockView>, quarantined: Array<QuarantineView>, 
+/**
+ * Tabs and parked tickets open at the store's tills, oldest first.
+ */
+open_tabs: Array<StoreTabView>, };
 
 export type UserView = { user_id: string, name: string, role: RoleView, active: boolean, locked_until: string | null, };
 

@@ -394,6 +394,21 @@ impl Desk {
                     received_at: ts(q.received_at),
                 })
                 .collect(),
+            open_tabs: r
+                .open_tabs
+                .iter()
+                .map(|t| StoreTabView {
+                    tab_id: t.tab_id.to_string(),
+                    till_id: t.till_id.clone(),
+                    kind: t.kind.into(),
+                    label: t.label.clone(),
+                    items: t.items,
+                    total: t.total.0,
+                    opened_at: ts(t.opened_at),
+                    age_secs: (now - t.opened_at).num_seconds().max(0),
+                    served_by: t.served_by.clone(),
+                })
+                .collect(),
         })
     }
 
