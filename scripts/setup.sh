@@ -92,10 +92,11 @@ fi
 
 # --- Python test client (kafka-python: a Kafka client independent of librdkafka) -------
 venv="$cache/venv"
-if ! "$venv/bin/python" -c 'import kafka, lz4' 2>/dev/null; then
-  log "creating $venv with kafka-python and lz4"
+# jsonschema checks what arrived against schemas/ (tests/validate_events.py).
+if ! "$venv/bin/python" -c 'import kafka, lz4, jsonschema' 2>/dev/null; then
+  log "creating $venv with kafka-python, lz4 and jsonschema"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check kafka-python==3.0.12 lz4==4.4.5
+  "$venv/bin/pip" install -q --disable-pip-version-check kafka-python==3.0.12 lz4==4.4.5 jsonschema==4.23.0
 fi
 
 # --- tauri-driver: WebDriver for the Tauri window (drives WebKitWebDriver) --------------
