@@ -11,10 +11,12 @@ pub mod events;
 pub mod inbound;
 pub mod loyalty;
 pub mod money;
+pub mod pricing;
 pub mod reconciliation;
 pub mod report;
 pub mod sale;
 pub mod shift;
+pub mod split;
 pub mod tax;
 pub mod tender;
 
