@@ -135,7 +135,7 @@ impl PriceRule {
 
     /// The product is listed by SKU, or by its category.
     pub fn applies_to(&self, product: &Product) -> bool {
-        self.skus.iter().any(|s| *s == product.sku)
+        self.skus.contains(&product.sku)
             || product
                 .category
                 .as_ref()
