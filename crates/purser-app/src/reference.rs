@@ -43,6 +43,7 @@ pub fn catalog_record(p: &Product, currency: &str, now: DateTime<Utc>) -> Catalo
         sold_by: p.sold_by,
         category: p.category.clone(),
         active: p.active,
+        modifier_groups: p.modifier_groups.clone(),
         updated_at: now,
     }
 }

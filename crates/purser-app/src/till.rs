@@ -395,6 +395,7 @@ impl Till {
                 tenders: Vec::new(),
                 change: Money::ZERO,
                 cash_rounding: Money::ZERO,
+                tips: Vec::new(),
             }
         } else {
             settle(
@@ -603,6 +604,7 @@ impl Till {
                         tenders: Vec::new(),
                         change: Money::ZERO,
                         cash_rounding: Money::ZERO,
+                        tips: Vec::new(),
                     }
                 } else {
                     settle(total, &tenders, rounding)?
@@ -620,6 +622,7 @@ impl Till {
                     tenders: settlement.tenders,
                     reason: req.reason.trim().to_string(),
                     approved_by: Some(req.approver.user_id().to_string()),
+                    service_charge: None,
                 };
                 let event = a.emit(
                     &ctx,

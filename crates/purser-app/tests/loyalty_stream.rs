@@ -124,6 +124,7 @@ fn earn_and_redeem_offline_drain_then_combine_the_clouds_balance() {
         category: Some("Bakery".into()),
         active: true,
         updated_at: Utc::now(),
+        modifier_groups: vec![],
     };
     publish(
         &kafka,

@@ -657,6 +657,7 @@ fn streams_bench(a: &StreamsBench) -> AppResult<()> {
             category: Some(format!("Category {}", i % 40)),
             active: true,
             updated_at: now,
+            modifier_groups: vec![],
         };
         (rec.sku.clone(), serde_json::to_vec(&rec).ok())
     };
@@ -821,6 +822,7 @@ fn search_catalog(n: usize) -> Vec<purser_core::catalog::Product> {
                 category: None,
                 // About one in fifty is delisted but still on file.
                 active: i % 50 != 0,
+                modifier_groups: vec![],
             }
         })
         .collect()

@@ -98,6 +98,12 @@ pub fn schemas() -> Vec<(String, Value)> {
         "sku",
         "A product as the store's catalog publishes it (compacted, keyed by SKU).",
     ));
+    all.push(record_schema::<crate::inbound::PriceRuleRecord>(
+        "catalog.price_rule",
+        "pos.catalog.v1",
+        "price-rule:<id>",
+        "A happy-hour price rule as the store's catalog publishes it (compacted, on the catalog topic keyed price-rule:<id>; a product's key never holds a ':').",
+    ));
     all.push(record_schema::<crate::inbound::InventoryRecord>(
         "inventory.level",
         "pos.inventory.v1",
@@ -316,15 +322,19 @@ fn sale(
         change: s.change,
         member_id: None,
         discount_approved_by: None,
+        service_charge: None,
+        tips: vec![],
     }
 }
 
-/// The example events of one till's day (a shift with sales, a refund, a void, its Z, a
-/// heartbeat and loyalty events), hash-chained, as `(till_seq, value as published)` in
-/// `till_seq` order: a consumer's test fixture.
+/// The example events of one till's day (till T3: a shift with sales, a refund, a void,
+/// its Z, a heartbeat and loyalty events), hash-chained, as `(till_seq, value as
+/// published)` in `till_seq` order: a consumer's test fixture. The bar till's examples
+/// (T7, [`bar_examples`]) are a chain of their own and not part of it.
 pub fn example_day() -> Vec<(u64, String)> {
     let mut evs: Vec<(u64, String)> = examples()
         .into_iter()
+        .filter(|(_, _, v)| v.get("till_id").and_then(Value::as_str) == Some("T3"))
         .filter_map(|(_, _, v)| Some((v.get("till_seq")?.as_u64()?, v.to_string())))
         .collect();
     evs.sort();
@@ -460,6 +470,8 @@ pub fn examples() -> Vec<(String, String, Value)> {
             - refund_settle.collected(),
         counted_cash: None,
         over_short: None,
+        service_charge_total: Money::ZERO,
+        tips: vec![],
     }
     .with_count(
         Money(15000) + s1.tenders[0].amount() + s2.tenders[0].amount()
@@ -530,6 +542,7 @@ pub fn examples() -> Vec<(String, String, Value)> {
                     tenders: refund_settle.tenders.clone(),
                     reason: "spilled".into(),
                     approved_by: Some("M002".into()),
+                    service_charge: None,
                 }),
             ),
         ),
@@ -586,6 +599,7 @@ pub fn examples() -> Vec<(String, String, Value)> {
     out.extend(loyalty_examples(&s2, &mut ev));
     out.extend(tab_examples(&mut ev));
     out.extend(record_examples());
+    out.extend(bar_examples());
     out.drain(..)
         .map(|(t, n, v)| (t.to_string(), n.to_string(), v))
         .collect()
@@ -823,6 +837,7 @@ fn record_examples() -> Vec<(&'static str, &'static str, Value)> {
         category: Some(category.into()),
         active,
         updated_at: at(6, 0),
+        modifier_groups: vec![],
     };
     let espresso = catalog(
         "D0101",
@@ -947,4 +962,281 @@ fn reconciliation_example(waiting: bool) -> crate::reconciliation::Reconciliatio
         day,
         updated_at: "2026-03-15T02:10:00Z".parse().expect("a time"),
     }
+}
+
+/// The cruise ship's bar (till T7, its own hash chain): a gin and tonic with modifiers and
+/// the happy-hour rule, both as the catalog publishes them, then a shift with a tab priced
+/// at happy hour with a service charge and a card tip, one drink refunded with its share of
+/// the service charge, and the shift's Z with the service charge and tips.
+pub fn bar_examples() -> Vec<(&'static str, &'static str, Value)> {
+    use crate::cart::ServiceCharge;
+    use crate::catalog::{ModifierGroup, ModifierOption};
+    use crate::inbound::{CatalogRecord, PriceRuleRecord};
+    use crate::pricing::{Adjustment, PriceRule};
+    use crate::sale::refund_service_charge;
+    use crate::shift::{ShiftHead, Tally};
+    use crate::tender::{settle_with_tip, TipInput, TipKind};
+    use chrono::{NaiveTime, Weekday};
+
+    let option = |id: &str, name: &str, delta: i64| ModifierOption {
+        id: id.into(),
+        name: name.into(),
+        price_delta: Money(delta),
+    };
+    let groups = vec![
+        ModifierGroup {
+            id: "size".into(),
+            name: "Size".into(),
+            min: 1,
+            max: 1,
+            options: vec![
+                option("single", "Single", 0),
+                option("double", "Double", 400),
+            ],
+        },
+        ModifierGroup {
+            id: "ice".into(),
+            name: "Ice".into(),
+            min: 0,
+            max: 1,
+            options: vec![
+                option("neat", "Neat", 0),
+                option("rocks", "On the rocks", 0),
+            ],
+        },
+        ModifierGroup {
+            id: "mixer".into(),
+            name: "Mixer".into(),
+            min: 0,
+            max: 1,
+            options: vec![
+                option("tonic", "Tonic", 150),
+                option("slim", "Slimline tonic", 150),
+            ],
+        },
+    ];
+    let gt_record = CatalogRecord {
+        schema_version: 1,
+        sku: "B0301".into(),
+        name: "Gin & tonic".into(),
+        barcodes: vec![],
+        price: Money(900),
+        currency: "EUR".into(),
+        tax_class: "standard".into(),
+        sold_by: SoldBy::Unit,
+        category: Some("Cocktails".into()),
+        active: true,
+        updated_at: at(6, 0),
+        modifier_groups: groups.clone(),
+    };
+    let rule_record = PriceRuleRecord {
+        schema_version: 1,
+        id: "happy-hour-cocktails".into(),
+        name: "Happy hour".into(),
+        days: vec![
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ],
+        start: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
+        end: NaiveTime::from_hms_opt(19, 0, 0).unwrap_or_default(),
+        skus: vec![],
+        categories: vec!["Cocktails".into()],
+        adjustment: Adjustment::PercentOff { bp: 2000 },
+        currency: "EUR".into(),
+        updated_at: at(6, 0),
+    };
+    let rules: Vec<PriceRule> = vec![rule_record.rule()];
+    let bar_product = |sku: &str, name: &str, price: i64, class: &str, category: &str| {
+        Product::new(
+            sku,
+            name,
+            &[],
+            Money(price),
+            class,
+            SoldBy::Unit,
+            Some(category),
+            true,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let gin_tonic = bar_product("B0301", "Gin & tonic", 900, "standard", "Cocktails")
+        .with_modifier_groups(groups)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mojito = bar_product("B0310", "Mojito", 1100, "standard", "Cocktails");
+    let lager = bar_product("B0201", "Lager", 650, "standard", "Beer");
+    let nuts = bar_product("B0901", "Salted nuts", 400, "reduced", "Snacks");
+
+    // A tab rung up at 18:40 ship's time (a Wednesday), paid by card with a 5.00 tip.
+    let local = NaiveDate::from_ymd_opt(2026, 11, 25)
+        .and_then(|d| d.and_hms_opt(18, 40, 0))
+        .unwrap_or_default();
+    let choice = |g: &str, o: &str| (g.to_string(), o.to_string());
+    let mut tab = Cart::new();
+    let _ = tab.add_with(
+        &gin_tonic,
+        Quantity::Units(2),
+        &[
+            choice("size", "double"),
+            choice("ice", "rocks"),
+            choice("mixer", "tonic"),
+        ],
+        &rules,
+        local,
+    );
+    let _ = tab.add_with(&mojito, Quantity::Units(1), &[], &rules, local);
+    let _ = tab.add_with(&lager, Quantity::Units(2), &[], &rules, local);
+    let _ = tab.add_with(&nuts, Quantity::Units(1), &[], &rules, local);
+    let service = ServiceCharge {
+        rate_bp: 1250,
+        categories: vec!["Cocktails".into(), "Beer".into()],
+        taxable: true,
+        tax_class: Some("standard".into()),
+    };
+    let priced = tab
+        .price_with(&taxes(), TaxMode::Inclusive, Some(&service))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let paid = settle_with_tip(
+        priced.total,
+        &[TenderInput::Card {
+            card: card("K4Q7Z1"),
+            amount: None,
+        }],
+        1,
+        Some(TipInput {
+            amount: Money(500),
+            kind: TipKind::Card,
+        }),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sale = SaleCompleted::new(id(30), "T7-000051".into(), "EUR", None, priced, paid, None);
+
+    // One gin and tonic back (knocked over), with its share of the service charge.
+    let sold: Vec<SoldLine> = sale.lines.iter().map(SoldLine::from).collect();
+    let request = [RefundRequestLine {
+        line_no: 1,
+        quantity: Quantity::Units(1),
+    }];
+    let lines = plan_refund(&sold, &[], &request).unwrap_or_default();
+    let sc_back = sale
+        .service_charge
+        .as_ref()
+        .map(|charged| refund_service_charge(charged, &sold, &[], &request));
+    let back_total =
+        lines.iter().map(|l| l.amount).sum::<Money>() + sc_back.map_or(Money::ZERO, |s| s.total);
+    let back_tax =
+        lines.iter().map(|l| l.tax).sum::<Money>() + sc_back.map_or(Money::ZERO, |s| s.tax);
+    let back_paid = settle(
+        back_total,
+        &[TenderInput::Card {
+            card: card("R2M8P5"),
+            amount: None,
+        }],
+        1,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let refund = SaleRefunded {
+        refund_id: id(31),
+        receipt_no: "T7-000052".into(),
+        original_sale_id: sale.sale_id,
+        original_receipt_no: sale.receipt_no.clone(),
+        currency: "EUR".into(),
+        lines,
+        total: back_total,
+        tax_total: back_tax,
+        cash_rounding: back_paid.cash_rounding,
+        tenders: back_paid.tenders.clone(),
+        reason: "knocked over".into(),
+        approved_by: Some("M002".into()),
+        service_charge: sc_back,
+    };
+
+    // The shift's Z, added up by the one set of shift formulas.
+    let head = ShiftHead {
+        shift_id: id(2),
+        currency: "EUR".into(),
+        cashier_id: "C021".into(),
+        business_date: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default(),
+        opened_at: at(16, 0),
+        opening_float: Money(10_000),
+    };
+    let mut tally = Tally::default();
+    tally.sale(
+        &sale.document(),
+        false,
+        sale.tenders.iter().map(|t| (t.kind(), t.amount())),
+    );
+    tally.refund(
+        &refund.document(),
+        refund.tenders.iter().map(|t| (t.kind(), t.amount())),
+    );
+    let report = tally
+        .report(&head, ReportKind::Z, Some(at(23, 30)))
+        .with_count(Money(10_000));
+
+    let mut seq = 0u64;
+    let mut prev = String::new();
+    let mut ev = |h: u32, m: u32, body: EventBody| -> Value {
+        seq += 1;
+        let ctx = EventContext {
+            store_id: "S042".into(),
+            till_id: "T7".into(),
+            occurred_at: at(h, m),
+            business_date: head.business_date,
+            shift_id: Some(head.shift_id),
+            cashier_id: Some(head.cashier_id.clone()),
+        };
+        let mut e = Event::new(&ctx, id(200 + u128::from(seq)), seq, body);
+        e.header.prev_hash = Some(prev.clone());
+        let json = e.to_json().unwrap_or_default();
+        prev = crate::chain::chain_hash(
+            &prev,
+            seq,
+            &e.header.event_id.to_string(),
+            &e.header.event_type,
+            &json,
+        );
+        serde_json::from_str(&json).unwrap_or(Value::Null)
+    };
+    vec![
+        (
+            "catalog.product.v1",
+            "gin-and-tonic-with-modifiers",
+            json(&gt_record),
+        ),
+        (
+            "catalog.price_rule.v1",
+            "happy-hour-cocktails",
+            json(&rule_record),
+        ),
+        (
+            "shift.opened.v1",
+            "bar-float-100",
+            ev(
+                16,
+                0,
+                EventBody::ShiftOpened(ShiftOpened {
+                    currency: "EUR".into(),
+                    opening_float: head.opening_float,
+                }),
+            ),
+        ),
+        (
+            "sale.completed.v1",
+            "bar-tab-happy-hour-service-charge-card-tip",
+            ev(18, 40, EventBody::SaleCompleted(sale)),
+        ),
+        (
+            "sale.refunded.v1",
+            "one-drink-back-with-its-service-charge",
+            ev(19, 5, EventBody::SaleRefunded(refund)),
+        ),
+        (
+            "shift.closed.v1",
+            "bar-z-with-service-charge-and-tips",
+            ev(23, 30, EventBody::ShiftClosed(ShiftClosed { report })),
+        ),
+    ]
 }

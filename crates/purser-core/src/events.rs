@@ -8,12 +8,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::cart::{Discount, PricedLine, TaxLine};
+use crate::cart::{Discount, PricedLine, ServiceChargeLine, TaxLine};
 use crate::money::Money;
-use crate::sale::RefundLine;
+use crate::sale::{RefundLine, ServiceChargeRefund};
 use crate::shift::ShiftReport;
 use crate::tax::TaxMode;
-use crate::tender::Tender;
+use crate::tender::{Tender, Tip};
 
 /// Which of the till's outgoing topics an event belongs on (names are configurable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -62,9 +62,12 @@ pub struct SaleCompleted {
     pub discount_total: Money,
     pub tax_total: Money,
     pub taxes: Vec<TaxLine>,
+    /// Σ line totals + the service charge's total; tips are not part of it.
     pub total: Money,
-    /// Added by cash rounding (negative when rounded down); tenders sum to total + this.
+    /// Added by cash rounding (negative when rounded down); tenders sum to total + this
+    /// + Σ tips.
     pub cash_rounding: Money,
+    /// Their amounts include the tips.
     pub tenders: Vec<Tender>,
     pub change: Money,
     pub member_id: Option<String>,
@@ -72,6 +75,13 @@ pub struct SaleCompleted {
     /// (`[till] discount_approval_percent`); absent when no discount needed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_approved_by: Option<String>,
+    /// The automatic service charge, its own line on the receipt (in `total`; its tax in
+    /// `taxes` and `tax_total`); the lines carry their shares of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_charge: Option<ServiceChargeLine>,
+    /// Tips, paid by the tenders of their kind (not in `total`, not taxed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tips: Vec<Tip>,
 }
 
 impl SaleCompleted {
@@ -102,6 +112,8 @@ impl SaleCompleted {
             change: settlement.change,
             member_id,
             discount_approved_by: None,
+            service_charge: priced.service_charge,
+            tips: settlement.tips,
         }
     }
 
@@ -112,6 +124,11 @@ impl SaleCompleted {
             tax_total: self.tax_total,
             discount_total: self.discount_total,
             cash_rounding: self.cash_rounding,
+            service_charge: self
+                .service_charge
+                .as_ref()
+                .map_or(Money::ZERO, |s| s.amount),
+            tips: self.tips.clone(),
         }
     }
 }
@@ -125,13 +142,19 @@ pub struct SaleRefunded {
     pub original_receipt_no: String,
     pub currency: String,
     pub lines: Vec<RefundLine>,
-    /// Amount returned to the customer, before cash rounding.
+    /// Amount returned to the customer, before cash rounding: Σ line amounts + the
+    /// service charge's `total` given back.
     pub total: Money,
+    /// Σ line tax + the service charge's tax given back.
     pub tax_total: Money,
     pub cash_rounding: Money,
     pub tenders: Vec<Tender>,
     pub reason: String,
     pub approved_by: Option<String>,
+    /// The part of the sale's service charge given back with these lines
+    /// (`sale::refund_service_charge`). Tips are never refunded with goods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_charge: Option<ServiceChargeRefund>,
 }
 
 impl SaleRefunded {
@@ -142,6 +165,8 @@ impl SaleRefunded {
             tax_total: self.tax_total,
             discount_total: Money::ZERO,
             cash_rounding: self.cash_rounding,
+            service_charge: self.service_charge.map_or(Money::ZERO, |s| s.amount),
+            tips: Vec::new(),
         }
     }
 }

@@ -1,15 +1,29 @@
 //! Records the till reads from the store's cluster: catalog, inventory and loyalty
 //! accounts (compacted topics), and the decoder that turns a Kafka record into one of
 //! them — or into a quarantine reason. Decoding never panics and never stops a till.
+//!
+//! `pos.catalog.v1` carries two kinds of record, told apart by the key:
+//! * key = a SKU: a [`CatalogRecord`] (with its modifier groups); a tombstone delists it;
+//! * key = `price-rule:<rule id>` ([`PRICE_RULE_KEY_PREFIX`]): a happy-hour
+//!   [`PriceRuleRecord`]; a tombstone deletes the rule. A SKU never holds a ':', so the two
+//!   cannot be confused, and compaction keeps the latest of each rule like of each product.
+//!
+//! A catalog or price-rule record that fails validation (a product's modifier groups, a
+//! rule's window targets or adjustment) is quarantined as [`QuarantineReason::Invalid`]
+//! with the validation message, which names what to fix.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc, Weekday};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::barcode::Gtin;
-use crate::catalog::{validate_sku, Product, SoldBy};
+use crate::catalog::{validate_sku, ModifierGroup, Product, SoldBy};
 use crate::money::{Money, MAX_INPUT_MINOR};
+use crate::pricing::{Adjustment, PriceRule};
 use crate::tender::AccountKind;
+
+/// Key prefix of price-rule records on `pos.catalog.v1`: `price-rule:<rule id>`.
+pub const PRICE_RULE_KEY_PREFIX: &str = "price-rule:";
 
 /// Largest record value accepted (bytes); anything bigger is quarantined.
 pub const MAX_RECORD_BYTES: usize = 256 * 1024;
@@ -32,6 +46,56 @@ pub struct CatalogRecord {
     /// false = delisted but kept (a tombstone removes it).
     pub active: bool,
     pub updated_at: DateTime<Utc>,
+    /// Choices made when the product is rung up ("Size: single / double +4.00"); ids
+    /// unique, names not empty, 0 <= min <= max, 1 <= max <= number of options.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifier_groups: Vec<ModifierGroup>,
+}
+
+/// `pos.catalog.v1`, key = `price-rule:<id>`. A happy-hour price rule (see
+/// `purser_core::pricing`); a tombstone deletes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceRuleRecord {
+    pub schema_version: u32,
+    /// 1-64 letters, digits, '-', '_' or '.'; the key's part after `price-rule:`.
+    pub id: String,
+    /// Printed on receipts beside the lines it priced.
+    pub name: String,
+    /// The days the window starts on; empty (or absent) = every day.
+    #[serde(default)]
+    pub days: Vec<Weekday>,
+    /// Store-local start of the window, inclusive (`17:00:00`).
+    pub start: NaiveTime,
+    /// Store-local end, exclusive; at or before `start` the window runs past midnight and
+    /// belongs to the day it started.
+    pub end: NaiveTime,
+    /// SKUs it applies to.
+    #[serde(default)]
+    pub skus: Vec<String>,
+    /// Categories it applies to; a product listed by SKU or category gets the price.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    pub adjustment: Adjustment,
+    /// The currency of amounts in `adjustment`: the store's.
+    pub currency: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PriceRuleRecord {
+    /// The rule it publishes (not yet validated: see [`PriceRule::validate`]).
+    pub fn rule(&self) -> PriceRule {
+        PriceRule {
+            id: self.id.clone(),
+            name: self.name.trim().to_string(),
+            days: self.days.clone(),
+            start: self.start,
+            end: self.end,
+            skus: self.skus.clone(),
+            categories: self.categories.clone(),
+            adjustment: self.adjustment,
+        }
+    }
 }
 
 /// `pos.inventory.v1`, key = `store_id:sku`. Stock level of one SKU in one store.
@@ -122,6 +186,12 @@ pub enum Inbound {
     Delist {
         sku: String,
     },
+    /// A happy-hour rule (catalog key `price-rule:<id>`), validated.
+    PriceRule(PriceRule),
+    /// Tombstone of a price rule: delete it.
+    PriceRuleRemoved {
+        id: String,
+    },
     Stock(InventoryRecord),
     /// Tombstone on inventory: forget the stock level.
     StockRemoved {
@@ -192,6 +262,34 @@ pub fn decode(
         return Err(QuarantineReason::MissingKey);
     }
     match kind {
+        InboundKind::Catalog if key.starts_with(PRICE_RULE_KEY_PREFIX) => {
+            let id = &key[PRICE_RULE_KEY_PREFIX.len()..];
+            if id.is_empty() {
+                return Err(QuarantineReason::Invalid(format!(
+                    "price rule key '{key}' has no rule id after '{PRICE_RULE_KEY_PREFIX}'"
+                )));
+            }
+            let Some(v) = value else {
+                return Ok(Inbound::PriceRuleRemoved { id: id.to_string() });
+            };
+            let r: PriceRuleRecord = parse(v)?;
+            if r.id != id {
+                return Err(QuarantineReason::KeyMismatch {
+                    key: key.into(),
+                    expected: format!("{PRICE_RULE_KEY_PREFIX}{}", r.id),
+                });
+            }
+            if r.currency != currency {
+                return Err(QuarantineReason::Invalid(format!(
+                    "price rule in {}, but this store sells in {currency}",
+                    r.currency
+                )));
+            }
+            let rule = r.rule();
+            rule.validate()
+                .map_err(|e| QuarantineReason::Invalid(e.to_string()))?;
+            Ok(Inbound::PriceRule(rule))
+        }
         InboundKind::Catalog => {
             let Some(v) = value else {
                 return Ok(Inbound::Delist {
@@ -222,6 +320,7 @@ pub fn decode(
                 r.category.as_deref(),
                 r.active,
             )
+            .and_then(|p| p.with_modifier_groups(r.modifier_groups))
             .map_err(|e| QuarantineReason::Invalid(e.to_string()))?;
             Ok(Inbound::Product(p))
         }
@@ -438,6 +537,10 @@ mod tests {
                     InboundKind::Catalog,
                     value["sku"].as_str().unwrap().to_string(),
                 ),
+                "catalog.price_rule.v1" => (
+                    InboundKind::Catalog,
+                    format!("{PRICE_RULE_KEY_PREFIX}{}", value["id"].as_str().unwrap()),
+                ),
                 "inventory.level.v1" => (
                     InboundKind::Inventory,
                     format!(
@@ -457,7 +560,145 @@ mod tests {
             assert!(r.is_ok(), "{stem}/{name}: {r:?}");
             n += 1;
         }
-        assert_eq!(n, 6);
+        assert_eq!(n, 8);
+    }
+
+    #[test]
+    fn a_product_with_modifiers_decodes_and_bad_modifiers_are_quarantined_with_the_reason() {
+        let with = |groups: &str| {
+            catalog_json("GT").replace(
+                "\"active\":true",
+                &format!("\"active\":true,\"modifier_groups\":{groups}"),
+            )
+        };
+        let good = with(
+            r#"[{"id":"size","name":"Size","min":1,"max":1,"options":[{"id":"single","name":"single","price_delta":0},{"id":"double","name":"double","price_delta":400}]}]"#,
+        );
+        let ok = decode(
+            InboundKind::Catalog,
+            Some(b"GT"),
+            Some(good.as_bytes()),
+            "S1",
+            "EUR",
+        );
+        assert!(
+            matches!(&ok, Ok(Inbound::Product(p)) if p.modifier_groups.len() == 1 && p.modifier_groups[0].options[1].price_delta == Money(400)),
+            "{ok:?}"
+        );
+        // max 2 of one option: quarantined, with a reason naming the product and group.
+        let bad = with(
+            r#"[{"id":"size","name":"Size","min":1,"max":2,"options":[{"id":"single","name":"single","price_delta":0}]}]"#,
+        );
+        assert_eq!(
+            decode(InboundKind::Catalog, Some(b"GT"), Some(bad.as_bytes()), "S1", "EUR"),
+            Err(QuarantineReason::Invalid(
+                "product GT: modifier group 'size': max 2 must be at least 1 and at most its number of options (1)".into()
+            ))
+        );
+        let dup = with(
+            r#"[{"id":"ice","name":"Ice","min":0,"max":1,"options":[{"id":"neat","name":"neat","price_delta":0}]},{"id":"ice","name":"Ice","min":0,"max":1,"options":[{"id":"rocks","name":"rocks","price_delta":0}]}]"#,
+        );
+        assert!(matches!(
+            decode(InboundKind::Catalog, Some(b"GT"), Some(dup.as_bytes()), "S1", "EUR"),
+            Err(QuarantineReason::Invalid(m)) if m.contains("'ice' appears more than once")
+        ));
+        // A wrongly shaped group is a schema violation, not a panic.
+        let shape = with(r#"[{"id":"size","min":-1}]"#);
+        assert!(matches!(
+            decode(
+                InboundKind::Catalog,
+                Some(b"GT"),
+                Some(shape.as_bytes()),
+                "S1",
+                "EUR"
+            ),
+            Err(QuarantineReason::SchemaViolation(_))
+        ));
+    }
+
+    fn rule_json(id: &str) -> String {
+        format!(
+            r#"{{"schema_version":1,"id":"{id}","name":"Happy hour","days":["Mon","Fri"],"start":"17:00:00","end":"19:00:00","categories":["Cocktails"],"adjustment":{{"kind":"percent_off","bp":2000}},"currency":"EUR","updated_at":"2026-11-25T08:00:00Z"}}"#
+        )
+    }
+
+    #[test]
+    fn price_rules_ride_the_catalog_stream_under_their_own_keys() {
+        let d = |key: &str, value: Option<&str>| {
+            decode(
+                InboundKind::Catalog,
+                Some(key.as_bytes()),
+                value.map(str::as_bytes),
+                "S1",
+                "EUR",
+            )
+        };
+        let ok = d("price-rule:hh", Some(&rule_json("hh")));
+        let Ok(Inbound::PriceRule(r)) = ok else {
+            panic!("{ok:?}")
+        };
+        assert_eq!((r.id.as_str(), r.days.len(), r.skus.len()), ("hh", 2, 0));
+        assert_eq!(r.start, NaiveTime::from_hms_opt(17, 0, 0).unwrap());
+        // Short times and long day names are read too; absent lists are empty.
+        let short = rule_json("hh")
+            .replace("\"17:00:00\"", "\"17:00\"")
+            .replace("\"Mon\"", "\"monday\"")
+            .replace("\"categories\":[\"Cocktails\"],", "\"skus\":[\"MOJ\"],");
+        assert!(
+            matches!(d("price-rule:hh", Some(&short)), Ok(Inbound::PriceRule(r)) if r.categories.is_empty() && r.days[0] == Weekday::Mon)
+        );
+        assert_eq!(
+            d("price-rule:hh", None),
+            Ok(Inbound::PriceRuleRemoved { id: "hh".into() })
+        );
+        assert!(matches!(
+            d("price-rule:", None),
+            Err(QuarantineReason::Invalid(_))
+        ));
+        assert!(matches!(
+            d("price-rule:other", Some(&rule_json("hh"))),
+            Err(QuarantineReason::KeyMismatch { .. })
+        ));
+        assert!(matches!(
+            d(
+                "price-rule:hh",
+                Some(&rule_json("hh").replace("EUR", "USD"))
+            ),
+            Err(QuarantineReason::Invalid(_))
+        ));
+        assert_eq!(
+            d(
+                "price-rule:hh",
+                Some(&rule_json("hh").replace("\"bp\":2000", "\"bp\":0"))
+            ),
+            Err(QuarantineReason::Invalid(
+                "price rule hh: percent off must be 1-10000 basis points (0.01-100 %), got 0"
+                    .into()
+            ))
+        );
+        assert!(matches!(
+            d("price-rule:hh", Some(&rule_json("hh").replace("\"categories\":[\"Cocktails\"],", ""))),
+            Err(QuarantineReason::Invalid(m)) if m.contains("at least one SKU or category")
+        ));
+        assert!(matches!(
+            d(
+                "price-rule:hh",
+                Some(&rule_json("hh").replace("17:00:00", "25:00:00"))
+            ),
+            Err(QuarantineReason::SchemaViolation(_))
+        ));
+        assert!(matches!(
+            d(
+                "price-rule:hh",
+                Some(&rule_json("hh").replace("\"Mon\"", "\"Someday\""))
+            ),
+            Err(QuarantineReason::SchemaViolation(_))
+        ));
+        // A product record under a price-rule key is not a rule.
+        assert!(matches!(
+            d("price-rule:hh", Some(&catalog_json("hh"))),
+            Err(QuarantineReason::SchemaViolation(_))
+        ));
     }
 
     proptest! {
@@ -467,6 +708,13 @@ mod tests {
                                 value in prop::option::of(prop::collection::vec(any::<u8>(), 0..400)),
                                 k in 0usize..3) {
             let _ = decode(InboundKind::ALL[k], key.as_deref(), value.as_deref(), "S1", "EUR");
+        }
+
+        /// Price-rule records with arbitrary bytes never panic.
+        #[test]
+        fn price_rule_decoding_never_panics(id in "[a-z:]{0,8}", value in prop::option::of(prop::collection::vec(any::<u8>(), 0..400))) {
+            let key = format!("{PRICE_RULE_KEY_PREFIX}{id}");
+            let _ = decode(InboundKind::Catalog, Some(key.as_bytes()), value.as_deref(), "S1", "EUR");
         }
 
         /// Structured JSON mutations of a valid record never panic either.

@@ -42,6 +42,11 @@ impl Money {
     }
 }
 
+/// `amount.is_zero()` by reference, for `#[serde(skip_serializing_if = ...)]`.
+pub fn is_zero(amount: &Money) -> bool {
+    amount.0 == 0
+}
+
 impl Add for Money {
     type Output = Money;
     fn add(self, rhs: Money) -> Money {

@@ -225,6 +225,13 @@ pub struct Summary {
     pub cashiers: Vec<GroupFigure>,
     /// In the order they happened.
     pub exceptions: Vec<Exception>,
+    /// Service charge of kept sales minus service charge refunded (in the sales figures).
+    #[serde(skip_serializing_if = "crate::money::is_zero")]
+    pub service_charge_total: Money,
+    /// Tips on kept sales per kind of tender that paid them (not in the sales figures;
+    /// in `tenders`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tips: Vec<TenderFigure>,
 }
 
 /// The ids of the sales among `events`, and of the sales voided among them.
@@ -454,15 +461,19 @@ impl Summary {
                 .unwrap_or(0),
             );
         }
-        s.tenders = tally
-            .tender_totals()
-            .into_iter()
-            .map(|t| TenderFigure {
-                kind: t.kind,
-                count: t.count,
-                amount: t.amount,
-            })
-            .collect();
+        let figures = |totals: Vec<TenderTotal>| -> Vec<TenderFigure> {
+            totals
+                .into_iter()
+                .map(|t| TenderFigure {
+                    kind: t.kind,
+                    count: t.count,
+                    amount: t.amount,
+                })
+                .collect()
+        };
+        s.tenders = figures(tally.tender_totals());
+        s.tips = figures(tally.tip_totals());
+        s.service_charge_total = tally.service_charge;
         let mut products: Vec<ProductFigure> = products
             .into_iter()
             .map(|(sku, p)| ProductFigure { sku, ..p })
@@ -626,6 +637,11 @@ pub fn compare_reports(printed: &ShiftReport, derived: &ShiftReport) -> Vec<Stri
         printed.expected_cash.0,
         derived.expected_cash.0,
     );
+    num(
+        "service_charge_total",
+        printed.service_charge_total.0,
+        derived.service_charge_total.0,
+    );
     let kinds: std::collections::BTreeSet<&str> = printed
         .tenders
         .iter()
@@ -645,6 +661,28 @@ pub fn compare_reports(printed: &ShiftReport, derived: &ShiftReport) -> Vec<Stri
         if (pc, pa) != (ec, ea) {
             d.push(format!(
                 "tender {k}: printed {pc} for {pa}, events {ec} for {ea}"
+            ));
+        }
+    }
+    let tip_kinds: std::collections::BTreeSet<&str> = printed
+        .tips
+        .iter()
+        .chain(&derived.tips)
+        .map(|t| t.kind.as_str())
+        .collect();
+    for k in tip_kinds {
+        let find = |r: &ShiftReport| {
+            r.tips
+                .iter()
+                .find(|t| t.kind == k)
+                .map(|t| (t.count, t.amount.0))
+                .unwrap_or((0, 0))
+        };
+        let (pc, pa) = find(printed);
+        let (ec, ea) = find(derived);
+        if (pc, pa) != (ec, ea) {
+            d.push(format!(
+                "tips {k}: printed {pc} for {pa}, events {ec} for {ea}"
             ));
         }
     }
@@ -672,14 +710,27 @@ pub struct StoreTotals {
     /// Of the shifts that were counted.
     pub counted_cash: Money,
     pub over_short: Money,
+    /// Service charge of kept sales minus service charge refunded (in the sales figures).
+    #[serde(skip_serializing_if = "crate::money::is_zero")]
+    pub service_charge_total: Money,
+    /// Tips per kind of tender that paid them (not in the sales figures).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tips: Vec<TenderTotal>,
 }
 
 impl StoreTotals {
     pub fn add_up<'a>(reports: impl IntoIterator<Item = &'a ShiftReport>) -> StoreTotals {
         let mut t = StoreTotals::default();
         let mut tenders: BTreeMap<String, (i64, Money)> = BTreeMap::new();
+        let mut tips: BTreeMap<String, (i64, Money)> = BTreeMap::new();
         for r in reports {
             t.shifts += 1;
+            t.service_charge_total += r.service_charge_total;
+            for x in &r.tips {
+                let e = tips.entry(x.kind.clone()).or_default();
+                e.0 += x.count;
+                e.1 += x.amount;
+            }
             t.sales_count += r.sales_count;
             t.sales_total += r.sales_total;
             t.refunds_count += r.refunds_count;
@@ -701,14 +752,17 @@ impl StoreTotals {
                 e.1 += x.amount;
             }
         }
-        t.tenders = tenders
-            .into_iter()
-            .map(|(kind, (count, amount))| TenderTotal {
-                kind,
-                count,
-                amount,
-            })
-            .collect();
+        let totals = |m: BTreeMap<String, (i64, Money)>| -> Vec<TenderTotal> {
+            m.into_iter()
+                .map(|(kind, (count, amount))| TenderTotal {
+                    kind,
+                    count,
+                    amount,
+                })
+                .collect()
+        };
+        t.tenders = totals(tenders);
+        t.tips = totals(tips);
         t
     }
 }
@@ -933,6 +987,48 @@ mod tests {
             shown.contains(&(Some(approved), Some("ben".into()))),
             "{shown:?}"
         );
+    }
+
+    #[test]
+    fn the_bar_z_matches_its_events_with_service_charge_and_tips() {
+        let events: Vec<Event> = crate::contract::bar_examples()
+            .into_iter()
+            .filter(|(_, _, v)| v.get("till_seq").is_some())
+            .map(|(_, _, v)| parse_event(&v.to_string()).unwrap())
+            .collect();
+        let refs: Vec<&Event> = events.iter().collect();
+        let shift = events[0].header.shift_id.unwrap();
+        let d = derive_shift(shift, &refs, "EUR").unwrap();
+        assert!(d.differences.is_empty(), "{:?}", d.differences);
+        let printed = d.printed.clone().unwrap();
+        assert!(printed.service_charge_total.0 > 0);
+        assert_eq!(printed.tips.len(), 1);
+        assert_eq!(
+            (printed.tips[0].kind.as_str(), printed.tips[0].amount),
+            ("card", Money(500))
+        );
+        // The card took the tab and the tip, and gave back the refund.
+        let EventBody::SaleCompleted(sale) = &events[1].body else {
+            panic!("the tab")
+        };
+        let EventBody::SaleRefunded(refund) = &events[2].body else {
+            panic!("the refund")
+        };
+        assert_eq!(
+            printed.tenders[0].amount,
+            sale.total + Money(500) - refund.total
+        );
+        assert_eq!(printed.net_sales, sale.total - refund.total);
+        // The manager's summary counts them the same way.
+        let summary = Summary::fold(&events, &|_| 0);
+        assert_eq!(summary.service_charge_total, printed.service_charge_total);
+        assert_eq!(summary.tips.len(), 1);
+        // A printed report that left them out is told apart.
+        let mut old = printed.clone();
+        old.service_charge_total = Money::ZERO;
+        old.tips.clear();
+        let diffs = compare_reports(&old, &d.report);
+        assert_eq!(diffs.len(), 2, "{diffs:?}");
     }
 
     #[test]

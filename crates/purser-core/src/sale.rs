@@ -1,9 +1,17 @@
 //! Refunds against an original sale and post-void rules.
+//!
+//! Refunds are computed cumulatively: what the refunded quantity so far is worth, minus
+//! what earlier refunds already returned, so refunding in parts never returns more than
+//! was sold and refunding everything returns exactly the sale. The service charge comes
+//! back the same way, line by line, with the goods it was charged on
+//! ([`refund_service_charge`]). Tips are not refunded with the goods: they were the
+//! staff's, not the sale's (a tip given back is a matter for the manager, outside a
+//! refund).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::cart::Quantity;
+use crate::cart::{Quantity, ServiceChargeLine};
 use crate::money::{div_round, Money};
 
 /// A line of a completed sale, as needed to refund it.
@@ -16,6 +24,9 @@ pub struct SoldLine {
     pub total: Money,
     pub tax: Money,
     pub tax_class: String,
+    /// The line's share of the sale's service charge (`PricedLine::service_charge`).
+    #[serde(default, skip_serializing_if = "crate::money::is_zero")]
+    pub service_charge: Money,
 }
 
 impl From<&crate::cart::PricedLine> for SoldLine {
@@ -28,6 +39,7 @@ impl From<&crate::cart::PricedLine> for SoldLine {
             total: l.total,
             tax: l.tax,
             tax_class: l.tax_class.clone(),
+            service_charge: l.service_charge,
         }
     }
 }
@@ -149,6 +161,73 @@ pub fn plan_refund(
     Ok(out)
 }
 
+/// The part of a sale's service charge a refund gives back, with the same meanings as the
+/// sale's [`ServiceChargeLine`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ServiceChargeRefund {
+    /// Of the service charge's `amount` (what shift figures count as service charge).
+    pub amount: Money,
+    /// Of its tax.
+    pub tax: Money,
+    /// What the customer gets back for it: `amount`, + `tax` when prices exclude tax.
+    pub total: Money,
+}
+
+/// The service charge a refund gives back, beside [`plan_refund`] and with the same
+/// arguments (call it once `plan_refund` has accepted the request). Computed cumulatively:
+/// each line's share of the service charge (`SoldLine::service_charge`) in proportion to
+/// its quantity refunded so far, minus what earlier refunds gave back; its tax and total
+/// in proportion to that. So refunding in parts never gives back more than was charged,
+/// and refunding every line in full gives back exactly `charged.amount`, `tax` and
+/// `total`. A line without a share (not eligible) gives back nothing.
+pub fn refund_service_charge(
+    charged: &ServiceChargeLine,
+    sold: &[SoldLine],
+    already_refunded: &[(u32, i64)],
+    request: &[RefundRequestLine],
+) -> ServiceChargeRefund {
+    let requested = |line_no: u32| -> i64 {
+        request
+            .iter()
+            .filter(|r| r.line_no == line_no)
+            .map(|r| r.quantity.amount().max(0))
+            .sum()
+    };
+    // Σ over lines of share × refunded quantity / sold quantity, before and after.
+    let (mut before, mut after) = (0i128, 0i128);
+    for l in sold {
+        let q = l.quantity.amount();
+        if q <= 0 || l.service_charge.is_zero() {
+            continue;
+        }
+        let b = refunded_so_far(already_refunded, l.line_no).clamp(0, q);
+        let a = (b + requested(l.line_no)).min(q);
+        let share = |n: i64| {
+            div_round(
+                i128::from(l.service_charge.0) * i128::from(n),
+                i128::from(q),
+            )
+        };
+        before += share(b);
+        after += share(a);
+    }
+    let cap = i128::from(charged.amount.0);
+    let (before, after) = (before.min(cap), after.min(cap));
+    let part = |of: Money, x: i128| -> i128 {
+        if cap <= 0 {
+            0
+        } else {
+            div_round(i128::from(of.0) * x, cap)
+        }
+    };
+    let money = |v: i128| Money(i64::try_from(v).unwrap_or(0));
+    ServiceChargeRefund {
+        amount: money(after - before),
+        tax: money(part(charged.tax, after) - part(charged.tax, before)),
+        total: money(part(charged.total, after) - part(charged.total, before)),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VoidError {
     #[error("this sale is already voided")]
@@ -192,6 +271,7 @@ mod tests {
             total: Money(1000),
             tax: Money(167),
             tax_class: "standard".into(),
+            service_charge: Money::ZERO,
         }];
         let first = plan_refund(
             &sold,
@@ -268,7 +348,110 @@ mod tests {
         assert_eq!(check_void(false, false, false), Err(VoidError::OtherShift));
     }
 
+    #[test]
+    fn the_service_charge_comes_back_with_the_goods() {
+        use crate::cart::{Cart, ServiceCharge};
+        use crate::catalog::{Product, SoldBy};
+        use crate::tax::TaxMode;
+        let drink = |sku: &str, price: i64, cat: &str| {
+            Product::new(
+                sku,
+                sku,
+                &[],
+                Money(price),
+                "standard",
+                SoldBy::Unit,
+                Some(cat),
+                true,
+            )
+            .unwrap()
+        };
+        let mut cart = Cart::new();
+        cart.add(&drink("GT", 1000, "Drinks"), Quantity::Units(3))
+            .unwrap();
+        cart.add(&drink("NUTS", 400, "Snacks"), Quantity::Units(1))
+            .unwrap();
+        let sc = ServiceCharge {
+            rate_bp: 1500,
+            categories: vec!["Drinks".into()],
+            taxable: true,
+            tax_class: Some("standard".into()),
+        };
+        let priced = cart
+            .price_with(&table(), TaxMode::Exclusive, Some(&sc))
+            .unwrap();
+        let charged = priced.service_charge.clone().unwrap();
+        assert_eq!(
+            (charged.base, charged.amount, charged.tax, charged.total),
+            (Money(3000), Money(450), Money(90), Money(540))
+        );
+        let sold = sold_from(&priced);
+        let one = |line_no: u32, n: i64| {
+            [RefundRequestLine {
+                line_no,
+                quantity: Quantity::Units(n),
+            }]
+        };
+        // The nuts were not charged: nothing comes back with them.
+        assert_eq!(
+            refund_service_charge(&charged, &sold, &[], &one(2, 1)),
+            ServiceChargeRefund::default()
+        );
+        // One G&T of three, then the other two.
+        let first = refund_service_charge(&charged, &sold, &[], &one(1, 1));
+        assert_eq!(
+            first,
+            ServiceChargeRefund {
+                amount: Money(150),
+                tax: Money(30),
+                total: Money(180)
+            }
+        );
+        let rest = refund_service_charge(&charged, &sold, &[(1, 1)], &one(1, 2));
+        assert_eq!(first.total + rest.total, charged.total);
+        assert_eq!(first.tax + rest.tax, charged.tax);
+        // Nothing more once everything is back.
+        assert_eq!(
+            refund_service_charge(&charged, &sold, &[(1, 3)], &one(1, 1)),
+            ServiceChargeRefund::default()
+        );
+    }
+
     proptest! {
+        /// Refunding a sale in any sequence of parts gives back exactly its service charge
+        /// (amount, tax and total) in the end, and never more at any point.
+        #[test]
+        fn the_service_charge_is_refunded_exactly_once(
+            (cart, mode) in crate::cart::tests::arb_bar_cart(),
+            sc in crate::cart::tests::arb_service_charge(),
+            chunks in prop::collection::vec((0usize..12, 1i64..4), 1..30),
+        ) {
+            let Ok(priced) = cart.price_with(&table(), mode, Some(&sc)) else { return Ok(()) };
+            let Some(charged) = priced.service_charge.clone() else { return Ok(()) };
+            let sold = sold_from(&priced);
+            let mut done: Vec<(u32, i64)> = Vec::new();
+            let mut back = ServiceChargeRefund::default();
+            let left = |done: &[(u32, i64)], l: &SoldLine| l.quantity.amount() - refunded_so_far(done, l.line_no);
+            // The parts asked for, then whatever is left, line by line.
+            let mut steps: Vec<(usize, i64)> = chunks.clone();
+            steps.extend((0..sold.len()).map(|i| (i, i64::MAX)));
+            for (pick, n) in steps {
+                let l = &sold[pick % sold.len()];
+                let q = n.min(left(&done, l));
+                if q <= 0 { continue; }
+                let req = [RefundRequestLine { line_no: l.line_no, quantity: l.quantity.with_amount(q) }];
+                prop_assert!(plan_refund(&sold, &done, &req).is_ok());
+                let r = refund_service_charge(&charged, &sold, &done, &req);
+                prop_assert!(r.amount.0 >= 0 && r.tax.0 >= 0 && r.total.0 >= 0);
+                back.amount += r.amount;
+                back.tax += r.tax;
+                back.total += r.total;
+                prop_assert!(back.amount <= charged.amount && back.tax <= charged.tax && back.total <= charged.total);
+                done.push((l.line_no, q));
+            }
+            prop_assert_eq!(back, ServiceChargeRefund { amount: charged.amount, tax: charged.tax, total: charged.total });
+        }
+
         /// Refunding a sale in arbitrary chunks never returns more than was sold, and
         /// refunding everything returns exactly the sale's total and tax.
         #[test]

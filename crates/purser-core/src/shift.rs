@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::money::Money;
+use crate::tender::Tip;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ReportKind {
@@ -53,6 +54,16 @@ pub struct ShiftReport {
     pub counted_cash: Option<Money>,
     /// counted − expected: positive is over, negative short
     pub over_short: Option<Money>,
+    /// Service charge of kept sales minus service charge refunded (its `amount`: without
+    /// the tax added on top when prices exclude tax, which is in `tax_total`). Included in
+    /// `sales_total` and `net_sales`.
+    #[serde(default, skip_serializing_if = "crate::money::is_zero")]
+    pub service_charge_total: Money,
+    /// Tips on kept sales, per kind of tender that paid them (cash, card, account). Not in
+    /// the sales figures; included in `tenders` (and cash tips in `expected_cash`), since
+    /// the tenders took them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tips: Vec<TenderTotal>,
 }
 
 impl ShiftReport {
@@ -64,12 +75,16 @@ impl ShiftReport {
 }
 
 /// The money figures of a sale, a refund or a void as a shift report counts them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Document {
     pub total: Money,
     pub tax_total: Money,
     pub discount_total: Money,
     pub cash_rounding: Money,
+    /// The service charge's `amount` charged (a sale) or given back (a refund).
+    pub service_charge: Money,
+    /// A sale's tips (a refund gives none back).
+    pub tips: Vec<Tip>,
 }
 
 /// What a shift's documents add up to: the one place the X/Z formulas live. The till feeds
@@ -82,6 +97,8 @@ pub struct Document {
 ///   as a sale and its void.
 /// * Cash rounding and tenders are those of kept sales, minus those of refunds.
 /// * Net sales and tax: sales − voids − refunds.
+/// * Service charge: that of kept sales minus that refunded. Tips: those of kept sales
+///   (refunds give none back), counted apart from the sales; the tenders include them.
 /// * Expected cash: the opening float plus the net cash.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -101,6 +118,10 @@ pub struct Tally {
     pub drawer_opens: i64,
     /// kind → (tenders on kept sales, net amount).
     pub tenders: std::collections::BTreeMap<String, (i64, Money)>,
+    /// Service charge of kept sales minus service charge refunded.
+    pub service_charge: Money,
+    /// Tender kind → (tips on kept sales, amount).
+    pub tips: std::collections::BTreeMap<String, (i64, Money)>,
 }
 
 impl Tally {
@@ -123,6 +144,15 @@ impl Tally {
         }
         self.kept_discount += d.discount_total;
         self.cash_rounding += d.cash_rounding;
+        self.service_charge += d.service_charge;
+        for tip in &d.tips {
+            let t = self
+                .tips
+                .entry(tip.tender_kind.as_str().to_string())
+                .or_default();
+            t.0 += 1;
+            t.1 += tip.amount;
+        }
         for (kind, amount) in tenders {
             let t = self.tenders.entry(kind.to_string()).or_default();
             t.0 += 1;
@@ -150,6 +180,7 @@ impl Tally {
         self.refunds_total += d.total;
         self.refunds_tax += d.tax_total;
         self.cash_rounding -= d.cash_rounding;
+        self.service_charge -= d.service_charge;
         for (kind, amount) in tenders {
             self.tenders.entry(kind.to_string()).or_default().1 -= amount;
         }
@@ -175,14 +206,12 @@ impl Tally {
     }
 
     pub fn tender_totals(&self) -> Vec<TenderTotal> {
-        self.tenders
-            .iter()
-            .map(|(kind, (count, amount))| TenderTotal {
-                kind: kind.clone(),
-                count: *count,
-                amount: *amount,
-            })
-            .collect()
+        totals(&self.tenders)
+    }
+
+    /// Tips per kind of tender, in kind order.
+    pub fn tip_totals(&self) -> Vec<TenderTotal> {
+        totals(&self.tips)
     }
 
     /// The shift's report (no count yet: see `ShiftReport::with_count`).
@@ -216,8 +245,20 @@ impl Tally {
             expected_cash: shift.opening_float + self.net_cash(),
             counted_cash: None,
             over_short: None,
+            service_charge_total: self.service_charge,
+            tips: self.tip_totals(),
         }
     }
+}
+
+fn totals(m: &std::collections::BTreeMap<String, (i64, Money)>) -> Vec<TenderTotal> {
+    m.iter()
+        .map(|(kind, (count, amount))| TenderTotal {
+            kind: kind.clone(),
+            count: *count,
+            amount: *amount,
+        })
+        .collect()
 }
 
 /// Who opened a shift, when and with what float: the head of its report.
@@ -242,7 +283,83 @@ mod tests {
             tax_total: Money(tax),
             discount_total: Money(total / 10),
             cash_rounding: Money(rounding),
+            ..Document::default()
         }
+    }
+
+    #[test]
+    fn service_charge_and_tips_are_counted_apart_from_the_sales() {
+        use crate::tender::TipKind;
+        let mut t = Tally::default();
+        let tab = Document {
+            total: Money(5_500),
+            tax_total: Money(900),
+            service_charge: Money(500),
+            tips: vec![Tip {
+                tender_kind: TipKind::Card,
+                amount: Money(700),
+            }],
+            ..Document::default()
+        };
+        // The card took the bill and the tip.
+        t.sale(&tab, false, [("card", Money(6_200))]);
+        // A voided tab: neither its service charge nor its tip counts.
+        t.sale(&tab, true, [("card", Money(6_200))]);
+        let cash_tab = Document {
+            tips: vec![Tip {
+                tender_kind: TipKind::Cash,
+                amount: Money(300),
+            }],
+            ..tab.clone()
+        };
+        t.sale(&cash_tab, false, [("cash", Money(5_800))]);
+        // A refund gives back part of the service charge, and no tip.
+        let back = Document {
+            total: Money(1_100),
+            tax_total: Money(180),
+            service_charge: Money(100),
+            ..Document::default()
+        };
+        t.refund(&back, [("card", Money(1_100))]);
+        let head = ShiftHead {
+            shift_id: Uuid::nil(),
+            currency: "EUR".into(),
+            cashier_id: "ana".into(),
+            business_date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default(),
+            opened_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(),
+            opening_float: Money(10_000),
+        };
+        let r = t.report(&head, ReportKind::X, None);
+        assert_eq!(r.service_charge_total, Money(500 + 500 - 100));
+        assert_eq!(
+            r.tips,
+            vec![
+                TenderTotal {
+                    kind: "card".into(),
+                    count: 1,
+                    amount: Money(700)
+                },
+                TenderTotal {
+                    kind: "cash".into(),
+                    count: 1,
+                    amount: Money(300)
+                },
+            ]
+        );
+        // Sales figures without tips; the drawer holds the cash tip.
+        assert_eq!(r.net_sales, Money(5_500 * 2 - 1_100));
+        assert_eq!(r.expected_cash, Money(10_000 + 5_800));
+        // An old shift.closed without the new fields still reads, and writes as before.
+        let mut v = serde_json::to_value(&r).unwrap();
+        v.as_object_mut().map(|o| {
+            o.remove("service_charge_total");
+            o.remove("tips")
+        });
+        let old: ShiftReport = serde_json::from_value(v).unwrap();
+        assert_eq!(old.service_charge_total, Money::ZERO);
+        assert!(old.tips.is_empty());
+        let json = serde_json::to_value(&old).unwrap();
+        assert!(json.get("tips").is_none() && json.get("service_charge_total").is_none());
     }
 
     proptest! {

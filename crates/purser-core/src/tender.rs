@@ -1,10 +1,22 @@
 //! Tenders and settlement: cash with change and optional cash rounding, cards from an
 //! external terminal, cabin/room charges, loyalty points, and splits across them.
+//!
+//! Tips ([`settle_with_tip`]) are not revenue and not taxed: they are not in the sale's
+//! total. A tip is paid by a tender of its kind, and that tender's amount includes it:
+//! the card's amount is what the terminal charged (bill part + tip), a cabin charge's what
+//! was posted to the folio, and cash covers it from what was handed over (less change). So
+//! Σ tender amounts == total + cash_rounding + Σ tips, exactly.
+//!
+//! Tips ([`settle_with_tip`]) are not revenue and not taxed: they are not in the sale's
+//! total. A tip is paid by a tender of its kind, and that tender's amount includes it:
+//! the card's amount is what the terminal charged (bill part + tip), a cabin charge's what
+//! was posted to the folio, and cash covers it from what was handed over (less change). So
+//! Σ tender amounts == total + cash_rounding + Σ tips, exactly.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::money::{div_round, Money};
+use crate::money::{div_round, Money, MAX_INPUT_MINOR};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -131,6 +143,18 @@ pub enum TenderError {
         "offline card payments this shift would reach {total:?}, above the limit of {limit:?}"
     )]
     OfflineCardShiftLimit { total: Money, limit: Money },
+    #[error("a tip cannot be negative")]
+    NegativeTip,
+    #[error("a tip of {tip:?} is more than {most:?}, the most a tip on this bill may be; check the amount")]
+    TipTooLarge { tip: Money, most: Money },
+    #[error("a {kind} tip needs a {kind} tender to pay it")]
+    TipWithoutTender { kind: &'static str },
+    #[error("the {kind} tenders come to {covered:?}, less than the {kind} tip of {tip:?}")]
+    TipNotCovered {
+        kind: &'static str,
+        tip: Money,
+        covered: Money,
+    },
 }
 
 /// Lengths of a payment card's number (ISO/IEC 7812 primary account numbers in use).
@@ -307,19 +331,120 @@ pub fn round_cash(amount: Money, increment: i64) -> Money {
     Money(i64::try_from(units * i128::from(increment)).unwrap_or(i64::MAX))
 }
 
+/// The tender that pays a tip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TipKind {
+    Cash,
+    Card,
+    /// A cabin or room charge.
+    Account,
+}
+
+impl TipKind {
+    /// The kind of tender that pays it, as [`Tender::kind`] names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TipKind::Cash => "cash",
+            TipKind::Card => "card",
+            TipKind::Account => "account",
+        }
+    }
+}
+
+/// A tip as the cashier enters it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TipInput {
+    pub amount: Money,
+    pub kind: TipKind,
+}
+
+/// A tip as recorded with a sale: paid by the tenders of `tender_kind`, whose amounts
+/// include it. Not part of the sale's total, not taxed, not refunded with the goods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Tip {
+    pub tender_kind: TipKind,
+    pub amount: Money,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Settlement {
+    /// Their amounts include the tips.
     pub tenders: Vec<Tender>,
     pub change: Money,
     /// Cash rounding applied when cash settled the balance (positive: customer paid more).
     pub cash_rounding: Money,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tips: Vec<Tip>,
 }
 
 impl Settlement {
-    /// What the tenders brought in net of change; equals total + cash_rounding.
+    /// What the tenders brought in net of change: total + cash_rounding + tips (the
+    /// money in the drawer, on the card batch and on the folios for this sale).
     pub fn collected(&self) -> Money {
         self.tenders.iter().map(Tender::amount).sum()
     }
+
+    /// Σ tips.
+    pub fn tip_total(&self) -> Money {
+        self.tips.iter().map(|t| t.amount).sum()
+    }
+
+    /// What the tenders paid towards the sale itself: collected − tips = total +
+    /// cash_rounding.
+    pub fn collected_for_sale(&self) -> Money {
+        self.collected() - self.tip_total()
+    }
+}
+
+/// Like [`settle`], with a tip on top of `total`. The tenders are applied to total + tip:
+/// an amount left out (`None`) is the rest of that, and a given amount is what the tender
+/// took in all (the card slip's total). The tenders of the tip's kind must come to at least
+/// the tip. Cash rounding applies to what cash settles, tip included. A tip of zero (or
+/// none) is no tip; a negative one, or one above the bill's total, is refused.
+pub fn settle_with_tip(
+    total: Money,
+    inputs: &[TenderInput],
+    cash_increment: i64,
+    tip: Option<TipInput>,
+) -> Result<Settlement, TenderError> {
+    let Some(tip) = tip.filter(|t| !t.amount.is_zero()) else {
+        return settle(total, inputs, cash_increment);
+    };
+    if tip.amount.is_negative() {
+        return Err(TenderError::NegativeTip);
+    }
+    let most = total.min(Money(MAX_INPUT_MINOR));
+    if tip.amount > most {
+        return Err(TenderError::TipTooLarge {
+            tip: tip.amount,
+            most,
+        });
+    }
+    let mut s = settle(total + tip.amount, inputs, cash_increment)?;
+    let kind = tip.kind.as_str();
+    let carriers: Vec<Money> = s
+        .tenders
+        .iter()
+        .filter(|t| t.kind() == kind)
+        .map(Tender::amount)
+        .collect();
+    if carriers.is_empty() {
+        return Err(TenderError::TipWithoutTender { kind });
+    }
+    let covered: Money = carriers.into_iter().sum();
+    if covered < tip.amount {
+        return Err(TenderError::TipNotCovered {
+            kind,
+            tip: tip.amount,
+            covered,
+        });
+    }
+    s.tips.push(Tip {
+        tender_kind: tip.kind,
+        amount: tip.amount,
+    });
+    Ok(s)
 }
 
 /// Applies tenders in order to `total`. Non-cash tenders never exceed what is still due;
@@ -435,6 +560,7 @@ pub fn settle(
         tenders,
         change,
         cash_rounding: rounding,
+        tips: Vec::new(),
     })
 }
 
@@ -622,7 +748,214 @@ mod tests {
         ));
     }
 
+    fn tip(amount: i64, kind: TipKind) -> Option<TipInput> {
+        Some(TipInput {
+            amount: Money(amount),
+            kind,
+        })
+    }
+
+    #[test]
+    fn a_card_tip_rides_on_the_card() {
+        // 45.00 bill, 5.00 tip added on the terminal: the card took 50.00.
+        let s = settle_with_tip(Money(4500), &[card(None)], 1, tip(500, TipKind::Card)).unwrap();
+        assert_eq!(s.tenders[0].amount(), Money(5000));
+        assert_eq!(
+            s.tips,
+            vec![Tip {
+                tender_kind: TipKind::Card,
+                amount: Money(500)
+            }]
+        );
+        assert_eq!(s.collected(), Money(5000));
+        assert_eq!(s.collected_for_sale(), Money(4500));
+        // The slip's total typed in: the same.
+        let typed =
+            settle_with_tip(Money(4500), &[card(Some(5000))], 1, tip(500, TipKind::Card)).unwrap();
+        assert_eq!(typed, s);
+        // Cash first, the card pays the rest and the tip.
+        let split = settle_with_tip(
+            Money(4500),
+            &[
+                TenderInput::Cash {
+                    tendered: Some(Money(2000)),
+                },
+                card(None),
+            ],
+            1,
+            tip(500, TipKind::Card),
+        )
+        .unwrap();
+        assert_eq!(split.tenders[1].amount(), Money(3000));
+    }
+
+    #[test]
+    fn a_cash_tip_comes_out_of_the_change() {
+        // 45.00 bill, 60.00 handed over, "keep 5": 10.00 change.
+        let s = settle_with_tip(
+            Money(4500),
+            &[TenderInput::Cash {
+                tendered: Some(Money(6000)),
+            }],
+            1,
+            tip(500, TipKind::Cash),
+        )
+        .unwrap();
+        assert_eq!(
+            (s.tenders[0].amount(), s.change),
+            (Money(5000), Money(1000))
+        );
+        // Rounded to 0.05, tip included: 45.03 + 5.00 -> 50.05.
+        let r = settle_with_tip(
+            Money(4503),
+            &[TenderInput::Cash { tendered: None }],
+            5,
+            tip(500, TipKind::Cash),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.tenders[0].amount(), r.cash_rounding),
+            (Money(5005), Money(2))
+        );
+        assert_eq!(r.collected(), Money(4503) + r.cash_rounding + r.tip_total());
+    }
+
+    #[test]
+    fn a_cabin_tip_is_charged_to_the_cabin() {
+        let s = settle_with_tip(
+            Money(1800),
+            &[TenderInput::Account {
+                account_kind: AccountKind::Cabin,
+                account_id: "CABIN-7012".into(),
+                amount: None,
+            }],
+            1,
+            tip(200, TipKind::Account),
+        )
+        .unwrap();
+        assert_eq!(s.tenders[0].amount(), Money(2000));
+        assert_eq!(s.tenders[0].kind(), "account");
+    }
+
+    #[test]
+    fn tips_are_refused_when_they_make_no_sense() {
+        assert_eq!(
+            settle_with_tip(Money(4500), &[card(None)], 1, tip(-1, TipKind::Card)),
+            Err(TenderError::NegativeTip)
+        );
+        assert_eq!(
+            settle_with_tip(Money(4500), &[card(None)], 1, tip(4501, TipKind::Card)),
+            Err(TenderError::TipTooLarge {
+                tip: Money(4501),
+                most: Money(4500)
+            })
+        );
+        assert_eq!(
+            settle_with_tip(Money(4500), &[card(None)], 1, tip(500, TipKind::Cash)),
+            Err(TenderError::TipWithoutTender { kind: "cash" })
+        );
+        // Points paid most of it: the card's 2.00 cannot hold a 5.00 tip.
+        assert_eq!(
+            settle_with_tip(
+                Money(4500),
+                &[
+                    TenderInput::Points {
+                        member_id: "M1".into(),
+                        points: 4800,
+                        amount: Money(4800)
+                    },
+                    card(None)
+                ],
+                1,
+                tip(500, TipKind::Card)
+            ),
+            Err(TenderError::TipNotCovered {
+                kind: "card",
+                tip: Money(500),
+                covered: Money(200)
+            })
+        );
+        // Cash that does not cover the bill and the tip.
+        assert_eq!(
+            settle_with_tip(
+                Money(4500),
+                &[TenderInput::Cash {
+                    tendered: Some(Money(4800))
+                }],
+                1,
+                tip(500, TipKind::Cash)
+            ),
+            Err(TenderError::Underpaid { due: Money(200) })
+        );
+        // Zero is no tip at all.
+        let none = settle_with_tip(Money(4500), &[card(None)], 1, tip(0, TipKind::Card)).unwrap();
+        assert!(none.tips.is_empty());
+        assert_eq!(none, settle(Money(4500), &[card(None)], 1).unwrap());
+    }
+
     proptest! {
+        /// Σ tenders == total + cash_rounding + Σ tips, change is never negative, and the
+        /// tip's kind of tender carries at least the tip.
+        #[test]
+        fn settlement_with_tips_balances(
+            total in 1i64..1_000_000,
+            part in 0i64..1_000_000,
+            tip_pct in 0i64..=100,
+            over in 0i64..10_000,
+            kind in prop_oneof![Just(TipKind::Cash), Just(TipKind::Card), Just(TipKind::Account)],
+            cash_first in any::<bool>(),
+            inc in prop_oneof![Just(1i64), Just(5), Just(10)],
+        ) {
+            let tip_amount = total * tip_pct / 100;
+            let due = total + tip_amount;
+            let first = part % due;
+            let account = |amount: Option<i64>| TenderInput::Account {
+                account_kind: AccountKind::Cabin,
+                account_id: "CABIN-1".into(),
+                amount: amount.map(Money),
+            };
+            let last = |rest: Money| match kind {
+                TipKind::Cash => TenderInput::Cash {
+                    tendered: Some(round_cash(rest, inc).max(Money(inc)) + Money(over)),
+                },
+                TipKind::Card => card(None),
+                TipKind::Account => account(None),
+            };
+            let mut inputs = Vec::new();
+            if first > 0 {
+                // Cash before the last tender must not settle the bill (rounded): only
+                // without rounding is a part payment in cash always short of it.
+                inputs.push(if cash_first && kind != TipKind::Cash && inc == 1 {
+                    TenderInput::Cash { tendered: Some(Money(first)) }
+                } else {
+                    card(Some(first))
+                });
+            }
+            // The last tender pays the rest, tip included (so it covers the tip when the
+            // first one left at least that much).
+            inputs.push(last(Money(due - first)));
+            let res = settle_with_tip(Money(total), &inputs, inc, tip(tip_amount, kind));
+            let s = match res {
+                Ok(s) => s,
+                Err(TenderError::TipNotCovered { covered, .. }) => {
+                    // Only when the first tender (of another kind) left less than the tip.
+                    prop_assert!(covered.0 < tip_amount && due - first < tip_amount + inc);
+                    return Ok(());
+                }
+                Err(e) => return Err(TestCaseError::fail(e.to_string())),
+            };
+            prop_assert_eq!(s.collected(), Money(total) + s.cash_rounding + s.tip_total());
+            prop_assert_eq!(s.tip_total(), Money(tip_amount));
+            prop_assert!(s.change.0 >= 0);
+            let carried: Money = s.tenders.iter().filter(|t| t.kind() == kind.as_str()).map(Tender::amount).sum();
+            prop_assert!(carried >= s.tip_total());
+            for t in &s.tenders {
+                if let Tender::Cash { amount, tendered, change } = t {
+                    prop_assert_eq!(*tendered - *change, *amount);
+                }
+            }
+        }
+
         #[test]
         fn settlement_balances(total in 1i64..1_000_000, card_part in 0i64..1_000_000, over in 0i64..10_000, inc in prop_oneof![Just(1i64), Just(5), Just(10)]) {
             let card_amount = card_part % total;

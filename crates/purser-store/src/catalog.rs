@@ -28,6 +28,8 @@ pub(crate) fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
         barcodes: barcodes
             .map(|b| b.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
+        // Not kept in the products table yet.
+        modifier_groups: Vec::new(),
     })
 }
 

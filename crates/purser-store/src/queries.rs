@@ -164,6 +164,8 @@ pub(crate) fn shift_tally(c: &Connection, shift_id: Uuid) -> Result<Tally> {
                 tax_total: Money(r.get(2)?),
                 discount_total: Money(r.get(3)?),
                 cash_rounding: Money(r.get(4)?),
+                // Service charge and tips are not in the till's rows yet.
+                ..Document::default()
             },
             r.get::<_, bool>(5)?,
         ))
@@ -186,6 +188,7 @@ pub(crate) fn shift_tally(c: &Connection, shift_id: Uuid) -> Result<Tally> {
                 tax_total: Money(r.get(2)?),
                 discount_total: Money::ZERO,
                 cash_rounding: Money(r.get(3)?),
+                ..Document::default()
             },
         ))
     })?;

@@ -489,6 +489,7 @@ fn product(sku: &str, name: &str, active: bool) -> purser_core::catalog::Product
         sold_by: purser_core::catalog::SoldBy::Unit,
         category: None,
         active,
+        modifier_groups: vec![],
     }
 }
 
