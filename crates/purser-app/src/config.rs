@@ -184,6 +184,65 @@ pub struct Config {
     pub till: TillSection,
     #[serde(default)]
     pub loyalty: LoyaltySection,
+    #[serde(default)]
+    pub bar: BarSection,
+}
+
+/// The bar's service charge: a percentage added as its own line on eligible lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BarSection {
+    /// e.g. "18" or "12.5"; empty for no service charge.
+    pub service_charge_percent: String,
+    /// Categories it applies to (as the catalog names them); empty for every line.
+    pub service_charge_categories: Vec<String>,
+    /// Whether the service charge is taxed, and at which tax class.
+    pub service_charge_taxable: bool,
+    pub service_charge_tax_class: Option<String>,
+}
+
+impl BarSection {
+    fn service_charge(&self, taxes: &TaxTable) -> AppResult<Option<purser_core::cart::ServiceCharge>> {
+        let text = self.service_charge_percent.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let rate_bp = percent_bp(text).ok_or_else(|| {
+            bad("[bar] service_charge_percent must be a percentage such as 18 or 12.5")
+        })?;
+        let tax_class = self
+            .service_charge_tax_class
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        if let Some(c) = &tax_class {
+            if taxes.rate_of(c).is_none() {
+                return Err(bad(format!(
+                    "[bar] service_charge_tax_class '{c}' is not one of [store.tax_classes]"
+                )));
+            }
+        }
+        let sc = purser_core::cart::ServiceCharge {
+            rate_bp,
+            categories: self.service_charge_categories.clone(),
+            taxable: self.service_charge_taxable,
+            tax_class: if self.service_charge_taxable { tax_class } else { None },
+        };
+        sc.validate().map_err(|e| bad(format!("[bar] {e}")))?;
+        Ok(Some(sc))
+    }
+}
+
+/// "12.5" (percent, at most two decimals) as basis points.
+fn percent_bp(text: &str) -> Option<u32> {
+    let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if whole.is_empty() || frac.len() > 2 || !(whole.chars().chain(frac.chars())).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let frac: u32 = format!("{frac:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(frac)
 }
 
 /// The validated, ready-to-use form of `Config`.
@@ -197,6 +256,19 @@ pub struct Settings {
     pub offline_card: OfflineCardLimits,
     pub earn_rules: EarnRules,
     pub redemption_caps: RedemptionCaps,
+    /// `[bar]`'s service charge, when one is configured.
+    pub service_charge: Option<purser_core::cart::ServiceCharge>,
+}
+
+impl Settings {
+    /// A ticket priced as this till sells it: tax, and the service charge if configured.
+    /// The one pricing of a ticket for the till, the window and the CLI.
+    pub fn price(
+        &self,
+        cart: &purser_core::cart::Cart,
+    ) -> Result<purser_core::cart::PricedCart, purser_core::cart::CartError> {
+        cart.price_with(&self.taxes, self.tax_mode, self.service_charge.as_ref())
+    }
 }
 
 /// Which platform's conventions the default paths follow.
@@ -545,6 +617,7 @@ impl Config {
                 .parse_amount(&self.payments.offline_card_per_shift)
                 .map_err(|e| bad(format!("offline_card_per_shift: {e}")))?,
         };
+        let service_charge = self.bar.service_charge(&taxes)?;
         Ok(Settings {
             config: self.clone(),
             currency,
@@ -554,6 +627,7 @@ impl Config {
             offline_card,
             earn_rules,
             redemption_caps,
+            service_charge,
         })
     }
 
@@ -594,6 +668,7 @@ impl Config {
             stock: StockSection::default(),
             till: TillSection::default(),
             loyalty: LoyaltySection::default(),
+            bar: BarSection::default(),
         }
     }
 }

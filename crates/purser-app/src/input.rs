@@ -3,7 +3,7 @@
 
 use purser_core::cart::{Discount, Quantity};
 use purser_core::money::Money;
-use purser_core::tender::{AccountKind, CardPayment, TenderInput};
+use purser_core::tender::{AccountKind, CardPayment, TenderInput, TipInput, TipKind};
 use purser_core::Currency;
 
 use crate::error::{AppError, AppResult};
@@ -42,6 +42,33 @@ pub fn parse_quantity(s: &str) -> AppResult<Quantity> {
 }
 
 /// `10%`, `12.5%` or an amount such as `1.50`.
+/// A tip as typed: an amount ("2.50") and how it is paid (cash, card, or cabin/room/account
+/// charge). An empty or zero amount is no tip. The window and `purser sell --tip` use this.
+pub fn parse_tip(amount: &str, kind: &str, currency: &Currency) -> AppResult<Option<TipInput>> {
+    let amount = amount.trim();
+    if amount.is_empty() {
+        return Ok(None);
+    }
+    let amount = currency.parse_amount(amount)?;
+    if amount.is_negative() {
+        return Err(AppError::invalid("a tip cannot be negative"));
+    }
+    if amount.is_zero() {
+        return Ok(None);
+    }
+    let kind = match kind.trim().to_ascii_lowercase().as_str() {
+        "cash" => TipKind::Cash,
+        "card" => TipKind::Card,
+        "cabin" | "room" | "account" => TipKind::Account,
+        other => {
+            return Err(AppError::invalid(format!(
+                "a tip is paid in cash, by card or on the cabin/room account, not '{other}'"
+            )))
+        }
+    };
+    Ok(Some(TipInput { amount, kind }))
+}
+
 pub fn parse_discount(s: &str, currency: &Currency) -> AppResult<Discount> {
     let t = s.trim();
     let d = if let Some(p) = t.strip_suffix('%') {

@@ -135,7 +135,7 @@ impl Till {
             return Ok(Money::ZERO);
         }
         let s = self.settings();
-        Ok(cart.price(&s.taxes, s.tax_mode)?.total)
+        Ok(s.price(cart)?.total)
     }
 
     fn check_served_by(user: &str) -> AppResult<()> {

@@ -17,9 +17,11 @@ use purser_core::events::{
     ShiftClosed, ShiftOpened, TillHeartbeat,
 };
 use purser_core::money::Money;
-use purser_core::sale::{check_void, plan_refund, refundable, RefundError, RefundRequestLine};
+use purser_core::sale::{
+    check_void, plan_refund, refund_service_charge, refundable, RefundError, RefundRequestLine,
+};
 use purser_core::shift::{ReportKind, ShiftHead, ShiftReport, Tally};
-use purser_core::tender::{settle, Tender, TenderInput};
+use purser_core::tender::{settle, settle_with_tip, Tender, TenderInput, TipInput};
 use purser_store::{Action, JournalReport, OutboxStatus, ShiftRow, Store, TillIdentity};
 
 use crate::config::Settings;
@@ -65,6 +67,8 @@ pub struct SaleOptions {
     pub tab: Option<crate::tabs::TabRef>,
     /// The user signed in at the till, when it is not the shift's cashier.
     pub served_by: Option<String>,
+    /// A tip on top of the total, paid by the tenders of its kind.
+    pub tip: Option<TipInput>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -345,6 +349,7 @@ impl Till {
                 discount_approver: req.discount_approver.clone(),
                 tab: None,
                 served_by: None,
+                tip: None,
             },
         )
     }
@@ -369,7 +374,7 @@ impl Till {
         if cart.lines.is_empty() {
             return Err(AppError::invalid("a sale needs at least one item"));
         }
-        let priced = cart.price(&self.settings.taxes, self.settings.tax_mode)?;
+        let priced = self.settings.price(cart)?;
         let rewards = crate::loyalty::reward_lines(&self.settings, &priced, &opts.rewards)?;
         // The discount limit holds for the sale as it is recorded, whatever happened to
         // the ticket after a discount was typed (a line voided under a fixed discount).
@@ -398,10 +403,11 @@ impl Till {
                 tips: Vec::new(),
             }
         } else {
-            settle(
+            settle_with_tip(
                 priced.total,
                 tenders,
                 self.settings.config.store.cash_rounding,
+                opts.tip,
             )?
         };
         let offline_cards: Money = settlement
@@ -483,6 +489,7 @@ impl Till {
                     member.as_ref().map(|m| m.member_id.clone()),
                 );
                 body.discount_approved_by = discount_approved_by;
+                body.served_by = Some(served_by.clone());
                 let event = a.emit(
                     &ctx,
                     event_id,
@@ -565,8 +572,16 @@ impl Till {
                     ));
                 }
                 let lines = plan_refund(&sale.lines, &done, &wanted)?;
-                let total: Money = lines.iter().map(|l| l.amount).sum();
-                let tax_total: Money = lines.iter().map(|l| l.tax).sum();
+                // The service charge goes back in proportion to the lines refunded.
+                let service_charge = sale
+                    .service_charge
+                    .as_ref()
+                    .map(|c| refund_service_charge(c, &sale.lines, &done, &wanted))
+                    .filter(|r| !r.total.is_zero());
+                let total: Money = lines.iter().map(|l| l.amount).sum::<Money>()
+                    + service_charge.map_or(Money::ZERO, |c| c.total);
+                let tax_total: Money = lines.iter().map(|l| l.tax).sum::<Money>()
+                    + service_charge.map_or(Money::ZERO, |c| c.tax);
                 // Points the sale redeemed go back as points, in proportion; the rest of
                 // the money goes back the way the cashier chose.
                 let mut refunded_after = done.clone();
@@ -622,7 +637,7 @@ impl Till {
                     tenders: settlement.tenders,
                     reason: req.reason.trim().to_string(),
                     approved_by: Some(req.approver.user_id().to_string()),
-                    service_charge: None,
+                    service_charge,
                 };
                 let event = a.emit(
                     &ctx,

@@ -322,6 +322,7 @@ fn sale(
         change: s.change,
         member_id: None,
         discount_approved_by: None,
+        served_by: None,
         service_charge: None,
         tips: vec![],
     }

@@ -75,6 +75,10 @@ pub struct SaleCompleted {
     /// (`[till] discount_approval_percent`); absent when no discount needed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_approved_by: Option<String>,
+    /// The user signed in at the till who served the sale, when known (the header's
+    /// `cashier_id` is the shift's owner; at a bar several bartenders share a shift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<String>,
     /// The automatic service charge, its own line on the receipt (in `total`; its tax in
     /// `taxes` and `tax_total`); the lines carry their shares of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,6 +116,7 @@ impl SaleCompleted {
             change: settlement.change,
             member_id,
             discount_approved_by: None,
+            served_by: None,
             service_charge: priced.service_charge,
             tips: settlement.tips,
         }

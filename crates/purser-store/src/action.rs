@@ -264,8 +264,8 @@ impl Action<'_> {
         let sale_id = sale.sale_id.to_string();
         self.tx
             .prepare_cached(
-                "INSERT INTO sales (sale_id, receipt_no, shift_id, cashier_id, occurred_at, business_date, total, tax_total, discount_total, cash_rounding, change_given, till_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO sales (sale_id, receipt_no, shift_id, cashier_id, occurred_at, business_date, total, tax_total, discount_total, cash_rounding, change_given, till_seq, service_charge, tips)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 sale_id,
@@ -279,7 +279,9 @@ impl Action<'_> {
                 sale.discount_total.0,
                 sale.cash_rounding.0,
                 sale.change.0,
-                h.till_seq
+                h.till_seq,
+                sale.service_charge.as_ref().map_or(0, |c| c.amount.0),
+                serde_json::to_string(&sale.tips)?,
             ])?;
         for l in &sale.lines {
             self.adjust_stock(&l.sku, -l.quantity.amount())?;
@@ -293,8 +295,8 @@ impl Action<'_> {
         let refund_id = refund.refund_id.to_string();
         let sale_id = refund.original_sale_id.to_string();
         self.tx.execute(
-            "INSERT INTO refunds (refund_id, receipt_no, sale_id, shift_id, occurred_at, total, tax_total, cash_rounding, reason, approved_by, till_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO refunds (refund_id, receipt_no, sale_id, shift_id, occurred_at, total, tax_total, cash_rounding, reason, approved_by, till_seq, service_charge)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 refund_id,
                 refund.receipt_no,
@@ -306,7 +308,8 @@ impl Action<'_> {
                 refund.cash_rounding.0,
                 refund.reason,
                 refund.approved_by,
-                h.till_seq
+                h.till_seq,
+                refund.service_charge.map_or(0, |c| c.amount.0),
             ],
         )?;
         {

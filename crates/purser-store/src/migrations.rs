@@ -327,6 +327,13 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX tabs_open ON tabs(opened_at) WHERE closed_at IS NULL;
     "#,
+    // v8: the bar's figures on the till's own rows, for its X/Z (`shift_tally`): a sale's
+    // service charge and tips (JSON `[{tender_kind, amount}]`), a refund's service charge.
+    r#"
+    ALTER TABLE sales ADD COLUMN service_charge INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sales ADD COLUMN tips TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE refunds ADD COLUMN service_charge INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub fn latest_version() -> i64 {

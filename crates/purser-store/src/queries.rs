@@ -36,6 +36,8 @@ pub struct StoredSale {
     pub voided: bool,
     pub lines: Vec<SoldLine>,
     pub tenders: Vec<Tender>,
+    /// The service charge the sale carried, if any.
+    pub service_charge: Option<purser_core::cart::ServiceChargeLine>,
 }
 
 fn uuid(s: &str) -> Result<Uuid> {
@@ -115,6 +117,7 @@ pub(crate) fn sale_by_receipt(conn: &Connection, receipt_no: &str) -> Result<Opt
         voided,
         lines: sale.body.lines.iter().map(SoldLine::from).collect(),
         tenders: sale.body.tenders,
+        service_charge: sale.body.service_charge,
     }))
 }
 
@@ -153,7 +156,7 @@ pub(crate) fn shift_tally(c: &Connection, shift_id: Uuid) -> Result<Tally> {
     }
     let mut t = Tally::default();
     let mut stmt = c.prepare_cached(
-        "SELECT sale_id, total, tax_total, discount_total, cash_rounding, voided_at IS NOT NULL
+        "SELECT sale_id, total, tax_total, discount_total, cash_rounding, voided_at IS NOT NULL, service_charge, tips
          FROM sales WHERE shift_id = ?1 ORDER BY till_seq",
     )?;
     let rows = stmt.query_map(params![id], |r| {
@@ -164,21 +167,23 @@ pub(crate) fn shift_tally(c: &Connection, shift_id: Uuid) -> Result<Tally> {
                 tax_total: Money(r.get(2)?),
                 discount_total: Money(r.get(3)?),
                 cash_rounding: Money(r.get(4)?),
-                // Service charge and tips are not in the till's rows yet.
-                ..Document::default()
+                service_charge: Money(r.get(6)?),
+                tips: Vec::new(),
             },
             r.get::<_, bool>(5)?,
+            r.get::<_, String>(7)?,
         ))
     })?;
     for row in rows {
-        let (sale_id, d, voided) = row?;
+        let (sale_id, mut d, voided, tips) = row?;
+        d.tips = serde_json::from_str(&tips)?;
         let paid = tenders
             .remove(&("sale".to_string(), sale_id))
             .unwrap_or_default();
         t.sale(&d, voided, paid.iter().map(|(k, m)| (k.as_str(), *m)));
     }
     let mut stmt = c.prepare_cached(
-        "SELECT refund_id, total, tax_total, cash_rounding FROM refunds WHERE shift_id = ?1 ORDER BY till_seq",
+        "SELECT refund_id, total, tax_total, cash_rounding, service_charge FROM refunds WHERE shift_id = ?1 ORDER BY till_seq",
     )?;
     let rows = stmt.query_map(params![id], |r| {
         Ok((
@@ -188,7 +193,8 @@ pub(crate) fn shift_tally(c: &Connection, shift_id: Uuid) -> Result<Tally> {
                 tax_total: Money(r.get(2)?),
                 discount_total: Money::ZERO,
                 cash_rounding: Money(r.get(3)?),
-                ..Document::default()
+                service_charge: Money(r.get(4)?),
+                tips: Vec::new(),
             },
         ))
     })?;

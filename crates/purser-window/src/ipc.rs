@@ -691,6 +691,16 @@ pub struct PayArgs {
     /// A supervisor's approval for what the sale needs: redeeming points above the till's
     /// offline caps, a discount above the cashier's limit not approved when it was typed.
     pub approval: Option<Approval>,
+    /// A tip on top of the total; the tenders of its kind include it.
+    pub tip: Option<TipArg>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct TipArg {
+    /// As typed, e.g. "2.50".
+    pub amount: String,
+    /// cash, card, cabin or room
+    pub kind: String,
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]

@@ -201,6 +201,10 @@ impl Desk {
             Some(ap) => Some(self.till.approver(ap.user_id.trim(), &ap.pin)?),
             None => None,
         };
+        let tip = match &a.tip {
+            Some(t) => purser_app::input::parse_tip(&t.amount, &t.kind, &self.settings().currency)?,
+            None => None,
+        };
         let rewards: Vec<u32> = self.rewards.iter().copied().collect();
         let given = purser_app::till::max_discount_bp(&self.ticket, &self.priced()?, &rewards);
         let discount_approver = match &self.discount_approval {
@@ -218,6 +222,7 @@ impl Desk {
                 discount_approver,
                 tab: self.tab.as_ref().map(|t| t.r),
                 served_by: self.session.as_ref().map(|s| s.user.user_id.clone()),
+                tip,
             },
         )?;
         // Durable from here on (a tab closed with it): the next customer can be served.

@@ -13,7 +13,7 @@ use purser_app::receipt;
 impl Desk {
     pub(super) fn priced(&self) -> AppResult<PricedCart> {
         let s = self.settings();
-        Ok(self.ticket.price(&s.taxes, s.tax_mode)?)
+        Ok(s.price(&self.ticket)?)
     }
 
     pub(super) fn ticket_view(&self) -> AppResult<TicketView> {

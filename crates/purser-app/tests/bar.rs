@@ -1,0 +1,170 @@
+//! The bar's money at a real till: `[bar]`'s service charge priced on eligible lines as
+//! its own line, a tip on top paid by the card, who served on the sale, a part refund giving
+//! back the service charge in proportion, and the X report counting service charge and
+//! tips — all from the till's own rows, equal to what the events say.
+
+use purser_app::till::{LineRequest, RefundRequest, RefundScope, SaleOptions, SaleRequest};
+use purser_app::ErrorCode;
+use purser_core::catalog::SoldBy;
+use purser_core::money::Money;
+use purser_core::sale::RefundRequestLine;
+use purser_core::cart::Quantity;
+use purser_core::tender::{CardPayment, TenderInput, TipInput, TipKind};
+use purser_testkit::till::new_till;
+
+fn card() -> TenderInput {
+    TenderInput::Card {
+        card: CardPayment {
+            brand: "VISA".into(),
+            last4: "4242".into(),
+            approval_code: "A1B2C3".into(),
+            terminal_ref: "TRM-1".into(),
+            offline: false,
+        },
+        amount: None,
+    }
+}
+
+#[test]
+fn service_charge_tip_and_a_part_refund_at_the_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_clock, mut till) = new_till(&dir, |c| {
+        c.bar.service_charge_percent = "18".into();
+        c.bar.service_charge_categories = vec!["Wine".into(), "Beer & cider".into()];
+    });
+    let catalog = purser_app::demo::demo_catalog();
+    till.import_products(&catalog).unwrap();
+    purser_app::demo::ensure_demo_users(&mut till).unwrap();
+    till.open_shift("ana", Money(10_000)).unwrap();
+    let in_cat = |cat: &str| {
+        catalog
+            .iter()
+            .find(|p| p.category.as_deref() == Some(cat) && p.sold_by == SoldBy::Unit)
+            .unwrap()
+            .clone()
+    };
+    let (wine, snack) = (in_cat("Wine"), in_cat("Snacks"));
+    let req = SaleRequest {
+        lines: vec![
+            LineRequest {
+                code: wine.sku.clone(),
+                quantity: Some(Quantity::Units(2)),
+                discount: None,
+            },
+            LineRequest {
+                code: snack.sku.clone(),
+                quantity: None,
+                discount: None,
+            },
+        ],
+        ..Default::default()
+    };
+    let cart = till.build_cart(&req).unwrap();
+    let tip = TipInput {
+        amount: Money(300),
+        kind: TipKind::Card,
+    };
+    let sold = till
+        .sell_cart(
+            &cart,
+            &[card()],
+            &SaleOptions {
+                served_by: Some("ben".into()),
+                tip: Some(tip),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let s = &sold.body;
+    // 18 % on the wine only (snacks are not a bar category), as its own line.
+    let charge = s.service_charge.as_ref().expect("a service charge line");
+    assert_eq!(charge.base, Money(2 * wine.price.0));
+    assert_eq!(charge.amount, Money((2 * wine.price.0 * 18 + 50) / 100));
+    assert_eq!(
+        s.total,
+        Money(2 * wine.price.0 + snack.price.0) + charge.total
+    );
+    // The card took the total and the tip; the tip is not revenue.
+    assert_eq!(s.tenders[0].amount(), s.total + Money(300));
+    assert_eq!(s.tips.len(), 1);
+    assert_eq!(s.served_by.as_deref(), Some("ben"));
+
+    // A tip the card does not cover is refused, and nothing is recorded.
+    let e = till
+        .sell_cart(
+            &cart,
+            &[TenderInput::Cash { tendered: None }],
+            &SaleOptions {
+                tip: Some(tip),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::PaymentRefused, "{}", e.message);
+
+    // One of the two wines comes back: half the service charge with it.
+    let ben = purser_app::demo::demo_approver(&mut till, "ben").unwrap();
+    let refund = till
+        .refund(&RefundRequest {
+            receipt_no: s.receipt_no.clone(),
+            scope: RefundScope::Lines(vec![RefundRequestLine {
+                line_no: 1,
+                quantity: Quantity::Units(1),
+            }]),
+            tender: TenderInput::Cash { tendered: None },
+            reason: "corked".into(),
+            approver: ben.clone(),
+        })
+        .unwrap();
+    let back = refund.body.service_charge.expect("service charge given back");
+    assert_eq!(back.amount + back.amount, charge.amount);
+    assert_eq!(refund.body.total, wine.price + back.total);
+    // The rest of the sale: the other wine and the snack, and the other half of the charge.
+    let rest = till
+        .refund(&RefundRequest {
+            receipt_no: s.receipt_no.clone(),
+            scope: RefundScope::All,
+            tender: TenderInput::Cash { tendered: None },
+            reason: "left".into(),
+            approver: ben,
+        })
+        .unwrap();
+    assert_eq!(
+        back.amount + rest.body.service_charge.unwrap().amount,
+        charge.amount,
+        "exactly the service charge comes back, never more"
+    );
+
+    // The X report from the till's rows: service charge kept net of refunds (none left),
+    // the card tip counted once, outside the sales figures.
+    let x = till.shift_report().unwrap();
+    assert_eq!(x.service_charge_total, Money::ZERO);
+    assert_eq!(x.tips.len(), 1);
+    assert_eq!((x.tips[0].kind.as_str(), x.tips[0].amount), ("card", Money(300)));
+    assert_eq!(x.net_sales, Money::ZERO);
+}
+
+#[test]
+fn a_bad_service_charge_configuration_is_refused_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = purser_app::Config::new_till("S1", "T1", "EUR", "inclusive", "UTC", dir.path().join("t.db"));
+    for (pct, taxable, class, want) in [
+        ("18%", false, None, "service_charge_percent"),
+        ("101", false, None, "service charge rate"),
+        ("12.345", false, None, "service_charge_percent"),
+        ("18", true, Some("nope"), "service_charge_tax_class"),
+        ("18", true, None, "tax class"),
+    ] {
+        cfg.bar.service_charge_percent = pct.into();
+        cfg.bar.service_charge_taxable = taxable;
+        cfg.bar.service_charge_tax_class = class.map(str::to_string);
+        let e = cfg.settings().unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidConfig, "{pct}: {}", e.message);
+        assert!(e.message.contains(want), "{pct}: {}", e.message);
+    }
+    cfg.bar.service_charge_percent = "12.5".into();
+    cfg.bar.service_charge_taxable = true;
+    cfg.bar.service_charge_tax_class = Some("standard".into());
+    let s = cfg.settings().unwrap();
+    assert_eq!(s.service_charge.unwrap().rate_bp, 1250);
+}
