@@ -85,6 +85,17 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
         if let Some(d) = detail {
             row(&mut out, &d, "");
         }
+        for c in &l.modifiers {
+            let price = if c.price_delta.is_zero() {
+                String::new()
+            } else {
+                m(c.price_delta)
+            };
+            row(&mut out, &format!("  + {}", c.name), &price);
+        }
+        if let Some(r) = &l.price_rule {
+            row(&mut out, &format!("  {} (was {})", r.name, m(r.list_price)), "");
+        }
         if !l.line_discount.is_zero() {
             row(&mut out, "  discount", &m(-l.line_discount));
         }
@@ -93,6 +104,13 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
     row(&mut out, "Subtotal", &m(sale.subtotal));
     if !sale.discount_total.is_zero() {
         row(&mut out, "Discounts", &m(-sale.discount_total));
+    }
+    if let Some(c) = &sale.service_charge {
+        row(
+            &mut out,
+            &format!("Service charge {}%", pct(c.rate_bp)),
+            &m(c.amount),
+        );
     }
     if sale.tax_mode == purser_core::tax::TaxMode::Exclusive {
         row(&mut out, "Tax", &m(sale.tax_total));
@@ -112,6 +130,9 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
         };
         row(&mut out, &tender_label(t), &m(shown));
     }
+    for t in &sale.tips {
+        row(&mut out, &format!("  of which tip ({})", t.tender_kind.as_str()), &m(t.amount));
+    }
     if !sale.change.is_zero() {
         row(&mut out, "Change", &m(sale.change));
     }
@@ -129,6 +150,9 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
     }
     if let Some(member) = &sale.member_id {
         row(&mut out, "Member", member);
+    }
+    if let Some(by) = &sale.served_by {
+        row(&mut out, "Served by", by);
     }
     out
 }
@@ -157,6 +181,9 @@ pub fn refund_text(s: &Settings, e: &Event, r: &SaleRefunded) -> String {
             &format!("{} ({})", l.name, l.quantity),
             &m(-l.amount),
         );
+    }
+    if let Some(c) = &r.service_charge {
+        row(&mut out, "Service charge", &m(-c.total));
     }
     rule(&mut out);
     row(&mut out, &format!("REFUND {}", r.currency), &m(-r.total));
@@ -225,6 +252,9 @@ pub fn report_text(s: &Settings, r: &ShiftReport) -> String {
     );
     row(&mut out, "NET SALES", &m(r.net_sales));
     row(&mut out, "of which tax", &m(r.tax_total));
+    if !r.service_charge_total.is_zero() {
+        row(&mut out, "of which service charge", &m(r.service_charge_total));
+    }
     row(&mut out, "Discounts given", &m(r.discount_total));
     if !r.cash_rounding.is_zero() {
         row(&mut out, "Cash rounding", &m(r.cash_rounding));
@@ -237,6 +267,9 @@ pub fn report_text(s: &Settings, r: &ShiftReport) -> String {
     rule(&mut out);
     for t in &r.tenders {
         row(&mut out, &format!("{} ({})", t.kind, t.count), &m(t.amount));
+    }
+    for t in &r.tips {
+        row(&mut out, &format!("  tips by {} ({})", t.kind, t.count), &m(t.amount));
     }
     rule(&mut out);
     row(&mut out, "Opening float", &m(r.opening_float));

@@ -81,6 +81,30 @@ pub struct TicketLine {
     pub reward_cost: Option<i64>,
     /// Given to the member as a reward for points (free on the ticket).
     pub reward: bool,
+    /// The choices made for it ("Double +4.00", "Rocks").
+    pub modifiers: Vec<ModifierChoiceView>,
+    /// The price rule (happy hour) that priced it, and the list price it replaced.
+    pub price_rule: Option<String>,
+    pub list_price: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ModifierChoiceView {
+    pub group: String,
+    pub name: String,
+    pub price_delta: i64,
+}
+
+/// The service charge on a ticket: its own line.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ServiceChargeView {
+    /// e.g. "18%"
+    pub rate: String,
+    /// What it was charged on (the eligible lines after discounts).
+    pub base: i64,
+    pub amount: i64,
+    /// What the customer pays for it (+ tax when prices exclude tax).
+    pub total: i64,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -112,6 +136,7 @@ pub struct TicketView {
     pub reward_points: i64,
     /// The tab or parked ticket on the screen: every change to it is saved at once.
     pub tab: Option<TabTagView>,
+    pub service_charge: Option<ServiceChargeView>,
 }
 
 /// A tab, or a ticket parked to serve someone else.

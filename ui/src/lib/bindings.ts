@@ -191,6 +191,8 @@ published: number,
  */
 point_value: number, account: AccountView | null, };
 
+export type ModifierChoiceView = { group: string, name: string, price_delta: number, };
+
 export type OpenShiftArgs = { float: string, };
 
 export type OpenTabArgs = { 
@@ -210,7 +212,11 @@ export type PayArgs = { tenders: Array<TenderArg>, confirm_out_of_stock: boolean
  * A supervisor's approval for what the sale needs: redeeming points above the till's
  * offline caps, a discount above the cashier's limit not approved when it was typed.
  */
-approval: Approval | null, };
+approval: Approval | null, 
+/**
+ * A tip on top of the total; the tenders of its kind include it.
+ */
+tip: TipArg | null, };
 
 export type PdfView = { path: string, };
 
@@ -295,6 +301,20 @@ export type SaleLookup = { receipt_no: string, total: number, voided: boolean,
 can_void: boolean, lines: Array<SoldLineView>, };
 
 export type SearchArgs = { text: string, limit: number, };
+
+export type ServiceChargeView = { 
+/**
+ * e.g. "18%"
+ */
+rate: string, 
+/**
+ * What it was charged on (the eligible lines after discounts).
+ */
+base: number, amount: number, 
+/**
+ * What the customer pays for it (+ tax when prices exclude tax).
+ */
+total: number, };
 
 export type SessionView = { user: UserView, shift: ShiftView | null, };
 
@@ -559,7 +579,15 @@ reward_cost: number | null,
 /**
  * Given to the member as a reward for points (free on the ticket).
  */
-reward: boolean, };
+reward: boolean, 
+/**
+ * The choices made for it ("Double +4.00", "Rocks").
+ */
+modifiers: Array<ModifierChoiceView>, 
+/**
+ * The price rule (happy hour) that priced it, and the list price it replaced.
+ */
+price_rule: string | null, list_price: number | null, };
 
 export type TicketView = { lines: Array<TicketLine>, subtotal: number, discount_total: number, cart_discount_label: string | null, tax_total: number, taxes: Array<TaxView>, 
 /**
@@ -582,7 +610,7 @@ reward_points: number,
 /**
  * The tab or parked ticket on the screen: every change to it is saved at once.
  */
-tab: TabTagView | null, };
+tab: TabTagView | null, service_charge: ServiceChargeView | null, };
 
 export type TillHealthView = { till_id: string, link: TillLinkView, last_heartbeat_at: string | null, heartbeat_age_secs: number | null, 
 /**
@@ -614,6 +642,16 @@ lag: number | null, events: number, duplicates: number, low_stock: Array<LowStoc
  * Tabs and parked tickets open at the store's tills, oldest first.
  */
 open_tabs: Array<StoreTabView>, };
+
+export type TipArg = { 
+/**
+ * As typed, e.g. "2.50".
+ */
+amount: string, 
+/**
+ * cash, card, cabin or room
+ */
+kind: string, };
 
 export type UserView = { user_id: string, name: string, role: RoleView, active: boolean, locked_until: string | null, };
 

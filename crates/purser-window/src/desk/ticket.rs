@@ -37,6 +37,7 @@ impl Desk {
                 member,
                 reward_points: 0,
                 tab: self.tab_tag(),
+                service_charge: None,
             });
         }
         let priced = self.priced()?;
@@ -70,6 +71,17 @@ impl Desk {
                 stock,
                 reward_cost: s.config.loyalty.rewards.get(&pl.sku).copied(),
                 reward: self.rewards.contains(&pl.line_no),
+                modifiers: pl
+                    .modifiers
+                    .iter()
+                    .map(|c| ModifierChoiceView {
+                        group: c.group_name.clone(),
+                        name: c.name.clone(),
+                        price_delta: c.price_delta.0,
+                    })
+                    .collect(),
+                price_rule: pl.price_rule.as_ref().map(|r| r.name.clone()),
+                list_price: pl.price_rule.as_ref().map(|r| r.list_price.0),
             });
         }
         Ok(TicketView {
@@ -95,6 +107,12 @@ impl Desk {
             member,
             reward_points: self.reward_points()?,
             tab: self.tab_tag(),
+            service_charge: priced.service_charge.as_ref().map(|c| ServiceChargeView {
+                rate: format!("{}%", receipt::pct(c.rate_bp)),
+                base: c.base.0,
+                amount: c.amount.0,
+                total: c.total.0,
+            }),
         })
     }
 
