@@ -202,7 +202,10 @@ pub struct BarSection {
 }
 
 impl BarSection {
-    fn service_charge(&self, taxes: &TaxTable) -> AppResult<Option<purser_core::cart::ServiceCharge>> {
+    fn service_charge(
+        &self,
+        taxes: &TaxTable,
+    ) -> AppResult<Option<purser_core::cart::ServiceCharge>> {
         let text = self.service_charge_percent.trim();
         if text.is_empty() {
             return Ok(None);
@@ -227,7 +230,11 @@ impl BarSection {
             rate_bp,
             categories: self.service_charge_categories.clone(),
             taxable: self.service_charge_taxable,
-            tax_class: if self.service_charge_taxable { tax_class } else { None },
+            tax_class: if self.service_charge_taxable {
+                tax_class
+            } else {
+                None
+            },
         };
         sc.validate().map_err(|e| bad(format!("[bar] {e}")))?;
         Ok(Some(sc))
@@ -237,7 +244,10 @@ impl BarSection {
 /// "12.5" (percent, at most two decimals) as basis points.
 fn percent_bp(text: &str) -> Option<u32> {
     let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-    if whole.is_empty() || frac.len() > 2 || !(whole.chars().chain(frac.chars())).all(|c| c.is_ascii_digit()) {
+    if whole.is_empty()
+        || frac.len() > 2
+        || !(whole.chars().chain(frac.chars())).all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let whole: u32 = whole.parse().ok()?;

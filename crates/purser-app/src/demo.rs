@@ -243,12 +243,71 @@ pub fn demo_catalog() -> Vec<Product> {
                     true,
                 );
                 if let Ok(p) = p {
+                    // A bar's drinks: the single measure of a spirit is poured neat or on
+                    // the rocks, and the bartender may add a mixer.
+                    let p = if fam.category == "Spirits & cocktails" && vi == 0 {
+                        p.clone()
+                            .with_modifier_groups(bar_modifiers(ii))
+                            .unwrap_or(p)
+                    } else {
+                        p
+                    };
                     out.push(p);
                 }
             }
         }
     }
     out
+}
+
+/// The demo bar's modifier groups: ice for every single spirit, a mixer for the whisky,
+/// rum and vodka (all optional, so a scanned bottle rings up at once).
+fn bar_modifiers(item: usize) -> Vec<purser_core::catalog::ModifierGroup> {
+    use purser_core::catalog::{ModifierGroup, ModifierOption};
+    let option = |id: &str, name: &str, delta: i64| ModifierOption {
+        id: id.into(),
+        name: name.into(),
+        price_delta: Money(delta),
+    };
+    let mut groups = vec![ModifierGroup {
+        id: "ice".into(),
+        name: "Ice".into(),
+        min: 0,
+        max: 1,
+        options: vec![
+            option("neat", "Neat", 0),
+            option("rocks", "On the rocks", 0),
+        ],
+    }];
+    if (1..=3).contains(&item) {
+        groups.push(ModifierGroup {
+            id: "mixer".into(),
+            name: "Mixer".into(),
+            min: 0,
+            max: 1,
+            options: vec![
+                option("tonic", "Tonic", 150),
+                option("ginger", "Ginger ale", 150),
+                option("soda", "Soda", 50),
+            ],
+        });
+    }
+    groups
+}
+
+/// The demo bar's happy hour: cocktails 20 % off from 17:00 to 19:00, every day.
+pub fn demo_price_rules() -> Vec<purser_core::pricing::PriceRule> {
+    use purser_core::pricing::{Adjustment, PriceRule};
+    vec![PriceRule {
+        id: "cocktail-hour".into(),
+        name: "Cocktail hour".into(),
+        days: Vec::new(),
+        start: chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
+        end: chrono::NaiveTime::from_hms_opt(19, 0, 0).unwrap_or_default(),
+        skus: Vec::new(),
+        categories: vec!["Spirits & cocktails".into()],
+        adjustment: Adjustment::PercentOff { bp: 2000 },
+    }]
 }
 
 /// A small deterministic random source, so the demo day is the same every run.
@@ -429,10 +488,13 @@ pub fn publish_demo_reference(
         purser_stream::publish::publish(&cfg.kafka, topic, records, timeout)
             .map_err(|e| AppError::new(ErrorCode::KafkaUnreachable, e))
     };
-    publish(
-        &cfg.topics.catalog,
-        &crate::reference::catalog_records(&catalog, settings, now)?,
-    )?;
+    let mut catalog_topic = crate::reference::catalog_records(&catalog, settings, now)?;
+    catalog_topic.extend(crate::reference::price_rule_records(
+        &demo_price_rules(),
+        settings,
+        now,
+    )?);
+    publish(&cfg.topics.catalog, &catalog_topic)?;
     publish(&cfg.topics.inventory, &stock)?;
     publish(&cfg.topics.loyalty_accounts, &members)?;
     Ok(catalog.len())
@@ -450,6 +512,9 @@ pub fn demo_config(dir: &std::path::Path, till_id: &str, bootstrap: &str) -> cra
     );
     cfg.outbox.heartbeat_secs = 5;
     cfg.kafka.bootstrap_servers = bootstrap.to_string();
+    // The bar adds 18 % service on spirits and cocktails.
+    cfg.bar.service_charge_percent = "18".into();
+    cfg.bar.service_charge_categories = vec!["Spirits & cocktails".into()];
     // Members may take any coffee bar drink as a reward for 150 points.
     cfg.loyalty.rewards = demo_catalog()
         .iter()

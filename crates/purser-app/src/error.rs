@@ -48,6 +48,8 @@ pub enum ErrorCode {
     ApprovalRequired,
     /// The item is sold by weight: weigh it, then ring it up with its weight.
     NeedsWeight,
+    /// The product needs its modifiers chosen (e.g. a size) before it is rung up.
+    ChoicesRequired,
     /// The receipt printer could not be reached (the sale itself is recorded).
     PrinterUnavailable,
     /// Too many wrong PINs in a row: the user is locked out for a while (the message says
@@ -117,6 +119,7 @@ impl From<CartError> for AppError {
     fn from(e: CartError) -> AppError {
         let code = match e {
             CartError::NoSuchLine(_) => ErrorCode::NotFound,
+            CartError::ChoiceRequired { .. } => ErrorCode::ChoicesRequired,
             CartError::Inactive(_) => ErrorCode::NotAllowed,
             _ => ErrorCode::InvalidInput,
         };

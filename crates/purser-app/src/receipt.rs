@@ -94,7 +94,11 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
             row(&mut out, &format!("  + {}", c.name), &price);
         }
         if let Some(r) = &l.price_rule {
-            row(&mut out, &format!("  {} (was {})", r.name, m(r.list_price)), "");
+            row(
+                &mut out,
+                &format!("  {} (was {})", r.name, m(r.list_price)),
+                "",
+            );
         }
         if !l.line_discount.is_zero() {
             row(&mut out, "  discount", &m(-l.line_discount));
@@ -131,7 +135,11 @@ pub fn sale_text(s: &Settings, e: &Event, sale: &SaleCompleted) -> String {
         row(&mut out, &tender_label(t), &m(shown));
     }
     for t in &sale.tips {
-        row(&mut out, &format!("  of which tip ({})", t.tender_kind.as_str()), &m(t.amount));
+        row(
+            &mut out,
+            &format!("  of which tip ({})", t.tender_kind.as_str()),
+            &m(t.amount),
+        );
     }
     if !sale.change.is_zero() {
         row(&mut out, "Change", &m(sale.change));
@@ -253,7 +261,11 @@ pub fn report_text(s: &Settings, r: &ShiftReport) -> String {
     row(&mut out, "NET SALES", &m(r.net_sales));
     row(&mut out, "of which tax", &m(r.tax_total));
     if !r.service_charge_total.is_zero() {
-        row(&mut out, "of which service charge", &m(r.service_charge_total));
+        row(
+            &mut out,
+            "of which service charge",
+            &m(r.service_charge_total),
+        );
     }
     row(&mut out, "Discounts given", &m(r.discount_total));
     if !r.cash_rounding.is_zero() {
@@ -269,7 +281,11 @@ pub fn report_text(s: &Settings, r: &ShiftReport) -> String {
         row(&mut out, &format!("{} ({})", t.kind, t.count), &m(t.amount));
     }
     for t in &r.tips {
-        row(&mut out, &format!("  tips by {} ({})", t.kind, t.count), &m(t.amount));
+        row(
+            &mut out,
+            &format!("  tips by {} ({})", t.kind, t.count),
+            &m(t.amount),
+        );
     }
     rule(&mut out);
     row(&mut out, "Opening float", &m(r.opening_float));

@@ -64,6 +64,36 @@ pub fn catalog_records(
         .collect()
 }
 
+/// Happy-hour rules as catalog-topic records, keyed `price-rule:<id>`.
+pub fn price_rule_records(
+    rules: &[purser_core::pricing::PriceRule],
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<KeyedRecord>> {
+    rules
+        .iter()
+        .map(|r| {
+            let rec = purser_core::inbound::PriceRuleRecord {
+                schema_version: 1,
+                id: r.id.clone(),
+                name: r.name.clone(),
+                days: r.days.clone(),
+                start: r.start,
+                end: r.end,
+                skus: r.skus.clone(),
+                categories: r.categories.clone(),
+                adjustment: r.adjustment,
+                currency: settings.currency.code.clone(),
+                updated_at: now,
+            };
+            Ok((
+                format!("{}{}", purser_core::inbound::PRICE_RULE_KEY_PREFIX, r.id),
+                json(&rec)?,
+            ))
+        })
+        .collect()
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StockRow {

@@ -327,11 +327,38 @@ impl Till {
                     )))
                 }
             };
-            let n = cart.add(&product, q)?;
+            let n = self.ring_up(&mut cart, &product, q, &[])?;
             cart.set_line_discount(n, line.discount)?;
         }
         cart.set_cart_discount(req.discount)?;
         Ok(cart)
+    }
+
+    /// The store-local time now: what happy-hour rules are written in.
+    pub fn local_now(&self) -> chrono::NaiveDateTime {
+        self.clock
+            .now()
+            .with_timezone(&self.settings.timezone)
+            .naive_local()
+    }
+
+    /// The happy-hour price rules the catalog stream brought.
+    pub fn price_rules(&self) -> AppResult<Vec<purser_core::pricing::PriceRule>> {
+        Ok(self.store.price_rules()?)
+    }
+
+    /// Rings a product up on a cart as this till prices it now: with the modifiers chosen
+    /// (group id, option id), at the best happy-hour rule active at the store's local time.
+    /// The line keeps that price for good, whenever it is paid.
+    pub fn ring_up(
+        &self,
+        cart: &mut Cart,
+        product: &Product,
+        quantity: Quantity,
+        choices: &[(String, String)],
+    ) -> AppResult<u32> {
+        let rules = self.price_rules()?;
+        Ok(cart.add_with(product, quantity, choices, &rules, self.local_now())?)
     }
 
     /// Records a completed sale: the sale, its lines and tenders, the journal entry and

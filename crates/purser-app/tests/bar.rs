@@ -5,10 +5,10 @@
 
 use purser_app::till::{LineRequest, RefundRequest, RefundScope, SaleOptions, SaleRequest};
 use purser_app::ErrorCode;
+use purser_core::cart::Quantity;
 use purser_core::catalog::SoldBy;
 use purser_core::money::Money;
 use purser_core::sale::RefundRequestLine;
-use purser_core::cart::Quantity;
 use purser_core::tender::{CardPayment, TenderInput, TipInput, TipKind};
 use purser_testkit::till::new_till;
 
@@ -116,7 +116,10 @@ fn service_charge_tip_and_a_part_refund_at_the_bar() {
             approver: ben.clone(),
         })
         .unwrap();
-    let back = refund.body.service_charge.expect("service charge given back");
+    let back = refund
+        .body
+        .service_charge
+        .expect("service charge given back");
     assert_eq!(back.amount + back.amount, charge.amount);
     assert_eq!(refund.body.total, wine.price + back.total);
     // The rest of the sale: the other wine and the snack, and the other half of the charge.
@@ -140,14 +143,24 @@ fn service_charge_tip_and_a_part_refund_at_the_bar() {
     let x = till.shift_report().unwrap();
     assert_eq!(x.service_charge_total, Money::ZERO);
     assert_eq!(x.tips.len(), 1);
-    assert_eq!((x.tips[0].kind.as_str(), x.tips[0].amount), ("card", Money(300)));
+    assert_eq!(
+        (x.tips[0].kind.as_str(), x.tips[0].amount),
+        ("card", Money(300))
+    );
     assert_eq!(x.net_sales, Money::ZERO);
 }
 
 #[test]
 fn a_bad_service_charge_configuration_is_refused_by_line() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = purser_app::Config::new_till("S1", "T1", "EUR", "inclusive", "UTC", dir.path().join("t.db"));
+    let mut cfg = purser_app::Config::new_till(
+        "S1",
+        "T1",
+        "EUR",
+        "inclusive",
+        "UTC",
+        dir.path().join("t.db"),
+    );
     for (pct, taxable, class, want) in [
         ("18%", false, None, "service_charge_percent"),
         ("101", false, None, "service charge rate"),
@@ -167,4 +180,136 @@ fn a_bad_service_charge_configuration_is_refused_by_line() {
     cfg.bar.service_charge_tax_class = Some("standard".into());
     let s = cfg.settings().unwrap();
     assert_eq!(s.service_charge.unwrap().rate_bp, 1250);
+}
+
+#[test]
+fn modifiers_and_happy_hour_from_the_catalog_stream_price_the_lines() {
+    use purser_core::catalog::{ModifierGroup, ModifierOption, Product};
+    use purser_core::inbound::Inbound;
+    use purser_core::pricing::{Adjustment, PriceRule};
+    use purser_store::{Consumed, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (clock, mut till) = new_till(&dir, |_| {});
+    till.open_shift("ana", Money(10_000)).unwrap();
+    let option = |id: &str, delta: i64| ModifierOption {
+        id: id.into(),
+        name: id.to_uppercase(),
+        price_delta: Money(delta),
+    };
+    let whisky = Product::new(
+        "WHISKY",
+        "Whisky",
+        &[],
+        Money(1100),
+        "standard",
+        SoldBy::Unit,
+        Some("Spirits"),
+        true,
+    )
+    .unwrap()
+    .with_modifier_groups(vec![
+        ModifierGroup {
+            id: "size".into(),
+            name: "Size".into(),
+            min: 1,
+            max: 1,
+            options: vec![option("single", 0), option("double", 400)],
+        },
+        ModifierGroup {
+            id: "mixer".into(),
+            name: "Mixer".into(),
+            min: 0,
+            max: 1,
+            options: vec![option("tonic", 150)],
+        },
+    ])
+    .unwrap();
+    let rule = PriceRule {
+        id: "happy".into(),
+        name: "Happy hour".into(),
+        days: vec![],
+        start: chrono::NaiveTime::from_hms_opt(16, 0, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+        skus: vec![],
+        categories: vec!["Spirits".into()],
+        adjustment: Adjustment::PercentOff { bp: 2000 },
+    };
+    let rec = |offset: i64, outcome: Inbound| Consumed {
+        partition: 0,
+        offset,
+        key: None,
+        outcome: Ok(outcome),
+        excerpt: None,
+    };
+    Store::open(&dir.path().join("till.db"))
+        .unwrap()
+        .apply_inbound(
+            "pos.catalog.v1",
+            &[
+                rec(0, Inbound::Product(whisky.clone())),
+                rec(1, Inbound::PriceRule(rule)),
+            ],
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    let stored = till.lookup("WHISKY").unwrap();
+    assert_eq!(
+        stored.modifier_groups, whisky.modifier_groups,
+        "kept with the product"
+    );
+
+    // The size is required: rung up without it, the till says which choice it needs.
+    let mut cart = purser_core::cart::Cart::new();
+    let e = till
+        .ring_up(&mut cart, &stored, Quantity::Units(1), &[])
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::ChoicesRequired, "{}", e.message);
+    assert!(e.message.contains("Size"), "{}", e.message);
+
+    // 08:00, no happy hour: a double with tonic is 11.00 + 4.00 + 1.50.
+    let choice = |g: &str, o: &str| (g.to_string(), o.to_string());
+    till.ring_up(
+        &mut cart,
+        &stored,
+        Quantity::Units(1),
+        &[choice("size", "double"), choice("mixer", "tonic")],
+    )
+    .unwrap();
+    assert_eq!(cart.lines[0].unit_price, Money(1650));
+    assert!(cart.lines[0].price_rule.is_none());
+    // 16:30: 20 % off the whisky, the choices at their own price.
+    clock.advance(8 * 3600 + 1800);
+    till.ring_up(
+        &mut cart,
+        &stored,
+        Quantity::Units(1),
+        &[choice("size", "single")],
+    )
+    .unwrap();
+    assert_eq!(cart.lines[1].unit_price, Money(880));
+    assert_eq!(
+        cart.lines[1].price_rule.as_ref().unwrap().name,
+        "Happy hour"
+    );
+    // 18:30, the rule has ended: the line rung up at 16:30 keeps its price when paid.
+    clock.advance(2 * 3600);
+    let sale = till
+        .sell_cart(
+            &cart,
+            &[TenderInput::Cash { tendered: None }],
+            &SaleOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(sale.body.total, Money(1650 + 880));
+    assert_eq!(sale.body.lines[0].modifiers.len(), 2);
+    assert_eq!(
+        sale.body.lines[1].price_rule.as_ref().unwrap().list_price,
+        Money(1100)
+    );
+    let text = purser_app::receipt::sale_text(till.settings(), &sale.event, &sale.body);
+    assert!(
+        text.contains("+ DOUBLE") && text.contains("Happy hour (was"),
+        "{text}"
+    );
 }

@@ -28,13 +28,21 @@ pub(crate) fn product_from_row(r: &Row<'_>) -> rusqlite::Result<Product> {
         barcodes: barcodes
             .map(|b| b.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
-        // Not kept in the products table yet.
-        modifier_groups: Vec::new(),
+        modifier_groups: match r.get::<_, Option<String>>(8)? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    8,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
+            None => Vec::new(),
+        },
     })
 }
 
 pub(crate) const SELECT_PRODUCT: &str = "SELECT p.sku, p.name, p.price, p.tax_class, p.sold_by, p.category, p.active,
-        (SELECT group_concat(gtin, ',') FROM product_barcodes b WHERE b.sku = p.sku) FROM products p";
+        (SELECT group_concat(gtin, ',') FROM product_barcodes b WHERE b.sku = p.sku), p.modifier_groups FROM products p";
 
 pub(crate) fn upsert_products_in(
     tx: &rusqlite::Transaction<'_>,
@@ -43,10 +51,11 @@ pub(crate) fn upsert_products_in(
 ) -> Result<()> {
     let at = format_ts(now);
     let mut up = tx.prepare_cached(
-        "INSERT INTO products (sku, name, price, tax_class, sold_by, category, active, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO products (sku, name, price, tax_class, sold_by, category, active, updated_at, modifier_groups)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(sku) DO UPDATE SET name = excluded.name, price = excluded.price, tax_class = excluded.tax_class,
-           sold_by = excluded.sold_by, category = excluded.category, active = excluded.active, updated_at = excluded.updated_at",
+           sold_by = excluded.sold_by, category = excluded.category, active = excluded.active, updated_at = excluded.updated_at,
+           modifier_groups = excluded.modifier_groups",
     )?;
     let mut del = tx.prepare_cached("DELETE FROM product_barcodes WHERE sku = ?1")?;
     let mut have =
@@ -62,7 +71,12 @@ pub(crate) fn upsert_products_in(
             p.sold_by.as_str(),
             p.category,
             p.active,
-            at
+            at,
+            if p.modifier_groups.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&p.modifier_groups)?)
+            },
         ])?;
         // Most updates change a price, not the barcodes: touch them only when they differ.
         let current: Vec<String> = have
@@ -78,6 +92,21 @@ pub(crate) fn upsert_products_in(
         }
     }
     Ok(())
+}
+
+impl Store {
+    /// The happy-hour price rules the catalog stream brought, by id.
+    pub fn price_rules(&self) -> Result<Vec<purser_core::pricing::PriceRule>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT rule FROM price_rules ORDER BY rule_id")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for json in rows {
+            out.push(serde_json::from_str(&json?)?);
+        }
+        Ok(out)
+    }
 }
 
 /// The search index's triggers, taken off `products` for a bulk load.

@@ -64,9 +64,9 @@ pub struct Quarantined {
 
 fn clear_view(tx: &Transaction<'_>, kind: InboundKind) -> Result<()> {
     match kind {
-        InboundKind::Catalog => {
-            tx.execute_batch("DELETE FROM product_barcodes; DELETE FROM products;")?
-        }
+        InboundKind::Catalog => tx.execute_batch(
+            "DELETE FROM product_barcodes; DELETE FROM products; DELETE FROM price_rules;",
+        )?,
         InboundKind::Inventory => tx.execute_batch("DELETE FROM stock;")?,
         InboundKind::LoyaltyAccounts => {
             tx.execute_batch("DELETE FROM member_cards; DELETE FROM members;")?
@@ -167,9 +167,19 @@ fn apply_one(
             stats.applied += 1;
         }
         Ok(Inbound::OtherStore) => stats.skipped += 1,
-        // Happy-hour rules are not kept by the till yet: skipped like another store's
-        // records (the catalog view must be rebuilt from the start once they are).
-        Ok(Inbound::PriceRule(_) | Inbound::PriceRuleRemoved { .. }) => stats.skipped += 1,
+        Ok(Inbound::PriceRule(r)) => {
+            tx.prepare_cached(
+                "INSERT INTO price_rules (rule_id, rule, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(rule_id) DO UPDATE SET rule = excluded.rule, updated_at = excluded.updated_at",
+            )?
+            .execute(params![r.id, serde_json::to_string(r)?, at])?;
+            stats.applied += 1;
+        }
+        Ok(Inbound::PriceRuleRemoved { id }) => {
+            tx.prepare_cached("DELETE FROM price_rules WHERE rule_id = ?1")?
+                .execute(params![id])?;
+            stats.applied += 1;
+        }
         Ok(Inbound::Member(m)) => {
             upsert_member(tx, m)?;
             stats.applied += 1;

@@ -333,6 +333,18 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE sales ADD COLUMN service_charge INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sales ADD COLUMN tips TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE refunds ADD COLUMN service_charge INTEGER NOT NULL DEFAULT 0;
+    -- The catalog's modifier groups (JSON, as on the stream) and happy-hour price rules
+    -- (records keyed `price-rule:<id>` on the catalog topic).
+    ALTER TABLE products ADD COLUMN modifier_groups TEXT;
+    CREATE TABLE price_rules (
+        rule_id    TEXT PRIMARY KEY,
+        rule       TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    -- Read the inbound streams again from their start: records an older till skipped (price
+    -- rules) or stored in part (modifier groups) are applied as they are now. The views
+    -- are rebuilt whole once the topics are read to their end.
+    DELETE FROM stream_offsets;
     "#,
 ];
 

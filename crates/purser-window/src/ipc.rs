@@ -20,7 +20,8 @@ use purser_app::setup::{FieldIssue, KafkaTestView, PrinterTestView, SetupForm};
 
 // The views of products, members and users are the CLI's `--format json` too.
 pub use crate::views::{
-    AccountView, MemberView, ProductView, RoleView, StockState, StockView, UserView,
+    AccountView, MemberView, ModifierGroupView, ModifierOptionView, ProductView, RoleView,
+    StockState, StockView, UserView,
 };
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -658,6 +659,21 @@ pub struct AddItemArgs {
     pub code: String,
     /// "2", "0.350kg", "350g"; `null` = one unit.
     pub quantity: Option<String>,
+    /// The modifiers chosen in the picker (`null` or empty: none).
+    #[serde(default)]
+    pub choices: Option<Vec<ChoiceArg>>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ChoiceArg {
+    pub group_id: String,
+    pub option_id: String,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct CodeArgs {
+    /// A barcode or SKU.
+    pub code: String,
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]
@@ -892,6 +908,8 @@ commands! {
     ticket(Empty) -> TicketView;
     /// Rings up a barcode or SKU (scanner, search result, category button).
     add_item(AddItemArgs) -> TicketView;
+    /// A product by barcode or SKU, with its modifier groups (for the picker).
+    product(CodeArgs) -> ProductView;
     set_quantity(SetQuantityArgs) -> TicketView;
     void_line(LineArgs) -> TicketView;
     set_discount(DiscountArgs) -> TicketView;

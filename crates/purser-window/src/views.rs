@@ -72,6 +72,27 @@ pub struct ProductView {
     pub tax_class: String,
     pub barcode: Option<String>,
     pub stock: Option<StockView>,
+    /// Choices a bartender makes when ringing it up ("Size", "Ice", "Mixer").
+    pub modifier_groups: Vec<ModifierGroupView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ModifierGroupView {
+    pub id: String,
+    pub name: String,
+    /// At least this many options (1 or more: required).
+    pub min: u32,
+    /// At most this many options.
+    pub max: u32,
+    pub options: Vec<ModifierOptionView>,
+}
+
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ModifierOptionView {
+    pub id: String,
+    pub name: String,
+    /// Added to the price, in minor units (may be 0).
+    pub price_delta: i64,
 }
 
 /// A cabin or room account that sales can be charged to.
@@ -155,6 +176,25 @@ impl ProductView {
                 b.strip_prefix('0').unwrap_or(b).to_string()
             }),
             stock: stock.map(StockView::of),
+            modifier_groups: p
+                .modifier_groups
+                .iter()
+                .map(|g| ModifierGroupView {
+                    id: g.id.clone(),
+                    name: g.name.clone(),
+                    min: g.min,
+                    max: g.max,
+                    options: g
+                        .options
+                        .iter()
+                        .map(|o| ModifierOptionView {
+                            id: o.id.clone(),
+                            name: o.name.clone(),
+                            price_delta: o.price_delta.0,
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }

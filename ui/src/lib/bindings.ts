@@ -25,7 +25,11 @@ code: string,
 /**
  * "2", "0.350kg", "350g"; `null` = one unit.
  */
-quantity: string | null, };
+quantity: string | null, 
+/**
+ * The modifiers chosen in the picker (`null` or empty: none).
+ */
+choices: Array<ChoiceArg> | null, };
 
 export type AppError = { code: ErrorCode, message: string, };
 
@@ -47,11 +51,19 @@ export type CategoryArgs = { name: string, };
 
 export type CategoryView = { name: string, products: number, };
 
+export type ChoiceArg = { group_id: string, option_id: string, };
+
 export type CloseShiftArgs = { counted: string, 
 /**
  * "x" hands over mid-day, "z" ends the business day.
  */
 kind: string, };
+
+export type CodeArgs = { 
+/**
+ * A barcode or SKU.
+ */
+code: string, };
 
 export type DiscountArgs = { 
 /**
@@ -69,7 +81,7 @@ export type Empty = Record<symbol, never>;
 
 export type EnrolArgs = { name: string, phone: string | null, email: string | null, card_id: string | null, };
 
-export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "printer_unavailable" | "locked" | "wrong_pin" | "too_large" | "internal";
+export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "choices_required" | "printer_unavailable" | "locked" | "wrong_pin" | "too_large" | "internal";
 
 export type ExceptionView = { 
 /**
@@ -193,6 +205,22 @@ point_value: number, account: AccountView | null, };
 
 export type ModifierChoiceView = { group: string, name: string, price_delta: number, };
 
+export type ModifierGroupView = { id: string, name: string, 
+/**
+ * At least this many options (1 or more: required).
+ */
+min: number, 
+/**
+ * At most this many options.
+ */
+max: number, options: Array<ModifierOptionView>, };
+
+export type ModifierOptionView = { id: string, name: string, 
+/**
+ * Added to the price, in minor units (may be 0).
+ */
+price_delta: number, };
+
 export type OpenShiftArgs = { float: string, };
 
 export type OpenTabArgs = { 
@@ -234,7 +262,11 @@ export type ProductView = { sku: string, name: string,
 /**
  * Per unit, or per kilogram for weighed products.
  */
-price: number, weighed: boolean, category: string | null, tax_class: string, barcode: string | null, stock: StockView | null, };
+price: number, weighed: boolean, category: string | null, tax_class: string, barcode: string | null, stock: StockView | null, 
+/**
+ * Choices a bartender makes when ringing it up ("Size", "Ice", "Mixer").
+ */
+modifier_groups: Array<ModifierGroupView>, };
 
 export type QuarantineView = { topic: string, partition: number, offset: number, reason: string, received_at: string, };
 
@@ -657,7 +689,7 @@ export type UserView = { user_id: string, name: string, role: RoleView, active: 
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 
-export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "tabs", "open_tab", "park_ticket", "recall_tab", "cancel_tab", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "product", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "tabs", "open_tab", "park_ticket", "recall_tab", "cancel_tab", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
 
 /** The till's identity and settings the window needs before anyone signs in. */
 export const app_info = (): Promise<AppInfo> => call("app_info", {});
@@ -673,6 +705,8 @@ export const close_shift = (args: CloseShiftArgs): Promise<ReportView> => call("
 export const ticket = (): Promise<TicketView> => call("ticket", {});
 /** Rings up a barcode or SKU (scanner, search result, category button). */
 export const add_item = (args: AddItemArgs): Promise<TicketView> => call("add_item", args);
+/** A product by barcode or SKU, with its modifier groups (for the picker). */
+export const product = (args: CodeArgs): Promise<ProductView> => call("product", args);
 export const set_quantity = (args: SetQuantityArgs): Promise<TicketView> => call("set_quantity", args);
 export const void_line = (args: LineArgs): Promise<TicketView> => call("void_line", args);
 export const set_discount = (args: DiscountArgs): Promise<TicketView> => call("set_discount", args);

@@ -46,8 +46,13 @@ impl Desk {
         let mut items: i64 = 0;
         for (pl, cl) in priced.lines.iter().zip(&self.ticket.lines) {
             let stock = self.till.stock(&pl.sku)?.as_ref().map(StockView::of);
+            // The catalog price the line was rung up at (before its rule and choices).
+            let list = match &pl.price_rule {
+                Some(r) => r.list_price,
+                None => pl.unit_price - pl.modifiers.iter().map(|c| c.price_delta).sum(),
+            };
             if let Ok(now_p) = self.till.lookup(&pl.sku) {
-                if now_p.price != pl.unit_price && !price_changed.contains(&pl.name) {
+                if now_p.price != list && !price_changed.contains(&pl.name) {
                     price_changed.push(pl.name.clone());
                 }
             }
@@ -160,10 +165,26 @@ impl Desk {
                 ))
             }
         };
-        // Scanning the same item again adds to its line (unless that line has a discount
-        // or the price changed in between).
+        let choices: Vec<(String, String)> = a
+            .choices
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| (c.group_id, c.option_id))
+            .collect();
+        // Scanning the same item again adds to its line (unless that line has a discount,
+        // choices or a happy-hour price, a rule prices the item now, or the price changed).
+        let ruled = purser_core::pricing::best_rule(
+            &product,
+            &self.till.price_rules()?,
+            self.till.local_now(),
+        )
+        .is_some();
         let same = self.ticket.lines.last().and_then(|l| {
             (l.sku == product.sku
+                && !ruled
+                && choices.is_empty()
+                && l.modifiers.is_empty()
+                && l.price_rule.is_none()
                 && l.discount.is_none()
                 && l.unit_price == product.price
                 && matches!(
@@ -178,11 +199,18 @@ impl Desk {
                 .ticket
                 .set_quantity(line_no, Quantity::Units(had + quantity.amount()))?,
             None => {
-                self.ticket.add(&product, quantity)?;
+                self.till
+                    .ring_up(&mut self.ticket, &product, quantity, &choices)?;
             }
         }
         self.save_tab(before)?;
         self.ticket_view()
+    }
+
+    pub fn product(&mut self, a: CodeArgs) -> AppResult<ProductView> {
+        self.user()?;
+        let p = self.till.lookup(&a.code)?;
+        self.product_view(&p)
     }
 
     pub fn set_quantity(&mut self, a: SetQuantityArgs) -> AppResult<TicketView> {
