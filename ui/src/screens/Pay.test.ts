@@ -111,6 +111,24 @@ describe("the payment screen", () => {
     ]);
   });
 
+  it("adds a card tip on top of the total and sends it with the card that covers it", async () => {
+    setTransport(async (name, args) => {
+      calls.push({ name, args });
+      return name === "pay" ? receipt() : ticket(0);
+    });
+    render(Pay);
+    await fireEvent.click(screen.getByTestId("method-card"));
+    await fireEvent.click(screen.getByTestId("tip-10"));
+    expect(screen.getByTestId("tip").textContent).toContain("EUR 1.23");
+    expect(screen.getByTestId("due").textContent).toContain("EUR 13.57");
+    await fireEvent.input(screen.getByTestId("card-last4"), { target: { value: "4242" } });
+    await fireEvent.click(screen.getByTestId("take-card"));
+    await new Promise((r) => setTimeout(r, 0));
+    const pay = calls.find((c) => c.name === "pay")!;
+    expect(pay.args.tip).toEqual({ amount: "1.23", kind: "card" });
+    expect(pay.args.tenders.map((t: any) => [t.kind, t.amount])).toEqual([["card", "13.57"]]);
+  });
+
   it("asks before selling what the till counts as out of stock, then confirms", async () => {
     setTransport(async (name, args) => {
       calls.push({ name, args });
