@@ -135,6 +135,11 @@ impl TabTicket {
             rewards: rewards.to_vec(),
         }
     }
+
+    /// The ticket as a cart again (a moved tab at the till that took it over).
+    pub fn to_cart(&self, next_line_no: u32) -> Cart {
+        Cart::restore(self.lines.clone(), self.cart_discount, next_line_no)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
