@@ -854,6 +854,9 @@ pub fn tills_text(r: &TillsReport) -> String {
                 age(Some((r.now - t.opened_at).num_seconds().max(0))),
                 t.served_by
             ));
+            if let Some(to) = &t.moving_to {
+                out.push_str(&format!("    moving {} -> {to}\n", t.till_id));
+            }
         }
     }
     if !r.low_stock.is_empty() {
@@ -1198,11 +1201,18 @@ pub fn tills_csv(r: &TillsReport) -> AppResult<String> {
             &format!("{} {}", t.till_id, t.label),
             Some(t.items),
             Some(r.currency.format(t.total)),
-            &format!(
-                "opened {} last served by {}",
-                t.opened_at.to_rfc3339(),
-                t.served_by
-            ),
+            &match &t.moving_to {
+                Some(to) => format!(
+                    "opened {} last served by {} moving to {to}",
+                    t.opened_at.to_rfc3339(),
+                    t.served_by
+                ),
+                None => format!(
+                    "opened {} last served by {}",
+                    t.opened_at.to_rfc3339(),
+                    t.served_by
+                ),
+            },
         );
     }
     c.finish()

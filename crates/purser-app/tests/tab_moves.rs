@@ -252,6 +252,8 @@ fn a_tab_asked_for_at_t2_is_handed_over_by_t1_taken_over_and_paid_at_t2() {
         ("T1", Some("T2")),
         "moving T1 → T2"
     );
+    let text = purser_app::report::tills_text(&b.r2.tills(b.clock.now()).unwrap());
+    assert!(text.contains("T1 Cabin 7012 (tab)") && text.contains("moving T1 -> T2"), "{text}");
     // T2 takes it over, once.
     b.clock.advance(60);
     let step = b.t2.step_tab_moves(&b.r2).unwrap();
