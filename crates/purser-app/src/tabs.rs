@@ -491,7 +491,9 @@ impl Till {
             None => true,
             // It was here before and moved on; this hands it back.
             Some(t) => {
-                t.closed_at.is_some() && t.outcome.as_deref() == Some("moved") && t.version < m.version
+                t.closed_at.is_some()
+                    && t.outcome.as_deref() == Some("moved")
+                    && t.version < m.version
             }
         };
         if !adoptable(self.store().tab(m.tab_id)?.as_ref()) {

@@ -214,9 +214,8 @@ fn a_tab_asked_for_at_t2_is_handed_over_by_t1_taken_over_and_paid_at_t2() {
     // T1's window still shows the tab: its next save is refused, recording nothing.
     let mut more = tab.cart.clone();
     more.add(&drink(&b.catalog, 2), Quantity::Units(1)).unwrap();
-    let e = b
-        .t1
-        .update_tab(
+    let e =
+        b.t1.update_tab(
             TabRef::of(&tab),
             &TabContent {
                 cart: more,
@@ -231,9 +230,8 @@ fn a_tab_asked_for_at_t2_is_handed_over_by_t1_taken_over_and_paid_at_t2() {
         "{}",
         e.message
     );
-    let e = b
-        .t1
-        .sell_cart(
+    let e =
+        b.t1.sell_cart(
             &tab.cart,
             &[TenderInput::Cash { tendered: None }],
             &SaleOptions {
@@ -253,7 +251,10 @@ fn a_tab_asked_for_at_t2_is_handed_over_by_t1_taken_over_and_paid_at_t2() {
         "moving T1 → T2"
     );
     let text = purser_app::report::tills_text(&b.r2.tills(b.clock.now()).unwrap());
-    assert!(text.contains("T1 Cabin 7012 (tab)") && text.contains("moving T1 -> T2"), "{text}");
+    assert!(
+        text.contains("T1 Cabin 7012 (tab)") && text.contains("moving T1 -> T2"),
+        "{text}"
+    );
     // T2 takes it over, once.
     b.clock.advance(60);
     let step = b.t2.step_tab_moves(&b.r2).unwrap();
@@ -263,7 +264,10 @@ fn a_tab_asked_for_at_t2_is_handed_over_by_t1_taken_over_and_paid_at_t2() {
     assert_eq!(here.cart, tab.cart, "every line, line numbers included");
     assert_eq!((here.total, here.held_since), (tab.total, 4));
     assert_eq!(here.moved_from.as_deref(), Some("T1"));
-    assert_eq!((here.opened_at, here.opened_by.as_str()), (tab.opened_at, "ana"));
+    assert_eq!(
+        (here.opened_at, here.opened_by.as_str()),
+        (tab.opened_at, "ana")
+    );
     assert_eq!(here.served_by, "ben");
     assert!(!b.t2.step_tab_moves(&b.r2).unwrap().wrote());
     assert!(!b.t1.step_tab_moves(&b.r1).unwrap().wrote());
@@ -295,9 +299,8 @@ fn a_tab_asked_for_at_t2_is_handed_over_by_t1_taken_over_and_paid_at_t2() {
     let mut cart = here.cart.clone();
     let third = cart.add(&drink(&b.catalog, 2), Quantity::Units(1)).unwrap();
     assert_eq!(third, 3);
-    let here = b
-        .t2
-        .update_tab(
+    let here =
+        b.t2.update_tab(
             TabRef::of(&here),
             &TabContent {
                 cart: cart.clone(),
@@ -307,9 +310,8 @@ fn a_tab_asked_for_at_t2_is_handed_over_by_t1_taken_over_and_paid_at_t2() {
             "ben",
         )
         .unwrap();
-    let sale = b
-        .t2
-        .sell_cart(
+    let sale =
+        b.t2.sell_cart(
             &cart,
             &[TenderInput::Cash { tendered: None }],
             &SaleOptions {
@@ -416,7 +418,10 @@ fn a_request_for_a_tab_paid_meanwhile_moves_nothing() {
     assert_eq!(count(&db1, moved) + count(&db2, moved), 0);
     assert!(b.t2.open_tabs().unwrap().is_empty());
     assert!(b.r2.open_tabs().unwrap().is_empty());
-    assert_eq!(b.t1.tab(tab.tab_id).unwrap().outcome.as_deref(), Some("paid"));
+    assert_eq!(
+        b.t1.tab(tab.tab_id).unwrap().outcome.as_deref(),
+        Some("paid")
+    );
 }
 
 #[test]
@@ -431,9 +436,8 @@ fn offline_the_tab_stays_usable_at_the_till_that_holds_it() {
     }
     let mut cart = tab.cart.clone();
     cart.add(&drink(&b.catalog, 3), Quantity::Units(1)).unwrap();
-    let tab = b
-        .t1
-        .update_tab(
+    let tab =
+        b.t1.update_tab(
             TabRef::of(&tab),
             &TabContent {
                 cart: cart.clone(),
@@ -505,9 +509,8 @@ fn a_tab_moves_back_and_an_old_request_does_not_take_it_again() {
         ("T1", 6, 0)
     );
     // Asking for a tab held here, or from this till itself, is refused.
-    let e = b
-        .t1
-        .request_tab(&TabRequest {
+    let e =
+        b.t1.request_tab(&TabRequest {
             tab_id: tab.tab_id,
             from_till: "T2".into(),
             version: 6,
@@ -515,9 +518,8 @@ fn a_tab_moves_back_and_an_old_request_does_not_take_it_again() {
         })
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotAllowed);
-    let e = b
-        .t2
-        .request_tab(&TabRequest {
+    let e =
+        b.t2.request_tab(&TabRequest {
             tab_id: tab.tab_id,
             from_till: "T2".into(),
             version: 6,

@@ -938,7 +938,7 @@ pub fn open_tabs<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<OpenTab
             Some(t)
         })
         .collect();
-    out.sort_by(|a, b| (a.opened_at, a.tab_id).cmp(&(b.opened_at, b.tab_id)));
+    out.sort_by_key(|a| (a.opened_at, a.tab_id));
     out
 }
 

@@ -102,7 +102,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The WHERE term of the `events_tab` index, repeated by the queries that probe it.
-const TAB_EVENTS: &str = "event_type IN ('tab.opened', 'tab.updated', 'tab.closed', 'tab.move_requested', 'tab.moved')";
+const TAB_EVENTS: &str =
+    "event_type IN ('tab.opened', 'tab.updated', 'tab.closed', 'tab.move_requested', 'tab.moved')";
 
 /// One record of a till topic and what the decoder made of it.
 #[derive(Clone, Debug)]

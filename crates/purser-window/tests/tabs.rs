@@ -187,9 +187,12 @@ fn a_tab_at_another_till_is_brought_here_and_leaves_the_other_screen() {
     };
     // The background's step, on its own connections.
     let step = |set: &purser_app::Settings| {
-        let mut till =
-            purser_app::Till::open(set.clone(), clock.clone(), Arc::new(purser_app::runtime::UuidV7))
-                .unwrap();
+        let mut till = purser_app::Till::open(
+            set.clone(),
+            clock.clone(),
+            Arc::new(purser_app::runtime::UuidV7),
+        )
+        .unwrap();
         till.step_tab_moves(&Reports::open(set).unwrap()).unwrap()
     };
     let d = drinks();
@@ -235,7 +238,12 @@ fn a_tab_at_another_till_is_brought_here_and_leaves_the_other_screen() {
 
     // T1's background hands it over while T1's screen shows it.
     assert_eq!(step(&set1).handed_over.len(), 1);
-    let e = call(&mut s1, "add_item", json!({"code": d[2].sku, "quantity": "1"})).unwrap_err();
+    let e = call(
+        &mut s1,
+        "add_item",
+        json!({"code": d[2].sku, "quantity": "1"}),
+    )
+    .unwrap_err();
     let e = serde_json::to_value(&e).unwrap();
     assert_eq!(e["code"], "tab_moved");
     assert!(
@@ -247,7 +255,10 @@ fn a_tab_at_another_till_is_brought_here_and_leaves_the_other_screen() {
     );
     let screen = ok(&mut s1, "ticket", json!({}));
     assert!(screen["tab"].is_null() && screen["lines"].as_array().unwrap().is_empty());
-    assert!(ok(&mut s1, "tabs", json!({})).as_array().unwrap().is_empty());
+    assert!(ok(&mut s1, "tabs", json!({}))
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert_eq!(
         refused(&mut s1, "recall_tab", json!({"tab_id": tab_id})),
         "tab_moved"
@@ -275,7 +286,13 @@ fn a_tab_at_another_till_is_brought_here_and_leaves_the_other_screen() {
     );
     assert_eq!(r["total"], total);
     sync();
-    assert!(ok(&mut s2, "store_tabs", json!({})).as_array().unwrap().is_empty());
-    assert!(ok(&mut s1, "store_tabs", json!({})).as_array().unwrap().is_empty());
+    assert!(ok(&mut s2, "store_tabs", json!({}))
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(ok(&mut s1, "store_tabs", json!({}))
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert!(!step(&set1).wrote() && !step(&set2).wrote());
 }

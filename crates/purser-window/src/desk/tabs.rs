@@ -32,7 +32,7 @@ pub(super) struct OnScreen {
 impl OnScreen {
     fn of(t: &TabRow) -> OnScreen {
         OnScreen {
-            r: TabRef::of(&t),
+            r: TabRef::of(t),
             kind: t.kind,
             label: t.label.clone(),
             opened_at: t.opened_at,
