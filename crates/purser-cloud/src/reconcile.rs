@@ -255,8 +255,9 @@ mod tests {
     use super::*;
     use purser_core::chain::chain_hash;
 
-    /// The contract's example day of one till (13 chained events: a shift with sales, a
-    /// refund, a void, its Z, a heartbeat and loyalty events), as published.
+    /// The contract's example day of one till (16 chained events: a shift with sales, a
+    /// refund, a void, its Z, a heartbeat, loyalty events and a tab handed over), as
+    /// published.
     fn day() -> Vec<String> {
         purser_core::contract::example_day()
             .into_iter()
@@ -276,12 +277,12 @@ mod tests {
     #[test]
     fn a_clean_day_is_complete_and_raises_nothing() {
         let d = day();
-        assert_eq!(d.len(), 13);
+        assert_eq!(d.len(), 16);
         let (_, days) = status(&d);
         assert_eq!(days.len(), 1);
         let s = &days[0];
         assert_eq!(s.state, DayState::Complete, "{s:?}");
-        assert_eq!((s.events, s.first_seq, s.last_seq), (13, 1, 13));
+        assert_eq!((s.events, s.first_seq, s.last_seq), (16, 1, 16));
         assert!(s.missing.is_empty() && s.conflicts.is_empty() && s.z_mismatches.is_empty());
         assert_eq!(s.z_matched, 1, "the printed Z matches its events");
         assert_eq!(s.chain_broken_from, None);
@@ -297,7 +298,7 @@ mod tests {
         for raw in d.iter().chain(again.iter().take(4)) {
             r.take(raw).unwrap();
         }
-        assert_eq!(r.len(), 13);
+        assert_eq!(r.len(), 16);
         let s = &r.days()[0];
         assert_eq!(s.state, DayState::Complete);
         assert_eq!(s.duplicates, 4);

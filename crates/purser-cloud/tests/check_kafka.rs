@@ -95,7 +95,7 @@ fn check_tells_a_complete_day_from_a_gap_a_duplicate_and_an_altered_copy() {
     let days = v["days"].as_array().unwrap();
     assert_eq!(days.len(), 1);
     assert_eq!(days[0]["state"], "complete", "{v:#}");
-    assert_eq!(days[0]["events"], 13);
+    assert_eq!(days[0]["events"], 16);
     assert_eq!(days[0]["z_matched"], 1);
 
     // Event 5 missing, event 2 twice: waiting for 5, one duplicate.

@@ -76,15 +76,15 @@ fn a_batch_applied_twice_counts_once_and_replays_are_duplicates() {
     let mut job = Days::default();
     let batch = records("aurora", &raws, 0);
     let (applied, skipped, _) = apply_batch(&mut c, &mut job, &batch).unwrap();
-    assert_eq!((applied.new, skipped), (13, 0));
+    assert_eq!((applied.new, skipped), (16, 0));
     // The same records again (the instance died before committing to Kafka): skipped.
     let (applied, skipped, _) = apply_batch(&mut c, &mut job, &batch).unwrap();
-    assert_eq!((applied.new, applied.duplicates, skipped), (0, 0, 13));
+    assert_eq!((applied.new, applied.duplicates, skipped), (0, 0, 16));
     let report = days::report(&mut c, None, None).unwrap();
     assert_eq!(report.len(), 1);
     let d = &report[0].0;
     assert_eq!(d.state, DayState::Complete, "{d:?}");
-    assert_eq!((d.events, d.duplicates, d.z_matched), (13, 0, 1));
+    assert_eq!((d.events, d.duplicates, d.z_matched), (16, 0, 1));
     // Replayed at later offsets (a producer sent them again): duplicates, still complete.
     let replay = records("aurora", &raws[..3], 100);
     let (applied, _, _) = apply_batch(&mut c, &mut job, &replay).unwrap();
@@ -377,7 +377,7 @@ fn two_reconcilers_share_the_topics_pick_up_a_new_ship_and_survive_a_restart() {
     let d = complete(&mut c, "S042").unwrap();
     assert_eq!(
         (d.state, d.events, d.duplicates),
-        (DayState::Complete, 13, 3)
+        (DayState::Complete, 16, 3)
     );
     let events: i64 = c
         .query_one("SELECT count(*) FROM till_events", &[])
