@@ -60,6 +60,9 @@ pub enum ErrorCode {
     /// The ticket would make an event larger than the store's cluster accepts: nothing was
     /// recorded; split it.
     TooLarge,
+    /// The tab was handed over to another till (`tab.moved`): recall it there. Nothing of
+    /// the refused change was recorded.
+    TabMoved,
     Internal,
 }
 

@@ -487,8 +487,7 @@ impl Reports {
                 Err(e) => tracing::warn!("low stock not read from {}: {e}", db.display()),
             }
         }
-        let open_tabs =
-            purser_core::report::open_tabs(&self.store.open_tab_events().map_err(store_err)?);
+        let open_tabs = self.open_tabs()?;
         Ok(TillsReport {
             now,
             tills,
@@ -498,6 +497,24 @@ impl Reports {
             open_tabs,
             currency: self.settings.currency.clone(),
         })
+    }
+
+    /// The tabs and parked tickets open at the store's tills (moving ones too), oldest
+    /// first, as their events in the reporting store show them.
+    pub fn open_tabs(&self) -> AppResult<Vec<purser_core::report::OpenTabSeen>> {
+        Ok(purser_core::report::open_tabs(
+            &self.store.open_tab_events().map_err(store_err)?,
+        ))
+    }
+
+    /// Requests for a tab, addressed to `holder`, not answered yet (`ReportStore::tab_requests_to`).
+    pub fn tab_requests_to(&self, holder: &str) -> AppResult<Vec<purser_core::events::Event>> {
+        self.store.tab_requests_to(holder).map_err(store_err)
+    }
+
+    /// Tabs handed over to `till`, not taken over yet (`ReportStore::tab_moves_to`).
+    pub fn tab_moves_to(&self, till: &str) -> AppResult<Vec<purser_core::events::Event>> {
+        self.store.tab_moves_to(till).map_err(store_err)
     }
 
     /// Known tills and cashiers (for the filters) and the latest business date seen.
@@ -837,6 +854,9 @@ pub fn tills_text(r: &TillsReport) -> String {
                 age(Some((r.now - t.opened_at).num_seconds().max(0))),
                 t.served_by
             ));
+            if let Some(to) = &t.moving_to {
+                out.push_str(&format!("    moving {} -> {to}\n", t.till_id));
+            }
         }
     }
     if !r.low_stock.is_empty() {
@@ -1181,11 +1201,18 @@ pub fn tills_csv(r: &TillsReport) -> AppResult<String> {
             &format!("{} {}", t.till_id, t.label),
             Some(t.items),
             Some(r.currency.format(t.total)),
-            &format!(
-                "opened {} last served by {}",
-                t.opened_at.to_rfc3339(),
-                t.served_by
-            ),
+            &match &t.moving_to {
+                Some(to) => format!(
+                    "opened {} last served by {} moving to {to}",
+                    t.opened_at.to_rfc3339(),
+                    t.served_by
+                ),
+                None => format!(
+                    "opened {} last served by {}",
+                    t.opened_at.to_rfc3339(),
+                    t.served_by
+                ),
+            },
         );
     }
     c.finish()

@@ -144,6 +144,11 @@ impl RelayHandle {
         self.waker.wake();
     }
 
+    /// The relay's waker, for a thread of its own that records events (tab hand-overs).
+    pub fn waker(&self) -> purser_stream::Waker {
+        self.waker.clone()
+    }
+
     /// Stops both threads, letting in-flight rows settle (at most a few seconds).
     pub fn stop(mut self) -> Result<u64, RelayError> {
         self.shutdown()

@@ -255,8 +255,9 @@ mod tests {
     use super::*;
     use purser_core::chain::chain_hash;
 
-    /// The contract's example day of one till (13 chained events: a shift with sales, a
-    /// refund, a void, its Z, a heartbeat and loyalty events), as published.
+    /// The contract's example day of one till (16 chained events: a shift with sales, a
+    /// refund, a void, its Z, a heartbeat, loyalty events and a tab handed over), as
+    /// published.
     fn day() -> Vec<String> {
         purser_core::contract::example_day()
             .into_iter()

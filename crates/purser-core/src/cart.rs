@@ -238,6 +238,27 @@ impl Cart {
         }
     }
 
+    /// A cart as a tab's events carry it (a ticket another till handed over): its lines,
+    /// its discount and the number its next line gets, never one already on it.
+    pub fn restore(lines: Vec<CartLine>, discount: Option<Discount>, next_line_no: u32) -> Cart {
+        let after_last = lines
+            .iter()
+            .map(|l| l.line_no)
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1);
+        Cart {
+            lines,
+            discount,
+            next_line_no: next_line_no.max(after_last),
+        }
+    }
+
+    /// The number the next line added gets.
+    pub fn next_line_no(&self) -> u32 {
+        self.next_line_no.max(1)
+    }
+
     /// Adds a product at its catalog price, with no modifiers; returns the new line
     /// number. A product with a required modifier group is refused
     /// ([`CartError::ChoiceRequired`]): ring it up with [`Cart::add_with`].

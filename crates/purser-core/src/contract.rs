@@ -224,6 +224,20 @@ fn event_schemas() -> Vec<(String, Value)> {
             "A tab ended: paid by the named sale (recorded in the same transaction), or cancelled with nothing on it.",
             schema_of::<TabClosed>,
         ),
+        doc(
+            "tab.move_requested",
+            Stream::Payments,
+            1,
+            "A till asks the till holding a tab for it (the guest pays or goes on at the asking till). Changes nothing by itself: the holder answers with tab.moved while it still holds the tab open.",
+            schema_of::<TabMoveRequested>,
+        ),
+        doc(
+            "tab.moved",
+            Stream::Payments,
+            1,
+            "The till holding a tab hands it over to the till that asked: closed there, in the same transaction, with the whole ticket as it stood. The receiving till opens it with tab.opened (moved_from) at the next version.",
+            schema_of::<TabMoved>,
+        ),
     ]
 }
 
@@ -328,10 +342,10 @@ fn sale(
     }
 }
 
-/// The example events of one till's day (till T3: a shift with sales, a refund, a void,
-/// its Z, a heartbeat and loyalty events), hash-chained, as `(till_seq, value as
-/// published)` in `till_seq` order: a consumer's test fixture. The bar till's examples
-/// (T7, [`bar_examples`]) are a chain of their own and not part of it.
+/// The example events of one till's day (T3: a shift with sales, a refund, a void, its
+/// Z, a heartbeat, loyalty events and a tab it hands over to T4), hash-chained, as
+/// `(till_seq, value as published)` in `till_seq` order: a consumer's test fixture. The bar
+/// till's examples (T7, [`bar_examples`]) and T4's are chains of their own, not part of it.
 pub fn example_day() -> Vec<(u64, String)> {
     let mut evs: Vec<(u64, String)> = examples()
         .into_iter()
@@ -606,8 +620,9 @@ pub fn examples() -> Vec<(String, String, Value)> {
         .collect()
 }
 
-/// A cabin guest's tab at the pool bar: opened with a first drink, a second one added,
-/// paid by the sale `T3-000107`.
+/// A cabin guest's tab at the pool bar (T3): opened with a first drink, a second one
+/// added; the guest moves to the beach bar (T4), which asks for the tab; T3 hands it over,
+/// T4 opens it where T3 left it and the guest pays there (sale `T4-000031`).
 fn tab_examples(
     ev: &mut impl FnMut(u32, u32, EventBody) -> Value,
 ) -> Vec<(&'static str, &'static str, Value)> {
@@ -647,6 +662,7 @@ fn tab_examples(
         ticket: TabTicket::of(&cart, &[]),
         total: total(&cart),
         served_by: "C017".into(),
+        moved_from: None,
     });
     let before = cart.clone();
     cart.add(&water, Quantity::Units(2))
@@ -655,24 +671,65 @@ fn tab_examples(
         tab_id,
         kind: TabKind::Tab,
         label: "Grace Hopper".into(),
-        member_id: member,
+        member_id: member.clone(),
         version: 2,
         change: TabChange::between(&before, &cart),
         ticket: TabTicket::of(&cart, &[]),
         total: total(&cart),
         served_by: "C021".into(),
     });
+    // The beach bar's request, as T4 wrote it (its own chain: `beach_bar`).
+    let request_id = id(801);
+    let requested = EventBody::TabMoveRequested(TabMoveRequested {
+        tab_id,
+        from_till: "T3".into(),
+        to_till: "T4".into(),
+        version: 2,
+        requested_by: "C033".into(),
+    });
+    let moved = TabMoved {
+        tab_id,
+        from_till: "T3".into(),
+        to_till: "T4".into(),
+        version: 3,
+        request_id,
+        requested_by: "C033".into(),
+        kind: TabKind::Tab,
+        label: "Grace Hopper".into(),
+        member_id: member.clone(),
+        ticket: TabTicket::of(&cart, &[]),
+        next_line_no: cart.next_line_no(),
+        total: total(&cart),
+        opened_at: at(14, 5),
+        opened_by: "C017".into(),
+        served_by: "C021".into(),
+    };
+    let adopted = EventBody::TabOpened(TabOpened {
+        tab_id,
+        kind: TabKind::Tab,
+        label: "Grace Hopper".into(),
+        member_id: member,
+        version: 4,
+        ticket: moved.ticket.clone(),
+        total: moved.total,
+        served_by: "C033".into(),
+        moved_from: Some(MovedFrom {
+            till_id: "T3".into(),
+            version: 3,
+        }),
+    });
     let closed = EventBody::TabClosed(TabClosed {
         tab_id,
         kind: TabKind::Tab,
         label: "Grace Hopper".into(),
-        version: 3,
+        version: 5,
         outcome: TabOutcome::Paid {
             sale_id: id(701),
-            receipt_no: "T3-000107".into(),
+            receipt_no: "T4-000031".into(),
         },
-        served_by: "C017".into(),
+        served_by: "C033".into(),
     });
+    let mut t4 = beach_bar();
     vec![
         (
             "tab.opened.v1",
@@ -680,8 +737,48 @@ fn tab_examples(
             ev(14, 5, opened),
         ),
         ("tab.updated.v1", "two-waters-added", ev(15, 40, updated)),
-        ("tab.closed.v1", "paid", ev(17, 55, closed)),
+        (
+            "tab.move_requested.v1",
+            "asked-for-at-the-beach-bar",
+            t4(request_id, 16, 10, requested),
+        ),
+        (
+            "tab.moved.v1",
+            "handed-over-to-the-beach-bar",
+            ev(16, 10, EventBody::TabMoved(moved)),
+        ),
+        (
+            "tab.opened.v1",
+            "taken-over-at-the-beach-bar",
+            t4(id(802), 16, 11, adopted),
+        ),
+        ("tab.closed.v1", "paid", t4(id(803), 17, 55, closed)),
     ]
+}
+
+/// The events of a second till of the store, T4 at the beach bar, hash-chained from its
+/// 57th event (its shift and sales before are not among the examples).
+fn beach_bar() -> impl FnMut(Uuid, u32, u32, EventBody) -> Value {
+    let mut seq = 56u64;
+    let mut prev = "5b7d0c0b6b2f4b1e8a0c5f3e9d2a7c4b1e6f8a3d5c7b9e1f2a4c6d8e0b3f5a7c".to_string();
+    move |event_id: Uuid, h: u32, m: u32, body: EventBody| -> Value {
+        seq += 1;
+        let mut c = ctx(h, m);
+        c.till_id = "T4".into();
+        c.shift_id = Some(id(2));
+        c.cashier_id = Some("C033".into());
+        let mut e = Event::new(&c, event_id, seq, body);
+        e.header.prev_hash = Some(prev.clone());
+        let json = e.to_json().unwrap_or_default();
+        prev = crate::chain::chain_hash(
+            &prev,
+            seq,
+            &e.header.event_id.to_string(),
+            &e.header.event_type,
+            &json,
+        );
+        serde_json::from_str(&json).unwrap_or(Value::Null)
+    }
 }
 
 /// Loyalty events of a gold member: enrolment, points earned on a sale, points redeemed

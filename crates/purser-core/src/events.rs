@@ -300,8 +300,22 @@ pub struct TabOpened {
     pub ticket: crate::tab::TabTicket,
     /// What the ticket comes to now, in minor units.
     pub total: Money,
-    /// The user signed in at the till when it was opened.
+    /// The user signed in at the till when it was opened (for a moved tab: who asked
+    /// for it at this till).
     pub served_by: String,
+    /// Set when the tab came from another till (`tab.moved`): the till that handed it
+    /// over and the version of its `tab.moved`. The tab keeps its id and its versions go
+    /// on from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<MovedFrom>,
+}
+
+/// Where a moved tab came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MovedFrom {
+    pub till_id: String,
+    /// The version of the `tab.moved` that handed it over.
+    pub version: u32,
 }
 
 /// A change to an open tab: the whole ticket as it now stands, and what changed.
@@ -332,6 +346,54 @@ pub struct TabClosed {
     pub served_by: String,
 }
 
+/// A till asks for a tab another till holds (the guest wants to pay or go on drinking
+/// here). Nothing changes until the holder answers with `tab.moved`; a holder that no
+/// longer holds the tab open (paid, moved on) lets the request be.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TabMoveRequested {
+    pub tab_id: Uuid,
+    /// The till that holds the tab, as the asking till's list of the store's tabs showed it.
+    pub from_till: String,
+    /// The asking till (this event's own `till_id`).
+    pub to_till: String,
+    /// The tab's version as that list showed it. The holder answers only a request made
+    /// while it held the tab (this version is at least the one it got the tab at), so a
+    /// request from before the tab moved away and came back is not answered again.
+    pub version: u32,
+    /// The user signed in at the asking till.
+    pub requested_by: String,
+}
+
+/// The till that held a tab hands it over to the till that asked for it: the tab is closed
+/// there, with the whole ticket as it stood, in one transaction with this event. The
+/// receiving till opens it (`tab.opened` with `moved_from`) at `version + 1`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TabMoved {
+    pub tab_id: Uuid,
+    /// The till that held it (this event's own `till_id`).
+    pub from_till: String,
+    /// The till that asked for it, and now holds it.
+    pub to_till: String,
+    /// One more than the tab's last version at `from_till`.
+    pub version: u32,
+    /// The `tab.move_requested` this answers (its `event_id`).
+    pub request_id: Uuid,
+    pub requested_by: String,
+    pub kind: crate::tab::TabKind,
+    pub label: String,
+    pub member_id: Option<String>,
+    #[serde(flatten)]
+    pub ticket: crate::tab::TabTicket,
+    /// The number the tab's next line gets (a line number is never used twice on a tab).
+    pub next_line_no: u32,
+    pub total: Money,
+    /// When and by whom the tab was first opened (at whichever till).
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: String,
+    /// The user who served it last at `from_till`.
+    pub served_by: String,
+}
+
 /// The body of an event, one variant per event type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventBody {
@@ -349,6 +411,8 @@ pub enum EventBody {
     TabOpened(TabOpened),
     TabUpdated(TabUpdated),
     TabClosed(TabClosed),
+    TabMoveRequested(TabMoveRequested),
+    TabMoved(TabMoved),
 }
 
 /// (event_type, stream, schema version) of every event type, in the order of `EventBody`.
@@ -367,6 +431,8 @@ pub const EVENT_TYPES: &[(&str, Stream, u32)] = &[
     ("tab.opened", Stream::Payments, 1),
     ("tab.updated", Stream::Payments, 1),
     ("tab.closed", Stream::Payments, 1),
+    ("tab.move_requested", Stream::Payments, 1),
+    ("tab.moved", Stream::Payments, 1),
 ];
 
 impl EventBody {
@@ -386,6 +452,8 @@ impl EventBody {
             EventBody::TabOpened(_) => 11,
             EventBody::TabUpdated(_) => 12,
             EventBody::TabClosed(_) => 13,
+            EventBody::TabMoveRequested(_) => 14,
+            EventBody::TabMoved(_) => 15,
         }
     }
     /// The member a loyalty event is about (its Kafka key).
@@ -423,6 +491,8 @@ impl EventBody {
             EventBody::TabOpened(b) => serde_json::to_value(b),
             EventBody::TabUpdated(b) => serde_json::to_value(b),
             EventBody::TabClosed(b) => serde_json::to_value(b),
+            EventBody::TabMoveRequested(b) => serde_json::to_value(b),
+            EventBody::TabMoved(b) => serde_json::to_value(b),
         }
     }
 }

@@ -22,7 +22,8 @@ use crate::cart::Quantity;
 use crate::events::{
     DrawerOpened, Envelope, Event, EventBody, EventHeader, MemberEnrolled, PointsEarned,
     PointsRedeemed, PointsReversed, SaleCompleted, SaleRefunded, SaleVoided, ShiftClosed,
-    ShiftOpened, TabClosed, TabOpened, TabUpdated, TillHeartbeat, EVENT_TYPES,
+    ShiftOpened, TabClosed, TabMoveRequested, TabMoved, TabOpened, TabUpdated, TillHeartbeat,
+    EVENT_TYPES,
 };
 use crate::money::{div_round, Money};
 use crate::shift::{ReportKind, ShiftHead, ShiftReport, Tally, TenderTotal};
@@ -71,6 +72,8 @@ pub fn parse_event(raw: &str) -> Result<Event, String> {
         "tab.opened" => EventBody::TabOpened(body::<TabOpened>(raw)?),
         "tab.updated" => EventBody::TabUpdated(body::<TabUpdated>(raw)?),
         "tab.closed" => EventBody::TabClosed(body::<TabClosed>(raw)?),
+        "tab.move_requested" => EventBody::TabMoveRequested(body::<TabMoveRequested>(raw)?),
+        "tab.moved" => EventBody::TabMoved(body::<TabMoved>(raw)?),
         other => return Err(format!("unknown event type '{other}'")),
     };
     if header.till_seq == 0 {
@@ -432,14 +435,16 @@ impl Summary {
                     s.points_issued -= p.earned_reversed;
                     s.points_redeemed -= p.redeemed_returned;
                 }
-                // Open tabs are listed from their latest events (`ReportStore::open_tabs`);
-                // a paid tab counts through its sale.
+                // Open tabs are listed from their latest events (`open_tabs`); a paid tab
+                // counts through its sale, and a moved one carries no money.
                 EventBody::ShiftOpened(_)
                 | EventBody::ShiftClosed(_)
                 | EventBody::TillHeartbeat(_)
                 | EventBody::TabOpened(_)
                 | EventBody::TabUpdated(_)
-                | EventBody::TabClosed(_) => {}
+                | EventBody::TabClosed(_)
+                | EventBody::TabMoveRequested(_)
+                | EventBody::TabMoved(_) => {}
             }
         }
         s.sales_count = tally.sales_count;
@@ -545,7 +550,9 @@ pub fn derive_shift(shift_id: Uuid, events: &[&Event], currency: &str) -> Option
             | EventBody::PointsReversed(_)
             | EventBody::TabOpened(_)
             | EventBody::TabUpdated(_)
-            | EventBody::TabClosed(_) => {}
+            | EventBody::TabClosed(_)
+            | EventBody::TabMoveRequested(_)
+            | EventBody::TabMoved(_) => {}
         }
     }
     let mut head = ShiftHead {
@@ -815,6 +822,7 @@ impl DateRange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OpenTabSeen {
     pub tab_id: Uuid,
+    /// The till that holds it (while it moves: the till handing it over).
     pub till_id: String,
     pub kind: crate::tab::TabKind,
     pub label: String,
@@ -823,85 +831,168 @@ pub struct OpenTabSeen {
     pub total: Money,
     /// Items on it (a weighed line counts once).
     pub items: i64,
+    /// When it was first opened, at whichever till.
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub served_by: String,
+    /// Handed over by `till_id` to this till (`tab.moved`), which has not opened it yet.
+    pub moving_to: Option<String>,
+    /// Tills that asked `till_id` for it since it got the tab, not answered yet.
+    pub asked_by: Vec<String>,
+}
+
+/// One tab's events, folded.
+struct TabFold {
+    /// The state its highest version shows.
+    latest: Option<OpenTabSeen>,
+    closed: bool,
+    /// When it was first opened, as a `tab.opened` without `moved_from` or a `tab.moved`
+    /// says; else the earliest event seen.
+    origin: Option<DateTime<Utc>>,
+    earliest: DateTime<Utc>,
+    /// (till, version) of each `tab.opened`: when each till got it.
+    opened: Vec<(String, u32)>,
+    /// (asked till, asking till, version seen) of each `tab.move_requested`.
+    requests: Vec<(String, String, u32)>,
 }
 
 /// The tabs open across the store, oldest first: per tab its highest version wins, and a
-/// tab whose `tab.closed` has arrived is gone. Events may come in any order and twice.
+/// tab whose `tab.closed` has arrived is gone. A tab handed over (`tab.moved`) stays open,
+/// shown at the till handing it over and `moving_to` the other until that till's
+/// `tab.opened` arrives. Events may come in any order and twice.
 pub fn open_tabs<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<OpenTabSeen> {
-    let mut tabs: HashMap<Uuid, OpenTabSeen> = HashMap::new();
-    let mut closed: HashSet<Uuid> = HashSet::new();
-    let mut first_seen: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+    let mut tabs: HashMap<Uuid, TabFold> = HashMap::new();
     for e in events {
         let at = e.header.occurred_at;
-        let (tab_id, version, kind, label, member_id, lines, total, served_by) = match &e.body {
-            EventBody::TabOpened(o) => (
-                o.tab_id,
-                o.version,
-                o.kind,
-                &o.label,
-                &o.member_id,
-                &o.ticket.lines,
-                o.total,
-                &o.served_by,
-            ),
-            EventBody::TabUpdated(u) => (
-                u.tab_id,
-                u.version,
-                u.kind,
-                &u.label,
-                &u.member_id,
-                &u.ticket.lines,
-                u.total,
-                &u.served_by,
-            ),
-            EventBody::TabClosed(c) => {
-                closed.insert(c.tab_id);
-                continue;
-            }
+        let tab_id = match &e.body {
+            EventBody::TabOpened(o) => o.tab_id,
+            EventBody::TabUpdated(u) => u.tab_id,
+            EventBody::TabMoved(m) => m.tab_id,
+            EventBody::TabClosed(c) => c.tab_id,
+            EventBody::TabMoveRequested(r) => r.tab_id,
             _ => continue,
         };
-        let first = first_seen.entry(tab_id).or_insert(at);
-        if matches!(e.body, EventBody::TabOpened(_)) || at < *first {
-            *first = at;
-        }
-        if tabs.get(&tab_id).is_some_and(|t| t.version >= version) {
+        let f = tabs.entry(tab_id).or_insert_with(|| TabFold {
+            latest: None,
+            closed: false,
+            origin: None,
+            earliest: at,
+            opened: Vec::new(),
+            requests: Vec::new(),
+        });
+        f.earliest = f.earliest.min(at);
+        let till = e.header.till_id.clone();
+        let (version, kind, label, member_id, lines, total, served_by, holder, moving_to) =
+            match &e.body {
+                EventBody::TabOpened(o) => {
+                    if o.moved_from.is_none() {
+                        f.origin = Some(at);
+                    }
+                    f.opened.push((till.clone(), o.version));
+                    (
+                        o.version,
+                        o.kind,
+                        &o.label,
+                        &o.member_id,
+                        &o.ticket.lines,
+                        o.total,
+                        &o.served_by,
+                        till,
+                        None,
+                    )
+                }
+                EventBody::TabUpdated(u) => (
+                    u.version,
+                    u.kind,
+                    &u.label,
+                    &u.member_id,
+                    &u.ticket.lines,
+                    u.total,
+                    &u.served_by,
+                    till,
+                    None,
+                ),
+                EventBody::TabMoved(m) => {
+                    f.origin = Some(m.opened_at);
+                    (
+                        m.version,
+                        m.kind,
+                        &m.label,
+                        &m.member_id,
+                        &m.ticket.lines,
+                        m.total,
+                        &m.served_by,
+                        till,
+                        Some(m.to_till.clone()),
+                    )
+                }
+                EventBody::TabMoveRequested(r) => {
+                    f.requests.push((r.from_till.clone(), till, r.version));
+                    continue;
+                }
+                EventBody::TabClosed(_) => {
+                    f.closed = true;
+                    continue;
+                }
+                _ => continue,
+            };
+        if f.latest.as_ref().is_some_and(|t| t.version >= version) {
             continue;
         }
-        tabs.insert(
+        f.latest = Some(OpenTabSeen {
             tab_id,
-            OpenTabSeen {
-                tab_id,
-                till_id: e.header.till_id.clone(),
-                kind,
-                label: label.clone(),
-                member_id: member_id.clone(),
-                version,
-                total,
-                items: lines
-                    .iter()
-                    .map(|l| match l.quantity {
-                        Quantity::Units(n) => n,
-                        Quantity::Grams(_) => 1,
-                    })
-                    .sum(),
-                opened_at: at,
-                updated_at: at,
-                served_by: served_by.clone(),
-            },
-        );
+            till_id: holder,
+            kind,
+            label: label.clone(),
+            member_id: member_id.clone(),
+            version,
+            total,
+            items: lines
+                .iter()
+                .map(|l| match l.quantity {
+                    Quantity::Units(n) => n,
+                    Quantity::Grams(_) => 1,
+                })
+                .sum(),
+            opened_at: at,
+            updated_at: at,
+            served_by: served_by.clone(),
+            moving_to,
+            asked_by: Vec::new(),
+        });
     }
     let mut out: Vec<OpenTabSeen> = tabs
         .into_values()
-        .filter(|t| !closed.contains(&t.tab_id))
-        .map(|mut t| {
-            t.opened_at = first_seen.get(&t.tab_id).copied().unwrap_or(t.opened_at);
-            t
+        .filter(|f| !f.closed)
+        .filter_map(|f| {
+            let mut t = f.latest?;
+            t.opened_at = f.origin.unwrap_or(f.earliest);
+            if t.moving_to.is_none() {
+                // Only requests made while the holder had it count: not one answered
+                // before the tab moved away and came back.
+                let since = f
+                    .opened
+                    .iter()
+                    .filter(|(till, v)| *till == t.till_id && *v <= t.version)
+                    .map(|(_, v)| *v)
+                    .max()
+                    .unwrap_or(1);
+                let mut asked: Vec<String> = f
+                    .requests
+                    .into_iter()
+                    .filter(|(from, to, v)| {
+                        *from == t.till_id && *to != t.till_id && since <= *v && *v <= t.version
+                    })
+                    .map(|(_, to, _)| to)
+                    .collect();
+                asked.sort();
+                asked.dedup();
+                t.asked_by = asked;
+            }
+            Some(t)
         })
         .collect();
-    out.sort_by(|a, b| (a.opened_at, a.tab_id).cmp(&(b.opened_at, b.tab_id)));
+    out.sort_by_key(|a| (a.opened_at, a.tab_id));
     out
 }
 
@@ -910,15 +1001,21 @@ mod tests {
     use super::*;
     use crate::events::{EventContext, TillHeartbeat};
 
+    /// The contract's tab story: opened at T3 (v1), updated (v2), asked for by T4, handed
+    /// over by T3 (v3), opened at T4 (v4), paid there (v5).
+    fn tab_story() -> Vec<Event> {
+        crate::contract::examples()
+            .into_iter()
+            .filter(|(stem, _, _)| stem.starts_with("tab."))
+            .map(|(_, _, v)| parse_event(&v.to_string()).unwrap())
+            .collect()
+    }
+
     #[test]
     fn open_tabs_follow_the_latest_version_and_leave_when_closed() {
-        let tab_events: Vec<Event> = crate::contract::example_day()
-            .into_iter()
-            .map(|(_, raw)| parse_event(&raw).unwrap())
-            .filter(|e| e.header.event_type.starts_with("tab."))
-            .collect();
-        assert_eq!(tab_events.len(), 3);
-        // All three, in any order and with a copy: closed, so nothing is open.
+        let tab_events = tab_story();
+        assert_eq!(tab_events.len(), 6);
+        // All of them, in any order and with a copy: closed, so nothing is open.
         let mut shuffled = tab_events.clone();
         shuffled.reverse();
         shuffled.push(tab_events[0].clone());
@@ -934,6 +1031,50 @@ mod tests {
         assert_eq!(open[0].opened_at, tab_events[0].header.occurred_at);
         assert_eq!(open[0].updated_at, tab_events[1].header.occurred_at);
         assert_eq!(open[0].till_id, "T3");
+        assert_eq!(open[0].moving_to, None);
+        assert!(open[0].asked_by.is_empty());
+    }
+
+    #[test]
+    fn a_moving_tab_stays_open_and_shows_where_it_goes() {
+        let ev = tab_story();
+        let [opened, updated, asked, moved, adopted, _paid] = &ev[..] else {
+            panic!("six tab examples")
+        };
+        // Asked for: still at T3, at its version, T4 waiting.
+        let open = open_tabs([opened, asked, updated]);
+        assert_eq!(
+            (open[0].till_id.as_str(), open[0].version),
+            ("T3", 2),
+            "a request changes no version"
+        );
+        assert_eq!(open[0].asked_by, vec!["T4".to_string()]);
+        assert_eq!(open[0].moving_to, None);
+        // Handed over: shown at T3, moving to T4, with the ticket as it left.
+        let open = open_tabs([opened, updated, asked, moved, moved]);
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            (open[0].till_id.as_str(), open[0].moving_to.as_deref()),
+            ("T3", Some("T4"))
+        );
+        assert_eq!((open[0].version, open[0].items), (3, 3));
+        assert!(open[0].asked_by.is_empty());
+        // Taken over (the move arriving after, twice): at T4, opened when T3 opened it,
+        // and T4's old request is answered.
+        for events in [
+            vec![adopted, moved, opened, asked, updated, moved],
+            vec![adopted, asked, moved],
+        ] {
+            let open = open_tabs(events);
+            assert_eq!(open.len(), 1);
+            let t = &open[0];
+            assert_eq!((t.till_id.as_str(), t.moving_to.as_deref()), ("T4", None));
+            assert_eq!((t.version, t.items), (4, 3));
+            assert_eq!(t.opened_at, opened.header.occurred_at);
+            assert_eq!(t.updated_at, adopted.header.occurred_at);
+            assert_eq!(t.served_by, "C033");
+            assert!(t.asked_by.is_empty(), "{:?}", t.asked_by);
+        }
     }
 
     fn heartbeat(store: &str, till: &str, seq: u64) -> Event {

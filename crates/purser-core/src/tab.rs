@@ -6,6 +6,11 @@
 //! version that grows with every change. Each change is one event (`tab.opened`,
 //! `tab.updated`, `tab.closed`) carrying the whole ticket as it now stands, so the last
 //! event of a tab is enough to show it (the manager's list) or to take it over.
+//!
+//! One till holds a tab at a time. Another till gets it by hand-over: it asks
+//! (`tab.move_requested`), the holder closes its row and writes `tab.moved` with the whole
+//! ticket, and the asking till opens it at the next version (`tab.opened` with
+//! `moved_from`); `purser_app::tabs` keeps the rules.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -134,6 +139,11 @@ impl TabTicket {
             cart_discount: cart.discount,
             rewards: rewards.to_vec(),
         }
+    }
+
+    /// The ticket as a cart again (a moved tab at the till that took it over).
+    pub fn to_cart(&self, next_line_no: u32) -> Cart {
+        Cart::restore(self.lines.clone(), self.cart_discount, next_line_no)
     }
 }
 

@@ -346,6 +346,15 @@ pub const MIGRATIONS: &[&str] = &[
     -- are rebuilt whole once the topics are read to their end.
     DELETE FROM stream_offsets;
     "#,
+    // v9: tabs moving between tills (`tab.move_requested`, `tab.moved`). `held_since` is
+    // the version this till got the tab at (1 when it opened it), so a request made before
+    // it got the tab back is not answered; `moved_from` the till it came from; `moved_to`
+    // the till it was handed over to (with outcome `moved`).
+    r#"
+    ALTER TABLE tabs ADD COLUMN held_since INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE tabs ADD COLUMN moved_from TEXT;
+    ALTER TABLE tabs ADD COLUMN moved_to TEXT;
+    "#,
 ];
 
 pub fn latest_version() -> i64 {

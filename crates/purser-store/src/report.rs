@@ -87,7 +87,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_tab ON events(json_extract(payload, '$.tab_id'), event_type)
         WHERE event_type IN ('tab.opened', 'tab.updated', 'tab.closed');
 "#,
+    r#"
+    -- Tabs moving between tills: every tab event by its tab's id (a query uses a partial
+    -- index only when it repeats the index's WHERE term, hence `TAB_EVENTS` in the
+    -- queries), the requests by the till asked and the hand-overs by the till receiving.
+    DROP INDEX events_tab;
+    CREATE INDEX events_tab ON events(json_extract(payload, '$.tab_id'), event_type)
+        WHERE event_type IN ('tab.opened', 'tab.updated', 'tab.closed', 'tab.move_requested', 'tab.moved');
+    CREATE INDEX events_tab_requests ON events(json_extract(payload, '$.from_till'))
+        WHERE event_type = 'tab.move_requested';
+    CREATE INDEX events_tab_moves ON events(json_extract(payload, '$.to_till'))
+        WHERE event_type = 'tab.moved';
+"#,
 ];
+
+/// The WHERE term of the `events_tab` index, repeated by the queries that probe it.
+const TAB_EVENTS: &str =
+    "event_type IN ('tab.opened', 'tab.updated', 'tab.closed', 'tab.move_requested', 'tab.moved')";
 
 /// One record of a till topic and what the decoder made of it.
 #[derive(Clone, Debug)]
@@ -417,13 +433,58 @@ impl ReportStore {
     /// `purser_core::report::open_tabs` folds into the store's open tabs.
     pub fn open_tab_events(&self) -> Result<Vec<Event>> {
         self.parse_rows(
-            "SELECT payload FROM events e
-             WHERE event_type IN ('tab.opened', 'tab.updated')
-               AND NOT EXISTS (SELECT 1 FROM events c
-                   WHERE c.event_type = 'tab.closed'
-                     AND json_extract(c.payload, '$.tab_id') = json_extract(e.payload, '$.tab_id'))
-             ORDER BY till_id, till_seq",
+            &format!(
+                "SELECT payload FROM events e
+                 WHERE event_type IN ('tab.opened', 'tab.updated', 'tab.move_requested', 'tab.moved')
+                   AND NOT EXISTS (SELECT 1 FROM events c
+                       WHERE c.{TAB_EVENTS} AND c.event_type = 'tab.closed'
+                         AND json_extract(c.payload, '$.tab_id') = json_extract(e.payload, '$.tab_id'))
+                 ORDER BY till_id, till_seq"
+            ),
             &[],
+        )
+    }
+
+    /// The `tab.move_requested` events that ask `holder` for a tab and that `holder` has not
+    /// answered (no `tab.moved` of it from `holder` at a later version, no `tab.closed`),
+    /// oldest first. Whether `holder` still holds the tab is its own database's to say.
+    pub fn tab_requests_to(&self, holder: &str) -> Result<Vec<Event>> {
+        self.parse_rows(
+            &format!(
+                "SELECT payload FROM events r
+                 WHERE r.event_type = 'tab.move_requested'
+                   AND json_extract(r.payload, '$.from_till') = ?1
+                   AND NOT EXISTS (SELECT 1 FROM events c
+                       WHERE c.{TAB_EVENTS} AND c.event_type = 'tab.closed'
+                         AND json_extract(c.payload, '$.tab_id') = json_extract(r.payload, '$.tab_id'))
+                   AND NOT EXISTS (SELECT 1 FROM events m
+                       WHERE m.{TAB_EVENTS} AND m.event_type = 'tab.moved'
+                         AND json_extract(m.payload, '$.tab_id') = json_extract(r.payload, '$.tab_id')
+                         AND m.till_id = ?1
+                         AND json_extract(m.payload, '$.version') > json_extract(r.payload, '$.version'))
+                 ORDER BY r.occurred_at, r.till_id, r.till_seq"
+            ),
+            &[&holder],
+        )
+    }
+
+    /// The `tab.moved` events that hand a tab over to `till` and that no later event of
+    /// the tab follows yet (no `tab.opened` of it at `till`, no `tab.closed`), oldest
+    /// first. Whether `till` took it over already is its own database's to say.
+    pub fn tab_moves_to(&self, till: &str) -> Result<Vec<Event>> {
+        self.parse_rows(
+            &format!(
+                "SELECT payload FROM events m
+                 WHERE m.event_type = 'tab.moved'
+                   AND json_extract(m.payload, '$.to_till') = ?1
+                   AND NOT EXISTS (SELECT 1 FROM events n
+                       WHERE n.{TAB_EVENTS}
+                         AND n.event_type IN ('tab.opened', 'tab.updated', 'tab.closed', 'tab.moved')
+                         AND json_extract(n.payload, '$.tab_id') = json_extract(m.payload, '$.tab_id')
+                         AND json_extract(n.payload, '$.version') > json_extract(m.payload, '$.version'))
+                 ORDER BY m.occurred_at, m.till_id, m.till_seq"
+            ),
+            &[&till],
         )
     }
 

@@ -1,6 +1,8 @@
 //! Tabs and parked tickets on this till (`purser_core::tab`): the `tabs` table. Rows are
 //! written only inside an `Action`, together with the `tab.*` event that says the same, so
-//! the row and the journal never disagree.
+//! the row and the journal never disagree. A tab handed over to another till keeps its
+//! row here, closed with outcome `moved`; one taken over from another till gets a row (or
+//! its old row back) at the version its `tab.opened` names (migration v8).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -32,14 +34,21 @@ pub struct TabRow {
     pub opened_by: String,
     pub updated_at: DateTime<Utc>,
     pub served_by: String,
-    /// Set once the tab is paid or cancelled.
+    /// Set once the tab is paid, cancelled or handed over to another till.
     pub closed_at: Option<DateTime<Utc>>,
-    /// `paid` or `cancelled`.
+    /// `paid`, `cancelled` or `moved`.
     pub outcome: Option<String>,
     pub sale_id: Option<Uuid>,
+    /// The version this till got the tab at: 1 when it opened it, the version of its
+    /// `tab.opened` when it took it over from another till.
+    pub held_since: u32,
+    /// The till it was taken over from (the latest time).
+    pub moved_from: Option<String>,
+    /// The till it was handed over to (outcome `moved`).
+    pub moved_to: Option<String>,
 }
 
-const COLUMNS: &str = "tab_id, kind, label, member_id, version, cart, rewards, total, opened_at, opened_by, updated_at, served_by, closed_at, outcome, sale_id";
+const COLUMNS: &str = "tab_id, kind, label, member_id, version, cart, rewards, total, opened_at, opened_by, updated_at, served_by, closed_at, outcome, sale_id, held_since, moved_from, moved_to";
 
 /// A row as stored, before its text is checked.
 struct Raw {
@@ -58,6 +67,9 @@ struct Raw {
     closed_at: Option<String>,
     outcome: Option<String>,
     sale_id: Option<String>,
+    held_since: u32,
+    moved_from: Option<String>,
+    moved_to: Option<String>,
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Raw> {
@@ -77,6 +89,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Raw> {
         closed_at: r.get(12)?,
         outcome: r.get(13)?,
         sale_id: r.get(14)?,
+        held_since: r.get(15)?,
+        moved_from: r.get(16)?,
+        moved_to: r.get(17)?,
     })
 }
 
@@ -102,6 +117,9 @@ fn parse(r: Raw) -> Result<TabRow> {
         closed_at: r.closed_at.as_deref().map(parse_ts).transpose()?,
         outcome: r.outcome,
         sale_id: r.sale_id.as_deref().map(uuid).transpose()?,
+        held_since: r.held_since,
+        moved_from: r.moved_from,
+        moved_to: r.moved_to,
     })
 }
 
@@ -149,11 +167,13 @@ impl Action<'_> {
         let rewards = serde_json::to_string(&t.rewards)?;
         self.conn()
             .prepare_cached(&format!(
-                "INSERT INTO tabs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                "INSERT INTO tabs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
                  ON CONFLICT (tab_id) DO UPDATE SET kind = excluded.kind, label = excluded.label,
                    member_id = excluded.member_id, version = excluded.version, cart = excluded.cart, rewards = excluded.rewards,
-                   total = excluded.total, updated_at = excluded.updated_at, served_by = excluded.served_by,
-                   closed_at = excluded.closed_at, outcome = excluded.outcome, sale_id = excluded.sale_id"
+                   total = excluded.total, opened_at = excluded.opened_at, opened_by = excluded.opened_by,
+                   updated_at = excluded.updated_at, served_by = excluded.served_by,
+                   closed_at = excluded.closed_at, outcome = excluded.outcome, sale_id = excluded.sale_id,
+                   held_since = excluded.held_since, moved_from = excluded.moved_from, moved_to = excluded.moved_to"
             ))?
             .execute(params![
                 t.tab_id.to_string(),
@@ -171,6 +191,9 @@ impl Action<'_> {
                 t.closed_at.map(format_ts),
                 t.outcome,
                 t.sale_id.map(|s| s.to_string()),
+                t.held_since,
+                t.moved_from,
+                t.moved_to,
             ])?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! What runs beside the window's till: the outbox relay (with heartbeats), the inbound
-//! stream consumer and the manager's consumer (every till's events into the reporting
-//! store), each on threads of their own so selling never waits for Kafka.
+//! stream consumer, the manager's consumer (every till's events into the reporting
+//! store) and the tab hand-overs between tills (`tab_moves_loop`), each on threads of
+//! their own so selling never waits for Kafka or for another till.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,6 +76,18 @@ impl Background {
             std::thread::Builder::new()
                 .name("purser-report".into())
                 .spawn(move || report_loop(&s, &st, &stp, &v))
+                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+        );
+        let (s, stp, v, waker) = (
+            settings.clone(),
+            stop.clone(),
+            report_version.clone(),
+            relay.waker(),
+        );
+        threads.push(
+            std::thread::Builder::new()
+                .name("purser-tab-moves".into())
+                .spawn(move || tab_moves_loop(&s, &stp, &v, &waker))
                 .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
         );
         Ok(Background {
@@ -173,6 +186,60 @@ fn report_loop(
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+}
+
+/// How often the tab hand-overs are looked at when the manager's consumer brings nothing
+/// (a step that failed is tried again then).
+const TAB_MOVES_EVERY: Duration = Duration::from_secs(2);
+
+/// The tab hand-overs between this till and the store's others
+/// (`purser_app::Till::step_tab_moves`): after each batch the manager's consumer applies,
+/// and every `TAB_MOVES_EVERY`. It has its own connections to the till database and the
+/// reporting store (SQLite in WAL mode with a busy timeout takes turns with the window's),
+/// so it never waits for the window's lock, nor the window for it.
+fn tab_moves_loop(
+    s: &Settings,
+    stop: &AtomicBool,
+    report_version: &AtomicU64,
+    waker: &purser_stream::Waker,
+) {
+    let mut open: Option<(purser_app::Till, purser_app::report::Reports)> = None;
+    let mut seen: Option<u64> = None;
+    let mut last = std::time::Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        let v = report_version.load(Ordering::Relaxed);
+        if seen != Some(v) || last.elapsed() >= TAB_MOVES_EVERY {
+            seen = Some(v);
+            last = std::time::Instant::now();
+            if open.is_none() {
+                let till = purser_app::runtime::open_till(s.clone());
+                let reports = purser_app::report::Reports::open(s);
+                match (till, reports) {
+                    (Ok(t), Ok(r)) => open = Some((t, r)),
+                    (Err(e), _) | (_, Err(e)) => {
+                        tracing::warn!("tab hand-overs not looked at: {e}; retrying");
+                    }
+                }
+            }
+            if let Some((till, reports)) = open.as_mut() {
+                match till.step_tab_moves(reports) {
+                    Ok(step) => {
+                        for m in &step.handed_over {
+                            tracing::info!(tab = %m.tab_id, to = %m.to_till, "tab handed over");
+                        }
+                        for t in &step.taken_over {
+                            tracing::info!(tab = %t.tab_id, from = ?t.moved_from, "tab taken over");
+                        }
+                        if step.wrote() {
+                            waker.wake();
+                        }
+                    }
+                    Err(e) => tracing::warn!("tab hand-overs not looked at: {e}; retrying"),
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 

@@ -608,6 +608,12 @@ pub struct StoreTabView {
     /// How long it has been open.
     pub age_secs: i64,
     pub served_by: String,
+    /// Held by this till (it is in this till's own list).
+    pub here: bool,
+    /// Handed over by `till_id` to this till, which has not taken it over yet.
+    pub moving_to: Option<String>,
+    /// This till asked `till_id` for it and is waiting for the hand-over.
+    pub asked_here: bool,
 }
 
 #[derive(Clone, Debug, Serialize, TS)]
@@ -936,6 +942,10 @@ commands! {
     recall_tab(TabArgs) -> TicketView;
     /// Closes the tab on the screen when nothing is on it.
     cancel_tab(Empty) -> TicketView;
+    /// Every till's open tabs (from the store's cluster), this till's own marked.
+    store_tabs(Empty) -> Vec<StoreTabView>;
+    /// Asks the till holding a tab to hand it over; it shows up in `tabs` once moved.
+    request_tab(TabArgs) -> bool;
     /// Records the sale durably, then prints the receipt if a printer is configured.
     pay(PayArgs) -> ReceiptView;
     reprint(ReceiptArgs) -> ReceiptView;

@@ -81,7 +81,7 @@ export type Empty = Record<symbol, never>;
 
 export type EnrolArgs = { name: string, phone: string | null, email: string | null, card_id: string | null, };
 
-export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "choices_required" | "printer_unavailable" | "locked" | "wrong_pin" | "too_large" | "internal";
+export type ErrorCode = "invalid_input" | "invalid_barcode" | "not_found" | "card_number_refused" | "payment_refused" | "not_allowed" | "out_of_stock" | "no_open_shift" | "shift_already_open" | "not_configured" | "invalid_config" | "disk_full" | "storage" | "kafka_unreachable" | "sign_in_required" | "approval_required" | "needs_weight" | "choices_required" | "printer_unavailable" | "locked" | "wrong_pin" | "too_large" | "tab_moved" | "internal";
 
 export type ExceptionView = { 
 /**
@@ -513,7 +513,19 @@ export type StoreTabView = { tab_id: string, till_id: string, kind: TabKindView,
 /**
  * How long it has been open.
  */
-age_secs: number, served_by: string, };
+age_secs: number, served_by: string, 
+/**
+ * Held by this till (it is in this till's own list).
+ */
+here: boolean, 
+/**
+ * Handed over by `till_id` to this till, which has not taken it over yet.
+ */
+moving_to: string | null, 
+/**
+ * This till asked `till_id` for it and is waiting for the hand-over.
+ */
+asked_here: boolean, };
 
 export type StoreTotalsView = { shifts: number, sales_count: number, sales_total: number, voids_count: number, voids_total: number, refunds_count: number, refunds_total: number, net_sales: number, tax_total: number, discount_total: number, drawer_opens: number, tenders: Array<TenderMixView>, opening_float: number, expected_cash: number, counted_cash: number, over_short: number, };
 
@@ -689,7 +701,7 @@ export type UserView = { user_id: string, name: string, role: RoleView, active: 
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 
-export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "product", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "tabs", "open_tab", "park_ticket", "recall_tab", "cancel_tab", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "product", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "tabs", "open_tab", "park_ticket", "recall_tab", "cancel_tab", "store_tabs", "request_tab", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
 
 /** The till's identity and settings the window needs before anyone signs in. */
 export const app_info = (): Promise<AppInfo> => call("app_info", {});
@@ -733,6 +745,10 @@ export const park_ticket = (args: ParkArgs): Promise<TicketView> => call("park_t
 export const recall_tab = (args: TabArgs): Promise<TicketView> => call("recall_tab", args);
 /** Closes the tab on the screen when nothing is on it. */
 export const cancel_tab = (): Promise<TicketView> => call("cancel_tab", {});
+/** Every till's open tabs (from the store's cluster), this till's own marked. */
+export const store_tabs = (): Promise<Array<StoreTabView>> => call("store_tabs", {});
+/** Asks the till holding a tab to hand it over; it shows up in `tabs` once moved. */
+export const request_tab = (args: TabArgs): Promise<boolean> => call("request_tab", args);
 /** Records the sale durably, then prints the receipt if a printer is configured. */
 export const pay = (args: PayArgs): Promise<ReceiptView> => call("pay", args);
 export const reprint = (args: ReceiptArgs): Promise<ReceiptView> => call("reprint", args);

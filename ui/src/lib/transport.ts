@@ -33,10 +33,25 @@ export function asTillError(e: unknown): TillError {
   return new TillError("internal", String(e));
 }
 
+type ErrorListener = (e: TillError) => void;
+const listeners: ErrorListener[] = [];
+
+/** Hears every error from the till before the caller does (e.g. `tab_moved`: the ticket
+ * on the screen was taken off it, whichever command found out). Returns the unsubscribe. */
+export function onTillError(f: ErrorListener): () => void {
+  listeners.push(f);
+  return () => {
+    const i = listeners.indexOf(f);
+    if (i >= 0) listeners.splice(i, 1);
+  };
+}
+
 export async function call<T>(name: string, args: unknown): Promise<T> {
   try {
     return (await transport(name, args)) as T;
   } catch (e) {
-    throw asTillError(e);
+    const err = asTillError(e);
+    for (const l of listeners) l(err);
+    throw err;
   }
 }

@@ -329,6 +329,7 @@ impl Desk {
 
     pub fn report_tills(&mut self, _: Empty) -> AppResult<TillsView> {
         let now = self.till.now();
+        let me = self.settings().config.store.till_id.clone();
         let consumer = self.links.report_status();
         let r = self.manager_reports()?.tills(now)?;
         Ok(TillsView {
@@ -397,17 +398,7 @@ impl Desk {
             open_tabs: r
                 .open_tabs
                 .iter()
-                .map(|t| StoreTabView {
-                    tab_id: t.tab_id.to_string(),
-                    till_id: t.till_id.clone(),
-                    kind: t.kind.into(),
-                    label: t.label.clone(),
-                    items: t.items,
-                    total: t.total.0,
-                    opened_at: ts(t.opened_at),
-                    age_secs: (now - t.opened_at).num_seconds().max(0),
-                    served_by: t.served_by.clone(),
-                })
+                .map(|t| super::views::store_tab_view(t, now, &me))
                 .collect(),
         })
     }

@@ -211,7 +211,9 @@ impl Desk {
             Some((by, covered)) if given <= *covered => Some(by.clone()),
             _ => proven.clone(),
         };
-        let recorded = self.till.sell_cart(
+        let recorded = self
+            .till
+            .sell_cart(
             &self.ticket,
             &tenders,
             &SaleOptions {
@@ -224,7 +226,21 @@ impl Desk {
                 served_by: self.session.as_ref().map(|s| s.user.user_id.clone()),
                 tip,
             },
-        )?;
+        )
+            .map_err(|e| {
+                if e.code == ErrorCode::TabMoved {
+                    AppError::new(
+                        e.code,
+                        format!(
+                            "{}. Nothing was paid here: reverse any card payment the terminal took for it",
+                            e.message
+                        ),
+                    )
+                } else {
+                    e
+                }
+            })
+            .map_err(|e| self.left_for_another_till(e))?;
         // Durable from here on (a tab closed with it): the next customer can be served.
         self.fresh_ticket();
         self.links.wake();

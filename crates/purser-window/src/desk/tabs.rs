@@ -2,6 +2,11 @@
 //! aside, bring it back. The rules (durability, versions, paying closes it) are
 //! `purser_app::tabs`; here the screen's ticket follows the tab it belongs to, and every
 //! change to it is saved before the screen shows it.
+//!
+//! A tab open at another till of the store is brought here with `request_tab`: the other
+//! till hands it over and the background takes it over (`crate::background`), after which
+//! it is in this till's own list. A tab on this screen that was handed over meanwhile
+//! leaves the screen at the next change (`ErrorCode::TabMoved`).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -27,7 +32,7 @@ pub(super) struct OnScreen {
 impl OnScreen {
     fn of(t: &TabRow) -> OnScreen {
         OnScreen {
-            r: TabRef::of(&t),
+            r: TabRef::of(t),
             kind: t.kind,
             label: t.label.clone(),
             opened_at: t.opened_at,
@@ -89,9 +94,19 @@ impl Desk {
                 self.ticket = before.ticket;
                 self.member = before.member;
                 self.rewards = before.rewards;
-                Err(e)
+                Err(self.left_for_another_till(e))
             }
         }
+    }
+
+    /// When an error says the tab on the screen was handed over to another till, the
+    /// screen lets go of it (the refused change was never recorded; the tab, as last
+    /// saved, is at the other till now).
+    pub(super) fn left_for_another_till(&mut self, e: AppError) -> AppError {
+        if e.code == ErrorCode::TabMoved && self.tab.is_some() {
+            self.fresh_ticket();
+        }
+        e
     }
 
     pub(super) fn tab_tag(&self) -> Option<TabTagView> {
@@ -205,6 +220,9 @@ impl Desk {
             ));
         }
         let t = self.till.tab(id)?;
+        if let Some(e) = purser_app::tabs::moved_away(&t) {
+            return Err(e);
+        }
         if t.closed_at.is_some() {
             return Err(AppError::new(
                 ErrorCode::NotAllowed,
@@ -229,9 +247,83 @@ impl Desk {
         };
         let r = on.r;
         let user = self.served_by();
-        self.till.cancel_tab(r, &user)?;
+        if let Err(e) = self.till.cancel_tab(r, &user) {
+            return Err(self.left_for_another_till(e));
+        }
         self.links.wake();
         self.fresh_ticket();
         self.ticket_view()
+    }
+
+    /// Every till's open tabs, as the store's cluster brought them into this till's
+    /// reporting store (empty without one), this till's own marked.
+    pub fn store_tabs(&mut self, _: Empty) -> AppResult<Vec<StoreTabView>> {
+        self.user()?;
+        let now = self.till.now();
+        let me = self.settings().config.store.till_id.clone();
+        let Some(r) = self.reports.as_ref() else {
+            return Ok(Vec::new());
+        };
+        Ok(r.open_tabs()?
+            .iter()
+            .map(|t| super::views::store_tab_view(t, now, &me))
+            .collect())
+    }
+
+    /// Asks the till holding a tab for it (`tab.move_requested`); the tab shows up in this
+    /// till's own list once that till has handed it over. `true` when asked (now or
+    /// before, still waiting).
+    pub fn request_tab(&mut self, a: TabArgs) -> AppResult<bool> {
+        self.user()?;
+        let id = Uuid::parse_str(a.tab_id.trim())
+            .map_err(|_| AppError::invalid(format!("'{}' is not a tab id", a.tab_id)))?;
+        if self.links.relay().is_some_and(|r| !r.connected) {
+            return Err(AppError::new(
+                ErrorCode::KafkaUnreachable,
+                "a tab moves only while the store's server is reachable: serve it at the till that holds it",
+            ));
+        }
+        let me = self.settings().config.store.till_id.clone();
+        let seen = self
+            .reports
+            .as_ref()
+            .map(|r| r.open_tabs())
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .find(|t| t.tab_id == id)
+            .ok_or_else(|| {
+                AppError::not_found("that tab is not open at any till of the store (any more)")
+            })?;
+        if seen.till_id == me && seen.moving_to.is_none() {
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!("the tab '{}' is at this till already", seen.label),
+            ));
+        }
+        if let Some(to) = &seen.moving_to {
+            if *to == me {
+                return Ok(true);
+            }
+            return Err(AppError::new(
+                ErrorCode::NotAllowed,
+                format!(
+                    "the tab '{}' is moving from {} to {to}: ask {to} once it is there",
+                    seen.label, seen.till_id
+                ),
+            ));
+        }
+        if seen.asked_by.contains(&me) {
+            return Ok(true);
+        }
+        let user = self.served_by();
+        self.till.request_tab(&purser_app::tabs::TabRequest {
+            tab_id: id,
+            from_till: seen.till_id,
+            version: seen.version,
+            requested_by: user,
+        })?;
+        self.links.wake();
+        Ok(true)
     }
 }

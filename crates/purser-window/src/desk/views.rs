@@ -20,6 +20,28 @@ pub(super) fn shift_view(s: &ShiftRow) -> ShiftView {
     }
 }
 
+/// A tab open at one of the store's tills, as this till (`me`) shows it.
+pub(super) fn store_tab_view(
+    t: &purser_core::report::OpenTabSeen,
+    now: chrono::DateTime<chrono::Utc>,
+    me: &str,
+) -> StoreTabView {
+    StoreTabView {
+        tab_id: t.tab_id.to_string(),
+        till_id: t.till_id.clone(),
+        kind: t.kind.into(),
+        label: t.label.clone(),
+        items: t.items,
+        total: t.total.0,
+        opened_at: ts(t.opened_at),
+        age_secs: (now - t.opened_at).num_seconds().max(0),
+        served_by: t.served_by.clone(),
+        here: t.till_id == me && t.moving_to.is_none(),
+        moving_to: t.moving_to.clone(),
+        asked_here: t.asked_by.iter().any(|a| a == me),
+    }
+}
+
 pub(super) fn discount_label(d: &Discount, s: &purser_app::Settings) -> String {
     match d {
         Discount::Percent { bp } => format!("-{}%", receipt::pct(*bp)),
