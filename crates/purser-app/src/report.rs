@@ -655,6 +655,13 @@ pub fn summary_text(s: &Settings, r: &SummaryReport) -> String {
             &format!("{} ({})", g.id, g.transactions),
             &m(g.net),
         );
+        if !g.service_charge.is_zero() || !g.tips.is_zero() {
+            row(
+                &mut out,
+                &format!("  service {} / tips", m(g.service_charge)),
+                &m(g.tips),
+            );
+        }
     }
     rule(&mut out);
     out.push_str("REFUNDS, VOIDS, NO-SALES, DISCOUNTS\n");
@@ -993,6 +1000,16 @@ pub fn summary_csv(s: &Settings, r: &SummaryReport) -> AppResult<String> {
     }
     for g in &x.cashiers {
         c.row("cashier", &g.id, Some(g.transactions), m(g.net), "");
+        if !g.service_charge.is_zero() || !g.tips.is_zero() {
+            c.row(
+                "cashier_service_charge",
+                &g.id,
+                None,
+                m(g.service_charge),
+                "",
+            );
+            c.row("cashier_tips", &g.id, None, m(g.tips), "");
+        }
     }
     for e in &x.exceptions {
         c.row(

@@ -313,3 +313,88 @@ fn modifiers_and_happy_hour_from_the_catalog_stream_price_the_lines() {
         "{text}"
     );
 }
+
+#[test]
+fn the_manager_sees_service_charge_and_tips_per_bartender() {
+    use purser_app::report::{summary_csv, summary_text, ReportQuery, Reports};
+    use purser_core::clock::Clock;
+    use purser_testkit::till::{records_of, till_at};
+    let (dir, dm) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (clock, till) = till_at(&dir, "T1", "");
+    let mut settings_cfg = till.settings().config.clone();
+    settings_cfg.bar.service_charge_percent = "10".into();
+    let settings = settings_cfg.settings().unwrap();
+    drop(till);
+    let mut till = purser_app::Till::open(
+        settings,
+        clock.clone(),
+        std::sync::Arc::new(purser_app::runtime::UuidV7),
+    )
+    .unwrap();
+    let catalog = purser_app::demo::demo_catalog();
+    till.import_products(&catalog).unwrap();
+    till.open_shift("ana", Money(10_000)).unwrap();
+    let p = catalog.iter().find(|p| p.sold_by == SoldBy::Unit).unwrap();
+    // Ana's shift; Ben and Mia serve at it.
+    for (who, tip) in [("ben", 200), ("mia", 0), ("ben", 100)] {
+        let req = SaleRequest {
+            lines: vec![LineRequest {
+                code: p.sku.clone(),
+                quantity: None,
+                discount: None,
+            }],
+            ..Default::default()
+        };
+        let cart = till.build_cart(&req).unwrap();
+        till.sell_cart(
+            &cart,
+            &[card()],
+            &SaleOptions {
+                served_by: Some(who.into()),
+                tip: (tip > 0).then_some(TipInput {
+                    amount: Money(tip),
+                    kind: TipKind::Card,
+                }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let mut cfg = purser_app::Config::new_till(
+        "S1",
+        "M1",
+        "EUR",
+        "inclusive",
+        "UTC",
+        dm.path().join("mgr.db"),
+    );
+    cfg.kafka.bootstrap_servers = String::new();
+    let mgr = cfg.settings().unwrap();
+    let mut reports = Reports::open(&mgr).unwrap();
+    reports
+        .store()
+        .apply(&records_of(&dir.path().join("till.db"), "S1"), clock.now())
+        .unwrap();
+    let day = "2026-11-25".parse().unwrap();
+    let q = ReportQuery::parse(None, None, None, None, None, day).unwrap();
+    let r = reports.summary(&q).unwrap();
+    let charge = Money((p.price.0 + 5) / 10);
+    let ben = r.summary.cashiers.iter().find(|g| g.id == "ben").unwrap();
+    assert_eq!(
+        (ben.transactions, ben.service_charge, ben.tips),
+        (2, Money(2 * charge.0), Money(300))
+    );
+    let mia = r.summary.cashiers.iter().find(|g| g.id == "mia").unwrap();
+    assert_eq!(
+        (mia.transactions, mia.service_charge, mia.tips),
+        (1, charge, Money::ZERO)
+    );
+    assert!(
+        !r.summary.cashiers.iter().any(|g| g.id == "ana"),
+        "ana served nothing"
+    );
+    let text = summary_text(&mgr, &r);
+    assert!(text.contains("service") && text.contains("tips"), "{text}");
+    let csv = summary_csv(&mgr, &r).unwrap();
+    assert!(csv.contains("cashier_tips,ben,,3.00,"), "{csv}");
+}

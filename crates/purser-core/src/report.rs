@@ -156,7 +156,9 @@ pub struct ProductFigure {
     pub net: Money,
 }
 
-/// Figures of one till or one cashier.
+/// Figures of one till or one cashier. A sale counts for the user who served it
+/// (`sale.completed.served_by`, at a bar one of the bartenders sharing a shift), else the
+/// shift's cashier.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GroupFigure {
     pub id: String,
@@ -166,6 +168,10 @@ pub struct GroupFigure {
     pub refunds_total: Money,
     pub voids_count: i64,
     pub voids_total: Money,
+    /// Service charge on kept sales, less what refunds gave back (inside `net`).
+    pub service_charge: Money,
+    /// Tips on kept sales (outside `net`).
+    pub tips: Money,
 }
 
 /// A refund, void, no-sale drawer open or discount, with who approved it.
@@ -309,6 +315,7 @@ impl Summary {
             match &e.body {
                 EventBody::SaleCompleted(sale) => {
                     let is_voided = voided.contains(&sale.sale_id);
+                    let cashier = sale.served_by.clone().unwrap_or_else(|| cashier.clone());
                     tally.sale(
                         &sale.document(),
                         is_voided,
@@ -331,12 +338,19 @@ impl Summary {
                     }
                     s.by_hour[hour].transactions += 1;
                     s.by_hour[hour].net += sale.total;
+                    let charge = sale
+                        .service_charge
+                        .as_ref()
+                        .map_or(Money::ZERO, |c| c.amount);
+                    let tips: Money = sale.tips.iter().map(|t| t.amount).sum();
                     for g in [
                         group(&mut tills, &h.till_id),
                         group(&mut cashiers, &cashier),
                     ] {
                         g.transactions += 1;
                         g.net += sale.total;
+                        g.service_charge += charge;
+                        g.tips += tips;
                     }
                     for l in &sale.lines {
                         let p = products.entry(l.sku.clone()).or_default();
@@ -377,6 +391,7 @@ impl Summary {
                         g.refunds_count += 1;
                         g.refunds_total += r.total;
                         g.net -= r.total;
+                        g.service_charge -= r.service_charge.map_or(Money::ZERO, |c| c.amount);
                     }
                     for l in &r.lines {
                         let p = products.entry(l.sku.clone()).or_default();

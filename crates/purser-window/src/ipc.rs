@@ -353,6 +353,10 @@ pub struct GroupView {
     pub refunds_total: i64,
     pub voids_count: i64,
     pub voids_total: i64,
+    /// Service charge (inside `net`) and tips (outside it) of the sales this till or user
+    /// served.
+    pub service_charge: i64,
+    pub tips: i64,
 }
 
 /// A refund, void, no-sale or discount, with who approved it.

@@ -130,7 +130,12 @@ text: string, };
 
 export type GapView = { till_id: string, first: number, last: number, };
 
-export type GroupView = { id: string, transactions: number, net: number, refunds_count: number, refunds_total: number, voids_count: number, voids_total: number, };
+export type GroupView = { id: string, transactions: number, net: number, refunds_count: number, refunds_total: number, voids_count: number, voids_total: number, 
+/**
+ * Service charge (inside `net`) and tips (outside it) of the sales this till or user
+ * served.
+ */
+service_charge: number, tips: number, };
 
 export type HourView = { 
 /**

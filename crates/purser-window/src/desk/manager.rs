@@ -31,6 +31,8 @@ pub(super) fn group_view(g: &purser_core::report::GroupFigure) -> GroupView {
         refunds_total: g.refunds_total.0,
         voids_count: g.voids_count,
         voids_total: g.voids_total.0,
+        service_charge: g.service_charge.0,
+        tips: g.tips.0,
     }
 }
 
