@@ -747,6 +747,31 @@ pub struct PayArgs {
 }
 
 #[derive(Clone, Debug, Deserialize, TS)]
+pub struct SplitArgs {
+    /// Guests paying (2 or more).
+    pub guests: u32,
+    /// By item: every line of the ticket with the guest (1..=guests) who pays it; `null`
+    /// to split evenly.
+    pub lines: Option<Vec<LineGuestArg>>,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct LineGuestArg {
+    pub line_no: u32,
+    pub guest: u32,
+}
+
+/// What one guest pays of a split ticket (the tip comes on top, with the last guest).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct GuestShareView {
+    pub guest: u32,
+    pub amount: i64,
+    /// By item: their lines, and their part of the service charge.
+    pub lines: Vec<u32>,
+    pub service_charge: i64,
+}
+
+#[derive(Clone, Debug, Deserialize, TS)]
 pub struct TipArg {
     /// As typed, e.g. "2.50".
     pub amount: String,
@@ -950,6 +975,8 @@ commands! {
     store_tabs(Empty) -> Vec<StoreTabView>;
     /// Asks the till holding a tab to hand it over; it shows up in `tabs` once moved.
     request_tab(TabArgs) -> bool;
+    /// What each guest pays when the ticket is split evenly or by item.
+    split_bill(SplitArgs) -> Vec<GuestShareView>;
     /// Records the sale durably, then prints the receipt if a printer is configured.
     pay(PayArgs) -> ReceiptView;
     reprint(ReceiptArgs) -> ReceiptView;

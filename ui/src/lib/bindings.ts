@@ -137,6 +137,12 @@ export type GroupView = { id: string, transactions: number, net: number, refunds
  */
 service_charge: number, tips: number, };
 
+export type GuestShareView = { guest: number, amount: number, 
+/**
+ * By item: their lines, and their part of the service charge.
+ */
+lines: Array<number>, service_charge: number, };
+
 export type HourView = { 
 /**
  * Local hour of the store, 0-23.
@@ -175,6 +181,8 @@ topics_refused: Array<string>,
 write_refused: string | null, issues: Array<FieldIssue>, };
 
 export type LineArgs = { line_no: number, };
+
+export type LineGuestArg = { line_no: number, guest: number, };
 
 export type LowStockView = { sku: string, name: string | null, on_hand: number, low_stock_at: number, };
 
@@ -468,6 +476,17 @@ export type SoldLineView = { line_no: number, sku: string, name: string, weighed
  */
 sold: number, refunded: number, refundable: number, total: number, };
 
+export type SplitArgs = { 
+/**
+ * Guests paying (2 or more).
+ */
+guests: number, 
+/**
+ * By item: every line of the ticket with the guest (1..=guests) who pays it; `null`
+ * to split evenly.
+ */
+lines: Array<LineGuestArg> | null, };
+
 export type StatusView = { 
 /**
  * The store's Kafka cluster answered recently (acknowledged or refused the events).
@@ -706,7 +725,7 @@ export type UserView = { user_id: string, name: string, role: RoleView, active: 
 
 export type VoidArgs = { receipt_no: string, reason: string, approval: Approval, };
 
-export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "product", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "tabs", "open_tab", "park_ticket", "recall_tab", "cancel_tab", "store_tabs", "request_tab", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
+export const COMMANDS = ["app_info", "sign_in", "sign_out", "lock", "session", "open_shift", "shift_report", "close_shift", "ticket", "add_item", "product", "set_quantity", "void_line", "set_discount", "clear_ticket", "search", "categories", "category_products", "find_members", "attach_member", "detach_member", "enrol_member", "redeem_reward", "tabs", "open_tab", "park_ticket", "recall_tab", "cancel_tab", "store_tabs", "request_tab", "split_bill", "pay", "reprint", "receipt_pdf", "find_sale", "refund", "void_sale", "open_drawer", "status", "users", "report_options", "report_summary", "report_shifts", "report_tills", "report_export", "setup_defaults", "setup_check", "setup_test_kafka", "setup_test_printer", "setup_save", "setup_demo"] as const;
 
 /** The till's identity and settings the window needs before anyone signs in. */
 export const app_info = (): Promise<AppInfo> => call("app_info", {});
@@ -754,6 +773,8 @@ export const cancel_tab = (): Promise<TicketView> => call("cancel_tab", {});
 export const store_tabs = (): Promise<Array<StoreTabView>> => call("store_tabs", {});
 /** Asks the till holding a tab to hand it over; it shows up in `tabs` once moved. */
 export const request_tab = (args: TabArgs): Promise<boolean> => call("request_tab", args);
+/** What each guest pays when the ticket is split evenly or by item. */
+export const split_bill = (args: SplitArgs): Promise<Array<GuestShareView>> => call("split_bill", args);
 /** Records the sale durably, then prints the receipt if a printer is configured. */
 export const pay = (args: PayArgs): Promise<ReceiptView> => call("pay", args);
 export const reprint = (args: ReceiptArgs): Promise<ReceiptView> => call("reprint", args);

@@ -129,6 +129,35 @@ describe("the payment screen", () => {
     expect(pay.args.tenders.map((t: any) => [t.kind, t.amount])).toEqual([["card", "13.57"]]);
   });
 
+  it("splits the bill between two guests: each card takes its share, the last one the tip", async () => {
+    setTransport(async (name, args) => {
+      calls.push({ name, args });
+      if (name === "split_bill") return [{ guest: 1, amount: 617, lines: [], service_charge: 0 }, { guest: 2, amount: 617, lines: [], service_charge: 0 }];
+      return name === "pay" ? receipt() : ticket(0);
+    });
+    render(Pay);
+    await fireEvent.click(screen.getByTestId("method-card"));
+    await fireEvent.click(screen.getByTestId("tip-10"));
+    await fireEvent.click(screen.getByTestId("split"));
+    await new Promise((r) => setTimeout(r, 0));
+    await tick();
+    await fireEvent.click(screen.getByTestId("split-ok"));
+    expect(screen.getByTestId("due").textContent).toContain("Guest 1 of 2");
+    expect(screen.getByTestId("due").textContent).toContain("EUR 6.17");
+    await fireEvent.input(screen.getByTestId("card-last4"), { target: { value: "4242" } });
+    await fireEvent.click(screen.getByTestId("take-card"));
+    expect(screen.getByTestId("due").textContent).toContain("EUR 7.40");
+    await fireEvent.input(screen.getByTestId("card-last4"), { target: { value: "1111" } });
+    await fireEvent.click(screen.getByTestId("take-card"));
+    await new Promise((r) => setTimeout(r, 0));
+    const pay = calls.find((c) => c.name === "pay")!;
+    expect(pay.args.tenders.map((t: any) => [t.kind, t.amount, t.last4])).toEqual([
+      ["card", "6.17", "4242"],
+      ["card", "7.40", "1111"],
+    ]);
+    expect(pay.args.tip).toEqual({ amount: "1.23", kind: "card" });
+  });
+
   it("asks before selling what the till counts as out of stock, then confirms", async () => {
     setTransport(async (name, args) => {
       calls.push({ name, args });

@@ -182,6 +182,55 @@ impl Desk {
         }
     }
 
+    /// Splits the ticket between guests: evenly, or each paying their own lines with their
+    /// part of the service charge. The shares always add up to the ticket's total.
+    pub fn split_bill(&mut self, a: SplitArgs) -> AppResult<Vec<GuestShareView>> {
+        self.user()?;
+        if a.guests < 2 {
+            return Err(AppError::invalid(
+                "a bill is split between 2 or more guests",
+            ));
+        }
+        let priced = self.priced()?;
+        let split_err = |e: purser_core::split::SplitError| AppError::invalid(e.to_string());
+        match a.lines {
+            None => Ok(purser_core::split::split_evenly(priced.total, a.guests)
+                .map_err(split_err)?
+                .into_iter()
+                .zip(1..)
+                .map(|(amount, guest)| GuestShareView {
+                    guest,
+                    amount: amount.0,
+                    lines: Vec::new(),
+                    service_charge: 0,
+                })
+                .collect()),
+            Some(lines) => {
+                if let Some(l) = lines.iter().find(|l| l.guest == 0 || l.guest > a.guests) {
+                    return Err(AppError::invalid(format!(
+                        "line {} is given to guest {}, not one of 1-{}",
+                        l.line_no, l.guest, a.guests
+                    )));
+                }
+                let assignment: Vec<(u32, u32)> =
+                    lines.iter().map(|l| (l.line_no, l.guest)).collect();
+                let shares =
+                    purser_core::split::split_by_items(&priced, &assignment).map_err(split_err)?;
+                Ok((1..=a.guests)
+                    .map(|guest| {
+                        let s = shares.iter().find(|s| s.guest == guest);
+                        GuestShareView {
+                            guest,
+                            amount: s.map_or(0, |s| s.amount.0),
+                            lines: s.map(|s| s.lines.clone()).unwrap_or_default(),
+                            service_charge: s.map_or(0, |s| s.service_charge_share.0),
+                        }
+                    })
+                    .collect())
+            }
+        }
+    }
+
     pub fn pay(&mut self, a: PayArgs) -> AppResult<ReceiptView> {
         self.user()?;
         let free = !self.ticket.lines.is_empty() && self.priced()?.total.is_zero();
