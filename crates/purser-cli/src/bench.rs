@@ -74,6 +74,10 @@ pub struct SearchBench {
 pub struct SaleBench {
     #[arg(long, default_value_t = 2000)]
     sales: usize,
+    /// A bar's ticket: an 18 % service charge, a spirit with two modifiers on every sale,
+    /// and a card tip.
+    #[arg(long)]
+    bar: bool,
     /// Folder for the databases (default: a temporary folder on the same disk as /tmp)
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -207,8 +211,38 @@ fn three_item_sale(rng: &mut Lcg, codes: &[String], n: usize) -> SaleRequest {
 
 fn sale_bench(a: &SaleBench) -> AppResult<()> {
     let dir = work_dir(&a.dir)?;
-    let (_cfg, mut till) = bench_till(&dir, "T1", "127.0.0.1:9")?;
+    let (cfg, mut till) = bench_till(&dir, "T1", "127.0.0.1:9")?;
+    if a.bar {
+        let mut bar = cfg.clone();
+        bar.bar.service_charge_percent = "18".into();
+        drop(till);
+        till = open_till(bar.settings()?)?;
+    }
     till.open_shift("bench", Money(10_000))?;
+    // A spirit with modifiers, for the bar's tickets.
+    let spirit = demo_catalog()
+        .into_iter()
+        .find(|p| p.modifier_groups.len() >= 2)
+        .ok_or_else(|| err("the demo catalog has a spirit with modifiers"))?;
+    let choices = [
+        ("ice".to_string(), "rocks".to_string()),
+        ("mixer".to_string(), "tonic".to_string()),
+    ];
+    let bar_sale = |till: &mut Till, req: &SaleRequest| -> AppResult<purser_app::till::Recorded<purser_core::events::SaleCompleted>> {
+        let mut cart = till.build_cart(req)?;
+        till.ring_up(&mut cart, &spirit, Quantity::Units(1), &choices)?;
+        till.sell_cart(
+            &cart,
+            &req.tenders,
+            &purser_app::till::SaleOptions {
+                tip: Some(purser_core::tender::TipInput {
+                    amount: Money(100),
+                    kind: purser_core::tender::TipKind::Card,
+                }),
+                ..Default::default()
+            },
+        )
+    };
     let codes: Vec<String> = demo_catalog()
         .iter()
         .filter(|p| p.sold_by == SoldBy::Unit)
@@ -247,11 +281,14 @@ fn sale_bench(a: &SaleBench) -> AppResult<()> {
     for n in 0..a.sales {
         let req = three_item_sale(&mut rng, &codes, n);
         let t = Instant::now();
-        till.build_cart(&req)?
-            .price(&till.settings().taxes, till.settings().tax_mode)?;
+        till.settings().price(&till.build_cart(&req)?)?;
         cart_t.push(t.elapsed());
         let t0 = Instant::now();
-        let r = till.sell(&req)?;
+        let r = if a.bar {
+            bar_sale(&mut till, &req)?
+        } else {
+            till.sell(&req)?
+        };
         sale_t.push(t0.elapsed());
         // The same bytes the sale put in the journal and the outbox, committed bare.
         let body = r.event.to_json().map_err(err)?;
@@ -276,7 +313,12 @@ fn sale_bench(a: &SaleBench) -> AppResult<()> {
         pct(&bare_t, 0.5),
         pct(&bare_t, 0.99),
     );
-    println!("durable sale commit, {} sales of 3 scanned items paid by card ({} bytes of event JSON each, x2)", a.sales, bytes / a.sales / 2);
+    let what = if a.bar {
+        "3 scanned items and a spirit with 2 modifiers, 18 % service charge, paid by card with a tip"
+    } else {
+        "3 scanned items paid by card"
+    };
+    println!("durable sale commit, {} sales of {what} ({} bytes of event JSON each, x2)", a.sales, bytes / a.sales / 2);
     println!("  folder: {}", dir.display());
     println!(
         "  {:<34} {:>8} {:>8} {:>8}",
