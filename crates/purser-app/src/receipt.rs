@@ -189,6 +189,9 @@ pub fn refund_text(s: &Settings, e: &Event, r: &SaleRefunded) -> String {
             &format!("{} ({})", l.name, l.quantity),
             &m(-l.amount),
         );
+        for c in &l.modifiers {
+            row(&mut out, &format!("  + {}", c.name), "");
+        }
     }
     if let Some(c) = &r.service_charge {
         row(&mut out, "Service charge", &m(-c.total));

@@ -228,21 +228,24 @@ fn sale_bench(a: &SaleBench) -> AppResult<()> {
         ("ice".to_string(), "rocks".to_string()),
         ("mixer".to_string(), "tonic".to_string()),
     ];
-    let bar_sale = |till: &mut Till, req: &SaleRequest| -> AppResult<purser_app::till::Recorded<purser_core::events::SaleCompleted>> {
-        let mut cart = till.build_cart(req)?;
-        till.ring_up(&mut cart, &spirit, Quantity::Units(1), &choices)?;
-        till.sell_cart(
-            &cart,
-            &req.tenders,
-            &purser_app::till::SaleOptions {
-                tip: Some(purser_core::tender::TipInput {
-                    amount: Money(100),
-                    kind: purser_core::tender::TipKind::Card,
-                }),
-                ..Default::default()
-            },
-        )
-    };
+    let bar_sale =
+        |till: &mut Till,
+         req: &SaleRequest|
+         -> AppResult<purser_app::till::Recorded<purser_core::events::SaleCompleted>> {
+            let mut cart = till.build_cart(req)?;
+            till.ring_up(&mut cart, &spirit, Quantity::Units(1), &choices)?;
+            till.sell_cart(
+                &cart,
+                &req.tenders,
+                &purser_app::till::SaleOptions {
+                    tip: Some(purser_core::tender::TipInput {
+                        amount: Money(100),
+                        kind: purser_core::tender::TipKind::Card,
+                    }),
+                    ..Default::default()
+                },
+            )
+        };
     let codes: Vec<String> = demo_catalog()
         .iter()
         .filter(|p| p.sold_by == SoldBy::Unit)
@@ -318,7 +321,11 @@ fn sale_bench(a: &SaleBench) -> AppResult<()> {
     } else {
         "3 scanned items paid by card"
     };
-    println!("durable sale commit, {} sales of {what} ({} bytes of event JSON each, x2)", a.sales, bytes / a.sales / 2);
+    println!(
+        "durable sale commit, {} sales of {what} ({} bytes of event JSON each, x2)",
+        a.sales,
+        bytes / a.sales / 2
+    );
     println!("  folder: {}", dir.display());
     println!(
         "  {:<34} {:>8} {:>8} {:>8}",

@@ -260,6 +260,30 @@ fn sale_ids<'a>(events: impl Iterator<Item = &'a Event>) -> (HashSet<Uuid>, Hash
     (sales, voided)
 }
 
+/// A product's figure, one per product and choice of modifiers: "Whisky (On the rocks,
+/// Tonic)" is a top product of its own beside the plain whisky.
+fn product_figure<'a>(
+    m: &'a mut BTreeMap<String, ProductFigure>,
+    sku: &str,
+    name: &str,
+    modifiers: &[crate::cart::ChosenModifier],
+) -> &'a mut ProductFigure {
+    let mut key = sku.to_string();
+    for c in modifiers {
+        key.push_str(&format!("|{}:{}", c.group_id, c.option_id));
+    }
+    m.entry(key).or_insert_with(|| ProductFigure {
+        sku: sku.to_string(),
+        name: if modifiers.is_empty() {
+            name.to_string()
+        } else {
+            let chosen: Vec<&str> = modifiers.iter().map(|c| c.name.as_str()).collect();
+            format!("{name} ({})", chosen.join(", "))
+        },
+        ..ProductFigure::default()
+    })
+}
+
 fn group<'a>(m: &'a mut BTreeMap<String, GroupFigure>, id: &str) -> &'a mut GroupFigure {
     m.entry(id.to_string()).or_insert_with(|| GroupFigure {
         id: id.to_string(),
@@ -353,8 +377,7 @@ impl Summary {
                         g.tips += tips;
                     }
                     for l in &sale.lines {
-                        let p = products.entry(l.sku.clone()).or_default();
-                        p.name.clone_from(&l.name);
+                        let p = product_figure(&mut products, &l.sku, &l.name, &l.modifiers);
                         match l.quantity {
                             Quantity::Units(n) => {
                                 p.units += n;
@@ -394,10 +417,7 @@ impl Summary {
                         g.service_charge -= r.service_charge.map_or(Money::ZERO, |c| c.amount);
                     }
                     for l in &r.lines {
-                        let p = products.entry(l.sku.clone()).or_default();
-                        if p.name.is_empty() {
-                            p.name.clone_from(&l.name);
-                        }
+                        let p = product_figure(&mut products, &l.sku, &l.name, &l.modifiers);
                         match l.quantity {
                             Quantity::Units(n) => p.units -= n,
                             Quantity::Grams(g) => p.grams -= g,
@@ -494,10 +514,7 @@ impl Summary {
         s.tenders = figures(tally.tender_totals());
         s.tips = figures(tally.tip_totals());
         s.service_charge_total = tally.service_charge;
-        let mut products: Vec<ProductFigure> = products
-            .into_iter()
-            .map(|(sku, p)| ProductFigure { sku, ..p })
-            .collect();
+        let mut products: Vec<ProductFigure> = products.into_values().collect();
         products.sort_by(|a, b| b.net.cmp(&a.net).then_with(|| a.sku.cmp(&b.sku)));
         s.products = products;
         s.tills = tills.into_values().collect();
@@ -1024,6 +1041,41 @@ mod tests {
             .filter(|(stem, _, _)| stem.starts_with("tab."))
             .map(|(_, _, v)| parse_event(&v.to_string()).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn top_products_are_per_choice_of_modifiers_and_refunds_find_theirs() {
+        let bar: Vec<Event> = crate::contract::examples()
+            .into_iter()
+            .filter(|(_, _, v)| v.get("till_id").and_then(serde_json::Value::as_str) == Some("T7"))
+            .filter_map(|(_, _, v)| parse_event(&v.to_string()).ok())
+            .filter(|e| {
+                matches!(
+                    e.body,
+                    EventBody::SaleCompleted(_) | EventBody::SaleRefunded(_)
+                )
+            })
+            .collect();
+        let EventBody::SaleCompleted(sale) = &bar[0].body else {
+            panic!("the bar's first example is its sale")
+        };
+        let with = sale.lines.iter().find(|l| !l.modifiers.is_empty()).unwrap();
+        let s = Summary::fold(&bar[..1], &|_| 12);
+        let fig = s
+            .products
+            .iter()
+            .find(|p| p.sku == with.sku && p.name.contains('('))
+            .unwrap();
+        for c in &with.modifiers {
+            assert!(fig.name.contains(&c.name), "{} names {}", fig.name, c.name);
+        }
+        // The refund of that line comes off the same figure, not a plain one.
+        let after = Summary::fold(&bar, &|_| 12);
+        let plain = after.products.iter().filter(|p| p.sku == with.sku).count();
+        assert_eq!(
+            plain,
+            s.products.iter().filter(|p| p.sku == with.sku).count()
+        );
     }
 
     #[test]

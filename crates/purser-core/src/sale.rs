@@ -27,6 +27,9 @@ pub struct SoldLine {
     /// The line's share of the sale's service charge (`PricedLine::service_charge`).
     #[serde(default, skip_serializing_if = "crate::money::is_zero")]
     pub service_charge: Money,
+    /// The choices it was sold with, as the sale recorded them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<crate::cart::ChosenModifier>,
 }
 
 impl From<&crate::cart::PricedLine> for SoldLine {
@@ -40,6 +43,7 @@ impl From<&crate::cart::PricedLine> for SoldLine {
             tax: l.tax,
             tax_class: l.tax_class.clone(),
             service_charge: l.service_charge,
+            modifiers: l.modifiers.clone(),
         }
     }
 }
@@ -60,6 +64,9 @@ pub struct RefundLine {
     pub amount: Money,
     pub tax: Money,
     pub tax_class: String,
+    /// The choices the line was sold with ("Double", "On the rocks").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<crate::cart::ChosenModifier>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -156,6 +163,7 @@ pub fn plan_refund(
             amount: Money(share(line.total, after) - share(line.total, before)),
             tax: Money(share(line.tax, after) - share(line.tax, before)),
             tax_class: line.tax_class.clone(),
+            modifiers: line.modifiers.clone(),
         });
     }
     Ok(out)
@@ -272,6 +280,7 @@ mod tests {
             tax: Money(167),
             tax_class: "standard".into(),
             service_charge: Money::ZERO,
+            modifiers: Vec::new(),
         }];
         let first = plan_refund(
             &sold,
