@@ -605,6 +605,7 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
         ("F-EDIT", DayState::ChainBroken),
         ("F-Z", DayState::ZMismatch),
     ];
+    let events = clean.len() as u64;
     for (store, state) in expect {
         wait_for(
             &format!("{store} to be {}", state.as_str()),
@@ -613,7 +614,7 @@ fn two_ships_replicate_to_the_cloud_in_harbour_and_take_the_cloud_catalog_home()
             || {
                 day_of(&mut pg, store)
                     .first()
-                    .is_some_and(|d| d.state == state && d.events == 13)
+                    .is_some_and(|d| d.state == state && d.events == events)
             },
         );
     }
