@@ -120,3 +120,41 @@ fn a_ticket_is_split_between_guests_and_paid_with_a_tip() {
         x["text"]
     );
 }
+
+#[test]
+fn a_drink_is_rung_up_with_the_choices_from_the_picker() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_clock, mut till) = purser_testkit::till::new_till(&dir, |_| {});
+    till.import_products(&demo_catalog()).unwrap();
+    ensure_demo_users(&mut till).unwrap();
+    let mut s = Station::Ready(Box::new(Desk::new(
+        till,
+        Box::new(Offline),
+        dir.path().join("receipts"),
+        false,
+    )));
+    ok(&mut s, "sign_in", json!({"user_id": "ana", "pin": "1234"}));
+    ok(&mut s, "open_shift", json!({"float": "100.00"}));
+    let whisky = demo_catalog()
+        .into_iter()
+        .find(|p| p.name == "Whisky single malt")
+        .unwrap();
+    let view = ok(&mut s, "product", json!({"code": whisky.sku}));
+    assert_eq!(view["modifier_groups"].as_array().unwrap().len(), 2);
+    let t = ok(
+        &mut s,
+        "add_item",
+        json!({"code": whisky.sku, "quantity": null, "choices": [
+            {"group_id": "ice", "option_id": "rocks"}, {"group_id": "mixer", "option_id": "tonic"}]}),
+    );
+    assert_eq!(t["lines"].as_array().unwrap().len(), 1, "{t}");
+    assert_eq!(t["lines"][0]["unit_price"], whisky.price.0 + 150);
+    assert_eq!(t["lines"][0]["modifiers"][0]["name"], "On the rocks");
+    let e = dispatch(
+        &mut s,
+        "add_item",
+        json!({"code": whisky.sku, "quantity": null, "choices": [{"group_id": "ice", "option_id": "shaken"}]}),
+    )
+    .unwrap_err();
+    assert!(e.message.contains("shaken"), "{}", e.message);
+}
