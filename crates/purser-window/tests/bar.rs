@@ -19,12 +19,10 @@ fn card(amount: &str) -> Value {
            "approval_code": "OK1", "offline": false, "account_id": null, "points": null})
 }
 
-#[test]
-fn a_ticket_is_split_between_guests_and_paid_with_a_tip() {
+/// A window on a till with the demo catalog and users, Ana signed in with a shift open.
+fn bar(edit: impl FnOnce(&mut purser_app::Config)) -> (tempfile::TempDir, Station) {
     let dir = tempfile::tempdir().unwrap();
-    let (_clock, mut till) = purser_testkit::till::new_till(&dir, |c| {
-        c.bar.service_charge_percent = "18".into();
-    });
+    let (_clock, mut till) = purser_testkit::till::new_till(&dir, edit);
     till.import_products(&demo_catalog()).unwrap();
     ensure_demo_users(&mut till).unwrap();
     let mut s = Station::Ready(Box::new(Desk::new(
@@ -35,6 +33,12 @@ fn a_ticket_is_split_between_guests_and_paid_with_a_tip() {
     )));
     ok(&mut s, "sign_in", json!({"user_id": "ana", "pin": "1234"}));
     ok(&mut s, "open_shift", json!({"float": "100.00"}));
+    (dir, s)
+}
+
+#[test]
+fn a_ticket_is_split_between_guests_and_paid_with_a_tip() {
+    let (_dir, mut s) = bar(|c| c.bar.service_charge_percent = "18".into());
     let drinks: Vec<_> = demo_catalog()
         .into_iter()
         .filter(|p| p.sold_by == SoldBy::Unit && p.modifier_groups.is_empty())
@@ -123,18 +127,7 @@ fn a_ticket_is_split_between_guests_and_paid_with_a_tip() {
 
 #[test]
 fn a_drink_is_rung_up_with_the_choices_from_the_picker() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_clock, mut till) = purser_testkit::till::new_till(&dir, |_| {});
-    till.import_products(&demo_catalog()).unwrap();
-    ensure_demo_users(&mut till).unwrap();
-    let mut s = Station::Ready(Box::new(Desk::new(
-        till,
-        Box::new(Offline),
-        dir.path().join("receipts"),
-        false,
-    )));
-    ok(&mut s, "sign_in", json!({"user_id": "ana", "pin": "1234"}));
-    ok(&mut s, "open_shift", json!({"float": "100.00"}));
+    let (_dir, mut s) = bar(|_| {});
     let whisky = demo_catalog()
         .into_iter()
         .find(|p| p.name == "Whisky single malt")
