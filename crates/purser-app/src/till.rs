@@ -315,6 +315,7 @@ impl Till {
             return Err(AppError::invalid("a sale needs at least one item"));
         }
         let mut cart = Cart::new();
+        let rules = self.price_rules()?;
         for line in &req.lines {
             let product = self.lookup(&line.code)?;
             let q = match (line.quantity, product.sold_by) {
@@ -327,7 +328,7 @@ impl Till {
                     )))
                 }
             };
-            let n = self.ring_up(&mut cart, &product, q, &[])?;
+            let n = self.ring_up_with(&mut cart, &product, q, &[], &rules)?;
             cart.set_line_discount(n, line.discount)?;
         }
         cart.set_cart_discount(req.discount)?;
@@ -357,8 +358,19 @@ impl Till {
         quantity: Quantity,
         choices: &[(String, String)],
     ) -> AppResult<u32> {
-        let rules = self.price_rules()?;
-        Ok(cart.add_with(product, quantity, choices, &rules, self.local_now())?)
+        self.ring_up_with(cart, product, quantity, choices, &self.price_rules()?)
+    }
+
+    /// [`Till::ring_up`] with the rules read once for a whole ticket or scan.
+    pub fn ring_up_with(
+        &self,
+        cart: &mut Cart,
+        product: &Product,
+        quantity: Quantity,
+        choices: &[(String, String)],
+        rules: &[purser_core::pricing::PriceRule],
+    ) -> AppResult<u32> {
+        Ok(cart.add_with(product, quantity, choices, rules, self.local_now())?)
     }
 
     /// Records a completed sale: the sale, its lines and tenders, the journal entry and

@@ -681,50 +681,8 @@ pub fn compare_reports(printed: &ShiftReport, derived: &ShiftReport) -> Vec<Stri
         printed.service_charge_total.0,
         derived.service_charge_total.0,
     );
-    let kinds: std::collections::BTreeSet<&str> = printed
-        .tenders
-        .iter()
-        .chain(&derived.tenders)
-        .map(|t| t.kind.as_str())
-        .collect();
-    for k in kinds {
-        let find = |r: &ShiftReport| {
-            r.tenders
-                .iter()
-                .find(|t| t.kind == k)
-                .map(|t| (t.count, t.amount.0))
-                .unwrap_or((0, 0))
-        };
-        let (pc, pa) = find(printed);
-        let (ec, ea) = find(derived);
-        if (pc, pa) != (ec, ea) {
-            d.push(format!(
-                "tender {k}: printed {pc} for {pa}, events {ec} for {ea}"
-            ));
-        }
-    }
-    let tip_kinds: std::collections::BTreeSet<&str> = printed
-        .tips
-        .iter()
-        .chain(&derived.tips)
-        .map(|t| t.kind.as_str())
-        .collect();
-    for k in tip_kinds {
-        let find = |r: &ShiftReport| {
-            r.tips
-                .iter()
-                .find(|t| t.kind == k)
-                .map(|t| (t.count, t.amount.0))
-                .unwrap_or((0, 0))
-        };
-        let (pc, pa) = find(printed);
-        let (ec, ea) = find(derived);
-        if (pc, pa) != (ec, ea) {
-            d.push(format!(
-                "tips {k}: printed {pc} for {pa}, events {ec} for {ea}"
-            ));
-        }
-    }
+    totals_by_kind(&mut d, "tender", &printed.tenders, &derived.tenders);
+    totals_by_kind(&mut d, "tips", &printed.tips, &derived.tips);
     d
 }
 
@@ -847,6 +805,34 @@ impl DateRange {
     }
     pub fn contains(&self, d: NaiveDate) -> bool {
         self.from <= d && d <= self.to
+    }
+}
+
+/// Where two lists of per-kind totals (tenders, tips) differ, kind by kind.
+fn totals_by_kind(
+    d: &mut Vec<String>,
+    what: &str,
+    printed: &[TenderTotal],
+    derived: &[TenderTotal],
+) {
+    let kinds: std::collections::BTreeSet<&str> = printed
+        .iter()
+        .chain(derived)
+        .map(|t| t.kind.as_str())
+        .collect();
+    for k in kinds {
+        let find = |r: &[TenderTotal]| {
+            r.iter()
+                .find(|t| t.kind == k)
+                .map(|t| (t.count, t.amount.0))
+                .unwrap_or((0, 0))
+        };
+        let ((pc, pa), (ec, ea)) = (find(printed), find(derived));
+        if (pc, pa) != (ec, ea) {
+            d.push(format!(
+                "{what} {k}: printed {pc} for {pa}, events {ec} for {ea}"
+            ));
+        }
     }
 }
 

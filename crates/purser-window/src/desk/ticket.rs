@@ -173,12 +173,9 @@ impl Desk {
             .collect();
         // Scanning the same item again adds to its line (unless that line has a discount,
         // choices or a happy-hour price, a rule prices the item now, or the price changed).
-        let ruled = purser_core::pricing::best_rule(
-            &product,
-            &self.till.price_rules()?,
-            self.till.local_now(),
-        )
-        .is_some();
+        let rules = self.till.price_rules()?;
+        let ruled =
+            purser_core::pricing::best_rule(&product, &rules, self.till.local_now()).is_some();
         let same = self.ticket.lines.last().and_then(|l| {
             (l.sku == product.sku
                 && !ruled
@@ -200,7 +197,7 @@ impl Desk {
                 .set_quantity(line_no, Quantity::Units(had + quantity.amount()))?,
             None => {
                 self.till
-                    .ring_up(&mut self.ticket, &product, quantity, &choices)?;
+                    .ring_up_with(&mut self.ticket, &product, quantity, &choices, &rules)?;
             }
         }
         self.save_tab(before)?;
